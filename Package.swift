@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "talab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "talab", targets: ["talab"]),
+        .library(name: "TalabCore", targets: ["TalabCore"]),
+        .library(name: "TalabConfig", targets: ["TalabConfig"]),
+        .library(name: "TalabStore", targets: ["TalabStore"]),
+        .library(name: "TalabReconciler", targets: ["TalabReconciler"]),
+        .library(name: "TalabServer", targets: ["TalabServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "TalabCore", swiftSettings: swiftSettings),
+        .target(
+            name: "TalabConfig",
+            dependencies: ["TalabCore", "CGit2", "CLibYAML"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TalabStore",
+            dependencies: ["TalabCore", "CLibPQ", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TalabReconciler",
+            dependencies: ["TalabCore", "TalabConfig", "TalabStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TalabServer",
+            dependencies: ["TalabCore", "TalabConfig", "TalabStore", "TalabReconciler"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "talab",
+            dependencies: [
+                "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TalabTestSupport",
+            dependencies: ["TalabStore"],
+            path: "Tests/TalabTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TalabCoreTests", dependencies: ["TalabCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TalabStoreTests",
+            dependencies: ["TalabStore", "TalabCore", "TalabTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

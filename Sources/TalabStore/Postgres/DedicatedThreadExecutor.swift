@@ -1,0 +1,88 @@
+import Foundation
+
+/// A serial executor backed by one thread of its own.
+///
+/// libpq blocks the calling thread while the server works. Running those calls here, rather than on
+/// Swift's cooperative pool or an event loop, keeps a slow query from starving unrelated tasks.
+/// Each `PostgresConnection` owns one such executor.
+final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
+    // `@unchecked Sendable`: every mutable field is guarded by `condition`.
+    private enum Work {
+        case job(UnownedJob)
+        case closure(() -> Void)
+    }
+
+    private let condition = NSCondition()
+    private var queue: [Work] = []
+    private var stopping = false
+
+    init(name: String) {
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        submit(.job(UnownedJob(job)))
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Runs a blocking closure on this executor's thread and returns its result to the caller.
+    func perform<Result: Sendable>(
+        _ body: @escaping @Sendable () throws(PostgresError) -> Result
+    ) async throws(PostgresError) -> Result {
+        let outcome: Swift.Result<Result, PostgresError> = await withCheckedContinuation { continuation in
+            submit(
+                .closure {
+                    do throws(PostgresError) {
+                        continuation.resume(returning: .success(try body()))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            )
+        }
+        return try outcome.get()
+    }
+
+    /// Lets the thread finish the work already queued, then end.
+    func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func submit(_ work: Work) {
+        condition.lock()
+        queue.append(work)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        var batch: [Work] = []
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping {
+                condition.wait()
+            }
+            if queue.isEmpty {
+                condition.unlock()
+                return
+            }
+            swap(&batch, &queue)
+            condition.unlock()
+            for work in batch {
+                switch work {
+                case .job(let job): job.runSynchronously(on: asUnownedSerialExecutor())
+                case .closure(let body): body()
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+}

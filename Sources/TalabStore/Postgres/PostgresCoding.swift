@@ -1,0 +1,153 @@
+import Foundation
+
+/// Why a column's text could not become the Swift value asked for.
+public struct PostgresDecodingFailure: Error, Sendable {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+}
+
+/// A Swift value that a result column decodes into, from PostgreSQL's text format.
+public protocol PostgresDecodable: Sendable {
+    /// Whether a column of this PostgreSQL type may decode into this Swift type.
+    static func accepts(_ type: PostgresDataType) -> Bool
+    init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure)
+    /// The value a NULL decodes into, or nil when this type cannot hold a NULL.
+    static var postgresNull: Self? { get }
+}
+
+extension PostgresDecodable {
+    public static var postgresNull: Self? { nil }
+}
+
+/// A Swift value bound as a statement parameter, in PostgreSQL's text format.
+public protocol PostgresEncodable: Sendable {
+    /// The type the parameter is declared with; `.unspecified` lets the server infer it.
+    static var postgresDataType: PostgresDataType { get }
+    /// The parameter's text, or nil for NULL.
+    var postgresText: String? { get }
+}
+
+public typealias PostgresCodable = PostgresDecodable & PostgresEncodable
+
+extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
+    public static func accepts(_ type: PostgresDataType) -> Bool { Wrapped.accepts(type) }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        self = .some(try Wrapped(postgresText: text, type: type))
+    }
+    public static var postgresNull: Self? { .some(.none) }
+}
+
+extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
+    public static var postgresDataType: PostgresDataType { Wrapped.postgresDataType }
+    public var postgresText: String? { self?.postgresText }
+}
+
+extension String: PostgresCodable {
+    static let textTypes: Set<PostgresDataType> = [.text, .varchar, .bpchar, .name, .unknown, PostgresDataType(18)]
+
+    /// Text columns, and enum columns (user-defined types), decode as strings.
+    public static func accepts(_ type: PostgresDataType) -> Bool {
+        textTypes.contains(type) || type.isUserDefined
+    }
+    public init(postgresText text: String, type: PostgresDataType) { self = text }
+    public static var postgresDataType: PostgresDataType { .unspecified }
+    public var postgresText: String? { self }
+}
+
+extension Int: PostgresCodable {
+    public static func accepts(_ type: PostgresDataType) -> Bool { [.int2, .int4, .int8].contains(type) }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        guard let value = Int(text) else { throw PostgresDecodingFailure("'\(text)' is not an integer") }
+        self = value
+    }
+    public static var postgresDataType: PostgresDataType { .int8 }
+    public var postgresText: String? { String(self) }
+}
+
+extension Bool: PostgresCodable {
+    public static func accepts(_ type: PostgresDataType) -> Bool { type == .bool }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        switch text {
+        case "t": self = true
+        case "f": self = false
+        default: throw PostgresDecodingFailure("'\(text)' is not a boolean")
+        }
+    }
+    public static var postgresDataType: PostgresDataType { .bool }
+    public var postgresText: String? { self ? "true" : "false" }
+}
+
+extension UUID: PostgresCodable {
+    public static func accepts(_ type: PostgresDataType) -> Bool { type == .uuid }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        guard let value = UUID(uuidString: text) else { throw PostgresDecodingFailure("not a UUID") }
+        self = value
+    }
+    public static var postgresDataType: PostgresDataType { .uuid }
+    public var postgresText: String? { uuidString.lowercased() }
+}
+
+/// NUMERIC decodes exactly: `0.10` stays one tenth, never a binary fraction.
+extension Decimal: PostgresCodable {
+    public static func accepts(_ type: PostgresDataType) -> Bool { [.numeric, .int2, .int4, .int8].contains(type) }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        guard text != "NaN", let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+            throw PostgresDecodingFailure("'\(text)' is not a finite decimal")
+        }
+        self = value
+    }
+    public static var postgresDataType: PostgresDataType { .numeric }
+    public var postgresText: String? { description }
+}
+
+/// `timestamptz`, exchanged as ISO text in UTC (the session's time zone is fixed to UTC on connect).
+extension Date: PostgresCodable {
+    public static func accepts(_ type: PostgresDataType) -> Bool { type == .timestamptz }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        guard let micros = PostgresTimestamp.parse(text) else {
+            throw PostgresDecodingFailure("'\(text)' is not a finite timestamp")
+        }
+        self = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+    public static var postgresDataType: PostgresDataType { .timestamptz }
+    public var postgresText: String? {
+        PostgresTimestamp.format(microseconds: Int64((timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+}
+
+extension Array: PostgresDecodable where Element == String {
+    public static func accepts(_ type: PostgresDataType) -> Bool {
+        [.textArray, .varcharArray, .bpcharArray, .nameArray].contains(type)
+    }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        self = try PostgresArrayText.parse(text)
+    }
+}
+
+extension Array: PostgresEncodable where Element == String {
+    public static var postgresDataType: PostgresDataType { .textArray }
+    public var postgresText: String? { PostgresArrayText.format(self) }
+}
+
+/// A `json` or `jsonb` column holding any `Codable` value.
+public struct PostgresJSON<Value: Codable & Sendable>: PostgresCodable {
+    public var value: Value
+
+    public init(_ value: Value) { self.value = value }
+
+    public static func accepts(_ type: PostgresDataType) -> Bool { type == .json || type == .jsonb }
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingFailure) {
+        do {
+            value = try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+        } catch {
+            throw PostgresDecodingFailure("JSON does not decode as \(Value.self): \(error)")
+        }
+    }
+    public static var postgresDataType: PostgresDataType { .jsonb }
+    public var postgresText: String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a Codable value into JSON fails only for non-finite floats, which we never store.
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
