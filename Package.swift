@@ -59,7 +59,6 @@ let package = Package(
             path: "Tests/TalabTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TalabCoreTests", dependencies: ["TalabCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TalabStoreTests",
             dependencies: ["TalabStore", "TalabCore", "TalabTestSupport"],

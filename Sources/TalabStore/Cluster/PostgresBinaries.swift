@@ -12,7 +12,7 @@ public struct PostgresBinaries: Sendable {
     public static func locate() throws(ClusterError) -> PostgresBinaries {
         var candidates: [URL] = []
         if let pgConfig = which("pg_config"),
-            let outcome = try? Subprocess.run(pgConfig, ["--bindir"]), outcome.succeeded
+            let outcome = try? Subprocess.runBlocking(pgConfig, ["--bindir"]), outcome.succeeded
         {
             candidates.append(URL(fileURLWithPath: outcome.output))
         }

@@ -65,11 +65,11 @@ public struct PrivateCluster: Sendable {
     public func start() async throws -> DatabaseURL {
         var fresh = false
         if status == .notInitialized {
-            try initialize()
+            try await initialize()
             fresh = true
         }
         if case .stopped = status {
-            try launch()
+            try await launch()
         }
         let url = try url()
         if fresh {
@@ -94,9 +94,9 @@ public struct PrivateCluster: Sendable {
         }
     }
 
-    private func initialize() throws(ClusterError) {
+    private func initialize() async throws(ClusterError) {
         try prepareFolder()
-        let outcome = try run(
+        let outcome = try await runAsync(
             binaries.initdb,
             [
                 "-D", dataDirectory.path, "-U", PrivateCluster.superuser, "--auth=trust", "--encoding=UTF8",
@@ -123,11 +123,11 @@ public struct PrivateCluster: Sendable {
         try write(hba, to: "pg_hba.conf")
     }
 
-    private func launch() throws(ClusterError) {
+    private func launch() async throws(ClusterError) {
         var lastFailure = ""
         for _ in 0..<3 {
             let port = try PrivateCluster.freeLoopbackPort()
-            let outcome = try run(
+            let outcome = try await runAsync(
                 binaries.pgCtl,
                 ["start", "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-o", "-p \(port)"]
             )
@@ -197,15 +197,25 @@ public struct PrivateCluster: Sendable {
         }
     }
 
-    /// Runs a server program, as the `postgres` user when we are root.
+    /// Runs a quick server program, as the `postgres` user when we are root.
     private func run(_ program: String, _ arguments: [String]) throws(ClusterError) -> Subprocess.Outcome {
-        guard PrivateCluster.unprivilegedOwner != nil else {
-            return try Subprocess.run(program, arguments)
-        }
+        let (executable, arguments) = try asServerUser(program, arguments)
+        return try Subprocess.runBlocking(executable, arguments)
+    }
+
+    /// Runs a slow server program (initdb, pg_ctl start) off the caller's thread.
+    private func runAsync(_ program: String, _ arguments: [String]) async throws(ClusterError) -> Subprocess.Outcome {
+        let (executable, arguments) = try asServerUser(program, arguments)
+        return try await Subprocess.run(executable, arguments)
+    }
+
+    /// The command line that runs a program as the `postgres` user when we are root, as itself otherwise.
+    private func asServerUser(_ program: String, _ arguments: [String]) throws(ClusterError) -> (String, [String]) {
+        guard PrivateCluster.unprivilegedOwner != nil else { return (program, arguments) }
         guard let runuser = PostgresBinaries.which("runuser") else {
             throw ClusterError("running as root needs runuser (util-linux) to start PostgreSQL as postgres")
         }
-        return try Subprocess.run(runuser, ["-u", PrivateCluster.superuser, "--", program] + arguments)
+        return (runuser, ["-u", PrivateCluster.superuser, "--", program] + arguments)
     }
 
     /// The `postgres` user's ids when this process is root, since initdb and the server refuse root.
@@ -215,8 +225,8 @@ public struct PrivateCluster: Sendable {
         return (entry.pointee.pw_uid, entry.pointee.pw_gid)
     }
 
-    /// Asks the kernel for a free TCP port on 127.0.0.1.
-    static func freeLoopbackPort() throws(ClusterError) -> Int {
+    /// Asks the kernel for a free TCP port on 127.0.0.1 (free now; nothing holds it for us).
+    public static func freeLoopbackPort() throws(ClusterError) -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ClusterError("cannot open a socket to find a free port") }
         defer { close(descriptor) }

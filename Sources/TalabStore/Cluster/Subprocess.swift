@@ -1,32 +1,65 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs a program to completion and collects what it printed (stdout and stderr together).
+///
+/// It uses `posix_spawn` and `waitpid` rather than Foundation's `Process`, whose exit monitoring
+/// can miss a child's end when the main thread has been handed to Dispatch, as test runners do.
+/// Output goes to a file, not a pipe: `pg_ctl start` leaves a server running, and a pipe end that a
+/// long-lived child inherits would keep a reader waiting for an end of file that never comes.
 struct Subprocess {
-    struct Outcome {
+    struct Outcome: Sendable {
         let status: Int32
         let output: String
         var succeeded: Bool { status == 0 }
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws(ClusterError) -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw ClusterError("cannot run \(executable): \(error.localizedDescription)")
+    /// Runs the program on a thread of its own, so the caller's task does not block a pool thread.
+    static func run(_ executable: String, _ arguments: [String]) async throws(ClusterError) -> Outcome {
+        let result: Result<Outcome, ClusterError> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                do throws(ClusterError) {
+                    continuation.resume(returning: .success(try runBlocking(executable, arguments)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            thread.name = "talab.subprocess"
+            thread.start()
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            output: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        )
+        return try result.get()
+    }
+
+    /// Runs the program, blocking the calling thread until it exits.
+    static func runBlocking(_ executable: String, _ arguments: [String]) throws(ClusterError) -> Outcome {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("talab-subprocess-\(UUID())").path
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv + [nil], environ)
+        guard spawned == 0 else {
+            throw ClusterError("cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else {
+                throw ClusterError("lost track of \(executable): \(String(cString: strerror(errno)))")
+            }
+        }
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // WIFEXITED / WEXITSTATUS, which Swift does not import: a signal's death reads as 128 + signal.
+        let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Outcome(status: exitCode, output: output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 

@@ -35,6 +35,9 @@ final class LibPQConnection: @unchecked Sendable {
             throw PostgresError(.connectionFailed, "libpq could not allocate a connection")
         }
         let connection = LibPQConnection(handle: handle, url: url)
+        // libpq prints server notices (`relation … already exists, skipping`) to stderr by default;
+        // they are informational, and a library has no business writing to the terminal.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
             let reason = connection.lastErrorMessage
             throw PostgresError(

@@ -89,6 +89,9 @@ final class WakePipe: Sendable {
         }
         readEnd = ends[0]
         writeEnd = ends[1]
+        // Programs we start (initdb, pg_ctl) must not inherit the pipe.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
     }
 
     func signal() {
