@@ -45,10 +45,11 @@ let package = Package(
             dependencies: ["TalabCore", "TalabConfig", "TalabStore", "TalabReconciler"],
             swiftSettings: swiftSettings
         ),
+        .target(name: "TalabBench", dependencies: ["TalabStore"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "talab",
             dependencies: [
-                "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabServer",
+                "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabServer", "TalabBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -61,7 +62,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TalabStoreTests",
-            dependencies: ["TalabStore", "TalabCore", "TalabTestSupport"],
+            dependencies: ["TalabStore", "TalabCore", "TalabBench", "TalabTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -1,11 +1,15 @@
 import ArgumentParser
+import TalabConfig
 import TalabCore
+import TalabStore
 
 @main
 struct TalabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talab",
         abstract: "WhatsApp-first ordering and booking: tenant config as code, reconciled into PostgreSQL.",
-        version: Talab.version
+        version: "talab \(Talab.version) (libgit2 \(LinkedLibraries.libgit2), libyaml \(LinkedLibraries.libyaml), "
+            + "libpq \(LibPQ.version))",
+        subcommands: [MigrateCommand.self, DatabaseCommand.self, BenchCommand.self]
     )
 }

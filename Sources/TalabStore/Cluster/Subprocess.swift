@@ -10,15 +10,15 @@ import Glibc
 /// can miss a child's end when the main thread has been handed to Dispatch, as test runners do.
 /// Output goes to a file, not a pipe: `pg_ctl start` leaves a server running, and a pipe end that a
 /// long-lived child inherits would keep a reader waiting for an end of file that never comes.
-struct Subprocess {
-    struct Outcome: Sendable {
-        let status: Int32
-        let output: String
-        var succeeded: Bool { status == 0 }
+public struct Subprocess {
+    public struct Outcome: Sendable {
+        public let status: Int32
+        public let output: String
+        public var succeeded: Bool { status == 0 }
     }
 
     /// Runs the program on a thread of its own, so the caller's task does not block a pool thread.
-    static func run(_ executable: String, _ arguments: [String]) async throws(ClusterError) -> Outcome {
+    public static func run(_ executable: String, _ arguments: [String]) async throws(ClusterError) -> Outcome {
         let result: Result<Outcome, ClusterError> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 do throws(ClusterError) {
@@ -34,7 +34,7 @@ struct Subprocess {
     }
 
     /// Runs the program, blocking the calling thread until it exits.
-    static func runBlocking(_ executable: String, _ arguments: [String]) throws(ClusterError) -> Outcome {
+    public static func runBlocking(_ executable: String, _ arguments: [String]) throws(ClusterError) -> Outcome {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("talab-subprocess-\(UUID())").path
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
@@ -43,10 +43,22 @@ struct Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Threads of a Swift program may block signals, and a spawned child inherits the mask:
+        // pgbench would never see the SIGALRM that ends its `-T` run. Start every child clean.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv + [nil], environ)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], environ)
         guard spawned == 0 else {
             throw ClusterError("cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
