@@ -54,7 +54,11 @@ public struct DatabaseBenchmark: Sendable {
         """
 
     /// Runs every measurement against a database on `server` that it creates and fills itself.
-    public func run(server: DatabaseURL, binaries: PostgresBinaries, progress: @Sendable (String) -> Void) async throws
+    public func run(
+        server: DatabaseURL,
+        binaries: PostgresBinaries,
+        progress: @Sendable (String) -> Void
+    ) async throws
         -> Report
     {
         let database = "talab_bench"
@@ -66,7 +70,9 @@ public struct DatabaseBenchmark: Sendable {
         try await pgbench(binaries, url, ["-i", "-q", "-s", String(scale)])
         let pool = PostgresPool(url: url, maxConnections: connections)
         defer { pool.close() }
-        try await pool.withConnection { try await $0.executeScript(DatabaseBenchmark.createEvents, name: "bench.events") }
+        try await pool.withConnection {
+            try await $0.executeScript(DatabaseBenchmark.createEvents, name: "bench.events")
+        }
 
         var figures: [Throughput] = []
         let clients = ["-c", String(connections), "-j", String(min(connections, 2)), "-T", String(seconds), "-n"]
@@ -88,7 +94,12 @@ public struct DatabaseBenchmark: Sendable {
         defer { try? FileManager.default.removeItem(at: script) }
         progress("measuring \(Names.pgbenchInsert) for \(seconds) s")
         figures.append(
-            try await measurePgbench(Names.pgbenchInsert, binaries, url, ["-f", script.path, "-M", "prepared"] + clients)
+            try await measurePgbench(
+                Names.pgbenchInsert,
+                binaries,
+                url,
+                ["-f", script.path, "-M", "prepared"] + clients
+            )
         )
         progress("measuring \(Names.poolInsert) for \(seconds) s")
         figures.append(
@@ -141,7 +152,8 @@ public struct DatabaseBenchmark: Sendable {
         _ arguments: [String]
     ) async throws -> Throughput {
         let output = try await pgbench(binaries, url, arguments)
-        guard let processed = DatabaseBenchmark.number(after: "number of transactions actually processed: ", in: output),
+        guard
+            let processed = DatabaseBenchmark.number(after: "number of transactions actually processed: ", in: output),
             let tps = DatabaseBenchmark.number(after: "tps = ", in: output)
         else {
             throw ClusterError("could not read pgbench's figures from its output:\n\(output)")

@@ -21,7 +21,10 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "pgbench scale (100,000 accounts each).") var scale = 10
         @Option(
             name: .customLong("database-url"),
-            help: ArgumentHelp("A server to measure instead of a fresh private cluster (its superuser).", valueName: "url")
+            help: ArgumentHelp(
+                "A server to measure instead of a fresh private cluster (its superuser).",
+                valueName: "url"
+            )
         )
         var databaseURL: String?
 
@@ -37,7 +40,11 @@ struct BenchCommand: AsyncParsableCommand {
                 let benchmark = DatabaseBenchmark(seconds: seconds, connections: connections, scale: scale)
                 let report: DatabaseBenchmark.Report
                 if let databaseURL {
-                    report = try await benchmark.run(server: try DatabaseURL(databaseURL), binaries: binaries, progress: note)
+                    report = try await benchmark.run(
+                        server: try DatabaseURL(databaseURL),
+                        binaries: binaries,
+                        progress: note
+                    )
                 } else {
                     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-\(UUID())")
                     let cluster = PrivateCluster(folder: folder, binaries: binaries, durable: true)
@@ -46,7 +53,11 @@ struct BenchCommand: AsyncParsableCommand {
                         try? FileManager.default.removeItem(at: folder)
                     }
                     note("starting a private cluster in \(folder.path)")
-                    report = try await benchmark.run(server: try await cluster.start(), binaries: binaries, progress: note)
+                    report = try await benchmark.run(
+                        server: try await cluster.start(),
+                        binaries: binaries,
+                        progress: note
+                    )
                 }
                 print("talab bench db: \(report.connections) connections, \(seconds) s each, scale \(scale)")
                 for figure in report.figures {
@@ -56,7 +67,12 @@ struct BenchCommand: AsyncParsableCommand {
                     )
                 }
                 if let ratio = report.selectRatio {
-                    print(String(format: "point-select: talab pool at %.0f%% of pgbench -S (goal: at least 70%%)", ratio * 100))
+                    print(
+                        String(
+                            format: "point-select: talab pool at %.0f%% of pgbench -S (goal: at least 70%%)",
+                            ratio * 100
+                        )
+                    )
                 }
             }
         }

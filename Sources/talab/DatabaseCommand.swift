@@ -18,13 +18,17 @@ struct DatabaseCommand: AsyncParsableCommand {
         var dir: String?
 
         func cluster() throws -> PrivateCluster {
-            guard let dir else { return try LocalCluster.cluster(in: LocalCluster.projectFolder(from: currentDirectory)) }
+            guard let dir else {
+                return try LocalCluster.cluster(in: LocalCluster.projectFolder(from: currentDirectory))
+            }
             return PrivateCluster(folder: URL(fileURLWithPath: dir), binaries: try PostgresBinaries.locate())
         }
     }
 
     struct Start: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create the cluster if needed, start it, print its URL.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create the cluster if needed, start it, print its URL."
+        )
         @OptionGroup var options: ClusterOptions
 
         func run() async throws {
@@ -88,7 +92,9 @@ struct DatabaseCommand: AsyncParsableCommand {
     }
 
     struct Tables: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the tables of a database with their row counts.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the tables of a database with their row counts."
+        )
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {

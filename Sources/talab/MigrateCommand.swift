@@ -14,7 +14,12 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: ArgumentHelp("The folder of NNNN_name.sql files (default: Schemas/sql of this project).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The folder of NNNN_name.sql files (default: Schemas/sql of this project).",
+            valueName: "path"
+        )
+    )
     var migrations: String?
 
     @Flag(help: "List applied and pending files instead of applying.")

@@ -5,7 +5,11 @@ import Testing
 
 /// Values go into PostgreSQL as bound parameters and come back as the same Swift values.
 @Suite struct CodingTests {
-    static func roundTrip<Value: PostgresCodable>(_ value: Value, as sqlType: String, in pool: PostgresPool) async throws -> Value {
+    static func roundTrip<Value: PostgresCodable>(
+        _ value: Value,
+        as sqlType: String,
+        in pool: PostgresPool
+    ) async throws -> Value {
         let rows = try await pool.query(
             PostgresStatement("test.round_trip.\(sqlType)", "SELECT $1::\(sqlType) AS value", prepared: false),
             [value]
@@ -122,8 +126,14 @@ import Testing
     @Test func affectedRowsAreCounted() async throws {
         let pool = try await CodingTests.pool()
         try await pool.withConnection { connection in
-            try await connection.executeScript("CREATE TEMP TABLE t (n int); INSERT INTO t SELECT generate_series(1, 5)", name: "t")
-            let rows = try await connection.query(PostgresStatement("test.update", "UPDATE t SET n = n + 1 WHERE n > $1"), [2])
+            try await connection.executeScript(
+                "CREATE TEMP TABLE t (n int); INSERT INTO t SELECT generate_series(1, 5)",
+                name: "t"
+            )
+            let rows = try await connection.query(
+                PostgresStatement("test.update", "UPDATE t SET n = n + 1 WHERE n > $1"),
+                [2]
+            )
             #expect(rows.affectedRows == 3)
             #expect(rows.isEmpty)
         }

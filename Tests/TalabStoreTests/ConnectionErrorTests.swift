@@ -21,7 +21,9 @@ import Testing
     }
 
     @Test func aURLParsesEveryPartAndPrintsWithoutItsPassword() throws {
-        let url = try DatabaseURL("postgresql://talab%40ops:s%3Acret@db.internal:6543/talab_prod?sslmode=require&connect_timeout=3")
+        let url = try DatabaseURL(
+            "postgresql://talab%40ops:s%3Acret@db.internal:6543/talab_prod?sslmode=require&connect_timeout=3"
+        )
         #expect(url.user == "talab@ops")
         #expect(url.password == "s:cret")
         #expect(url.host == "db.internal")
@@ -30,7 +32,9 @@ import Testing
         #expect(url.sslMode == "require")
         #expect(url.connectTimeoutSeconds == 3)
         #expect(!url.description.contains("cret"))
-        #expect(url.redacted == "postgres://talab%40ops:***@db.internal:6543/talab_prod?sslmode=require&connect_timeout=3")
+        #expect(
+            url.redacted == "postgres://talab%40ops:***@db.internal:6543/talab_prod?sslmode=require&connect_timeout=3"
+        )
         #expect(try DatabaseURL(url.unredacted) == url)
         #expect(try DatabaseURL("postgres://u@[::1]:5433/d").host == "::1")
     }
@@ -60,7 +64,12 @@ import Testing
         url.user = role
         url.password = "right-horse-battery"
         let connection = try await PostgresConnection.connect(url)
-        #expect(try await connection.query(PostgresStatement("test.whoami", "SELECT current_user::text AS me"))[0].decode(String.self, "me") == role)
+        #expect(
+            try await connection.query(PostgresStatement("test.whoami", "SELECT current_user::text AS me"))[0].decode(
+                String.self,
+                "me"
+            ) == role
+        )
 
         url.password = "wrong-staple"
         let started = ContinuousClock.now
@@ -77,7 +86,10 @@ import Testing
     @Test func aServerErrorNamesTheStatementAndPosition() async throws {
         let pool = PostgresPool(url: try await TestCluster.shared.serverURL(), maxConnections: 1)
         let error = await #expect(throws: PostgresError.self) {
-            try await pool.query(PostgresStatement("orders.by_customer", "SELECT * FROM no_such_orders WHERE phone = $1"), ["+96170000123"])
+            try await pool.query(
+                PostgresStatement("orders.by_customer", "SELECT * FROM no_such_orders WHERE phone = $1"),
+                ["+96170000123"]
+            )
         }
         #expect(error?.sqlState == "42P01")
         #expect(error?.statement == "orders.by_customer")

@@ -39,7 +39,11 @@ import Testing
         let menu = UUID()
     }
 
-    static func tenant(in pool: PostgresPool, slug: String = "abu-salim", phoneNumberID: String? = nil) async throws -> Tenant {
+    static func tenant(
+        in pool: PostgresPool,
+        slug: String = "abu-salim",
+        phoneNumberID: String? = nil
+    ) async throws -> Tenant {
         let tenant = Tenant()
         try await pool.query(insertBusiness, [tenant.business, slug, "Abu Salim", phoneNumberID])
         try await pool.query(insertBranch, [tenant.branch, tenant.business, "hamra", "Hamra", String?.none])
@@ -142,7 +146,10 @@ import Testing
             [tenant.business, tenant.branch, "+96170000123", String?.none, "takeaway", "pending"]
         )
         let error = await ConstraintTests.serverError {
-            try await pool.query(PostgresStatement("test.delete_branch", "DELETE FROM branches WHERE id = $1"), [tenant.branch])
+            try await pool.query(
+                PostgresStatement("test.delete_branch", "DELETE FROM branches WHERE id = $1"),
+                [tenant.branch]
+            )
         }
         #expect(error?.isForeignKeyViolation == true)
     }

@@ -47,16 +47,19 @@ import Testing
         let folder = try MigrationTests.folder([
             "0001_menus.sql": "CREATE TABLE menus (id int PRIMARY KEY);",
             "0002_items.sql": """
-                CREATE TABLE items (id int PRIMARY KEY);
-                INSERT INTO items VALUES (1);
-                INSERT INTO itemz VALUES (2);
-                """,
+            CREATE TABLE items (id int PRIMARY KEY);
+            INSERT INTO items VALUES (1);
+            INSERT INTO itemz VALUES (2);
+            """,
         ])
         defer { try? FileManager.default.removeItem(at: folder) }
         let migrator = Migrator(migrations: try Migration.load(from: folder))
         let error = await #expect(throws: MigrationError.self) { try await migrator.migrate(url) }
         #expect(error?.code == .failed)
-        #expect(error?.message.hasPrefix("0002_items.sql:3: migration failed: ERROR 42P01:") == true, "\(error?.message ?? "")")
+        #expect(
+            error?.message.hasPrefix("0002_items.sql:3: migration failed: ERROR 42P01:") == true,
+            "\(error?.message ?? "")"
+        )
         #expect(error?.message.contains("itemz") == true)
         let pool = PostgresPool(url: url, maxConnections: 1)
         #expect(try await pool.query(MigrationTests.count)[0].decode(Int.self, "n") == 1)
@@ -91,7 +94,9 @@ import Testing
 
     @Test func aFileRemovedAfterApplyIsReportedMissing() async throws {
         let url = try await TestCluster.shared.emptyDatabase()
-        let folder = try MigrationTests.folder(["0001_a.sql": "CREATE TABLE a (id int);", "0002_b.sql": "CREATE TABLE b (id int);"])
+        let folder = try MigrationTests.folder([
+            "0001_a.sql": "CREATE TABLE a (id int);", "0002_b.sql": "CREATE TABLE b (id int);",
+        ])
         defer { try? FileManager.default.removeItem(at: folder) }
         try await Migrator(migrations: Migration.load(from: folder)).migrate(url)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("0002_b.sql"))

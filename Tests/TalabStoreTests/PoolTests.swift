@@ -4,7 +4,8 @@ import TalabTestSupport
 import Testing
 
 @Suite struct PoolTests {
-    static let createCounter = "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)"
+    static let createCounter =
+        "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)"
     static let increment = PostgresStatement("test.increment", "UPDATE counter SET n = n + 1 WHERE id = 1")
     static let read = PostgresStatement("test.read", "SELECT n FROM counter WHERE id = 1")
 

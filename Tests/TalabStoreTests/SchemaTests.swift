@@ -81,7 +81,9 @@ import Testing
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 1)
         var present: [String: Set<String>] = [:]
         for row in try await pool.query(SchemaTests.columns) {
-            present[try row.decode(String.self, "table_name"), default: []].insert(try row.decode(String.self, "column_name"))
+            present[try row.decode(String.self, "table_name"), default: []].insert(
+                try row.decode(String.self, "column_name")
+            )
         }
         for (table, columns) in SchemaTests.specColumns {
             let existing = try #require(present[table], "table \(table) is missing")
@@ -125,7 +127,9 @@ import Testing
                 "SELECT tablename::text AS tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'"
             )
         )
-        let definitions = try rows.map { (try $0.decode(String.self, "tablename"), try $0.decode(String.self, "indexdef")) }
+        let definitions = try rows.map {
+            (try $0.decode(String.self, "tablename"), try $0.decode(String.self, "indexdef"))
+        }
         for index in SchemaTests.specIndexes {
             let match = definitions.first { table, definition in
                 table == index.table && definition.contains("USING btree (\(index.columns))")

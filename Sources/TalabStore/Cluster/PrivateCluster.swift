@@ -106,12 +106,13 @@ public struct PrivateCluster: Sendable {
         guard outcome.succeeded else {
             throw ClusterError("initdb failed in \(dataDirectory.path): \(outcome.output)")
         }
-        let settings = [
-            "listen_addresses = '127.0.0.1'",
-            "unix_socket_directories = ''",
-            "max_connections = 200",
-            "logging_collector = off",
-        ] + (durable ? [] : ["fsync = off", "synchronous_commit = off", "full_page_writes = off"])
+        let settings =
+            [
+                "listen_addresses = '127.0.0.1'",
+                "unix_socket_directories = ''",
+                "max_connections = 200",
+                "logging_collector = off",
+            ] + (durable ? [] : ["fsync = off", "synchronous_commit = off", "full_page_writes = off"])
         let hba = """
             # Written by talab: loopback only; members of \(PrivateCluster.passwordLoginRole) need a password.
             local all all trust

@@ -35,7 +35,8 @@ public struct Subprocess {
 
     /// Runs the program, blocking the calling thread until it exits.
     public static func runBlocking(_ executable: String, _ arguments: [String]) throws(ClusterError) -> Outcome {
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("talab-subprocess-\(UUID())").path
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("talab-subprocess-\(UUID())")
+            .path
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -56,7 +57,7 @@ public struct Subprocess {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([executable] + arguments).map { strdup($0) }
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], environ)
         guard spawned == 0 else {

@@ -58,7 +58,8 @@ public struct Migration: Sendable, Hashable {
         while true {
             let candidate = folder.appendingPathComponent("Schemas/sql")
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue
+            {
                 return candidate
             }
             let parent = folder.deletingLastPathComponent()

@@ -85,7 +85,10 @@ public struct Migrator: Sendable {
                         Migrator.record,
                         [
                             migration.version, migration.fileName, migration.checksum,
-                            Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                            Int(
+                                elapsed.components.seconds * 1000 + elapsed.components.attoseconds
+                                    / 1_000_000_000_000_000
+                            ),
                         ]
                     )
                 }
@@ -113,7 +116,12 @@ public struct Migrator: Sendable {
         }
         var statuses = migrations.map { migration in
             guard let record = recorded[migration.version] else {
-                return FileStatus(version: migration.version, fileName: migration.fileName, state: .pending, appliedAt: nil)
+                return FileStatus(
+                    version: migration.version,
+                    fileName: migration.fileName,
+                    state: .pending,
+                    appliedAt: nil
+                )
             }
             return FileStatus(
                 version: migration.version,
@@ -124,7 +132,9 @@ public struct Migrator: Sendable {
         }
         let known = Set(migrations.map(\.version))
         for (version, record) in recorded where !known.contains(version) {
-            statuses.append(FileStatus(version: version, fileName: record.fileName, state: .missing, appliedAt: record.appliedAt))
+            statuses.append(
+                FileStatus(version: version, fileName: record.fileName, state: .missing, appliedAt: record.appliedAt)
+            )
         }
         return statuses.sorted { $0.version < $1.version }
     }

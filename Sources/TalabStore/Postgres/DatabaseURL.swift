@@ -82,7 +82,9 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             switch item.name {
             case "sslmode":
                 guard DatabaseURL.sslModes.contains(value) else {
-                    throw invalid("sslmode '\(value)' is not one of \(DatabaseURL.sslModes.sorted().joined(separator: ", "))")
+                    throw invalid(
+                        "sslmode '\(value)' is not one of \(DatabaseURL.sslModes.sorted().joined(separator: ", "))"
+                    )
                 }
                 sslMode = value
             case "connect_timeout":

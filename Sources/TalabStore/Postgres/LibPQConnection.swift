@@ -26,8 +26,8 @@ final class LibPQConnection: @unchecked Sendable {
         let keywords = parameters.map { strdup($0.0) }
         let values = parameters.map { strdup($0.1) }
         defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
+            for pointer in keywords { free(pointer) }
+            for pointer in values { free(pointer) }
         }
         let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
         let valuePointers = values.map { UnsafePointer($0) } + [nil]
@@ -137,7 +137,7 @@ final class LibPQConnection: @unchecked Sendable {
         _ body: ([UnsafePointer<CChar>?]) -> R
     ) -> R {
         let copies = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { copies.forEach { free($0) } }
+        defer { for pointer in copies { free(pointer) } }
         return body(copies.map { $0.map { UnsafePointer($0) } })
     }
 

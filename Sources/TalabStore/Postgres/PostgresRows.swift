@@ -6,7 +6,6 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
     /// Rows the command touched, as libpq's `PQcmdTuples` reports (0 where it reports nothing).
     public let affectedRows: Int
     let cells: [String?]
-    let columnIndex: [String: Int]
 
     init(result: OpaquePointer) {
         let rowCount = Int(PQntuples(result))
@@ -35,11 +34,6 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
         self.columns = columns
         self.cells = cells
         self.affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
-        var index: [String: Int] = [:]
-        for (position, column) in columns.enumerated() where index[column.name] == nil {
-            index[column.name] = position
-        }
-        self.columnIndex = index
     }
 
     public var startIndex: Int { 0 }
@@ -66,7 +60,8 @@ public struct PostgresRow: Sendable {
         _ type: Value.Type = Value.self,
         _ column: String
     ) throws(PostgresError) -> Value {
-        guard let position = rows.columnIndex[column] else {
+        // A linear search: results have a handful of columns, and a dictionary per result costs more.
+        guard let position = rows.columns.firstIndex(where: { $0.name == column }) else {
             throw PostgresError(
                 .noSuchColumn,
                 "the result has no column \"\(column)\" (it has \(rows.columns.map(\.name).joined(separator: ", ")))"

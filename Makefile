@@ -1,0 +1,45 @@
+# The doors in: `make demo`, `make test`, `make bench`. Each installs missing system packages first.
+SWIFT ?= swift
+APT_PACKAGES := pkg-config libgit2-dev libyaml-dev libpq-dev postgresql
+TALAB := .build/debug/talab
+SWIFT_FILES = $(shell git ls-files '*.swift')
+
+.PHONY: deps build test lint format demo bench
+
+deps:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:$$missing"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+lint:
+	$(SWIFT) format lint --strict --parallel $(SWIFT_FILES)
+
+format:
+	$(SWIFT) format --in-place --parallel $(SWIFT_FILES)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory lint
+	$(SWIFT) test
+
+demo: build
+	$(TALAB) db start
+	$(TALAB) migrate
+	$(TALAB) db tables
+	@echo
+	@echo "The database keeps running. Connect with:  psql \"$$($(TALAB) db url)\""
+	@echo "Stop it with:  $(TALAB) db stop"
+
+bench: deps
+	$(SWIFT) build -c release
+	.build/release/talab bench db

@@ -1,0 +1,31 @@
+import Foundation
+import TalabBench
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// The benchmark itself works end to end; its figures are read by people, never asserted here.
+@Suite struct BenchmarkTests {
+    @Test func theDatabaseBenchmarkMeasuresPgbenchAndOurPool() async throws {
+        let server = try await TestCluster.shared.serverURL()
+        let benchmark = DatabaseBenchmark(seconds: 1, connections: 2, scale: 1)
+        let report = try await benchmark.run(server: server, binaries: try PostgresBinaries.locate()) { _ in }
+        let names = [
+            DatabaseBenchmark.Names.pgbenchSelect, DatabaseBenchmark.Names.pgbenchSelectPrepared,
+            DatabaseBenchmark.Names.poolSelect, DatabaseBenchmark.Names.pgbenchInsert,
+            DatabaseBenchmark.Names.poolInsert,
+        ]
+        #expect(report.figures.map(\.name) == names)
+        for figure in report.figures {
+            #expect(figure.operations > 0, "\(figure.name) ran nothing")
+            #expect(figure.seconds > 0.5 && figure.seconds < 5, "\(figure.name) ran \(figure.seconds) s")
+        }
+        #expect(report.selectRatio != nil)
+        let inserted = try await PostgresPool(url: server.database("talab_bench"), maxConnections: 1)
+            .query(PostgresStatement("test.bench_events", "SELECT count(*)::int AS n FROM bench_events"))
+        let expected = try #require(report.figure(DatabaseBenchmark.Names.poolInsert)).operations
+            + (try #require(report.figure(DatabaseBenchmark.Names.pgbenchInsert))).operations
+        // Warm-up inserts (one per connection) come on top of the measured ones.
+        #expect(try inserted[0].decode(Int.self, "n") >= expected)
+    }
+}
