@@ -22,7 +22,8 @@ build: deps
 	$(SWIFT) build
 
 lint:
-	$(SWIFT) format lint --strict --parallel $(SWIFT_FILES)
+	@echo "swift format lint --strict ($(words $(SWIFT_FILES)) files)"
+	@$(SWIFT) format lint --strict --parallel $(SWIFT_FILES)
 
 format:
 	$(SWIFT) format --in-place --parallel $(SWIFT_FILES)

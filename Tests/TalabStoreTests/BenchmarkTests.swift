@@ -23,7 +23,8 @@ import Testing
         #expect(report.selectRatio != nil)
         let inserted = try await PostgresPool(url: server.database("talab_bench"), maxConnections: 1)
             .query(PostgresStatement("test.bench_events", "SELECT count(*)::int AS n FROM bench_events"))
-        let expected = try #require(report.figure(DatabaseBenchmark.Names.poolInsert)).operations
+        let expected =
+            try #require(report.figure(DatabaseBenchmark.Names.poolInsert)).operations
             + (try #require(report.figure(DatabaseBenchmark.Names.pgbenchInsert))).operations
         // Warm-up inserts (one per connection) come on top of the measured ones.
         #expect(try inserted[0].decode(Int.self, "n") >= expected)
