@@ -1,0 +1,69 @@
+import Foundation
+
+/// A file of the tenant repository: its path from the repository's root and its bytes.
+public struct ConfigFile: Sendable, Hashable {
+    public let path: String
+    public let bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+}
+
+/// Where tenant configuration is read from: a commit (the truth) or a working tree (while editing).
+public protocol ConfigSource: Sendable {
+    /// Every file below `folder`, with paths from the repository's root.
+    func files(under folder: String) throws -> [ConfigFile]
+    /// What this source is, for messages: "commit 1a2b3c4d5e6f (main)", "working tree /src/talab".
+    var label: String { get }
+}
+
+/// Configuration exactly as committed: uncommitted edits in the working tree are not seen.
+public struct GitCommitSource: ConfigSource {
+    public let repository: GitRepository
+    public let commit: GitCommit
+    public let revision: String
+
+    public init(repository: GitRepository, revision: String) throws(GitError) {
+        self.repository = repository
+        self.revision = revision
+        self.commit = try repository.commit(revision)
+    }
+
+    public func files(under folder: String) throws -> [ConfigFile] {
+        try repository.files(at: commit, under: folder).map { ConfigFile(path: $0.path, bytes: $0.bytes) }
+    }
+
+    public var label: String { "commit \(commit.shortSHA) (\(revision))" }
+}
+
+/// Configuration as it is on disk now, for a person editing locally (`--worktree`).
+public struct WorktreeSource: ConfigSource {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL
+    }
+
+    public func files(under folder: String) throws -> [ConfigFile] {
+        let base = root.appendingPathComponent(folder)
+        guard let enumerator = FileManager.default.enumerator(
+            at: base,
+            includingPropertiesForKeys: [.isRegularFileKey],
+            options: [.skipsHiddenFiles]
+        ) else { return [] }
+        var files: [ConfigFile] = []
+        let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        for case let url as URL in enumerator {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
+                let data = FileManager.default.contents(atPath: url.path)
+            else { continue }
+            let path = url.standardizedFileURL.path
+            files.append(ConfigFile(path: path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path, bytes: Array(data)))
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    public var label: String { "working tree \(root.path)" }
+}

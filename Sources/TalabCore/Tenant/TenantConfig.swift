@@ -1,0 +1,259 @@
+import Foundation
+
+/// A business's whole configuration as its tenant folder describes it at one commit.
+public struct TenantConfig: Sendable, Hashable {
+    /// The folder name under `Tenants/`, the stable key every id of the business derives from.
+    public var slug: String
+    public var business: BusinessConfig
+    public var branches: [BranchConfig]
+    public var menus: [MenuConfig]
+
+    public init(slug: String, business: BusinessConfig, branches: [BranchConfig], menus: [MenuConfig]) {
+        self.slug = slug
+        self.business = business
+        self.branches = branches
+        self.menus = menus
+    }
+
+    public var itemCount: Int { menus.reduce(0) { $0 + $1.items.count } }
+}
+
+/// A secret named in configuration, never written there: the reconciler reads it at apply time.
+public enum SecretReference: Sendable, Hashable {
+    /// An environment variable of the process that applies the configuration.
+    case environment(String)
+}
+
+public struct LocationConfig: Sendable, Hashable {
+    public var city: String?
+    public var street: String?
+    public var building: String?
+    public var floor: String?
+    public var notes: String?
+    public var latitude: Decimal?
+    public var longitude: Decimal?
+
+    public init(
+        city: String? = nil,
+        street: String? = nil,
+        building: String? = nil,
+        floor: String? = nil,
+        notes: String? = nil,
+        latitude: Decimal? = nil,
+        longitude: Decimal? = nil
+    ) {
+        self.city = city
+        self.street = street
+        self.building = building
+        self.floor = floor
+        self.notes = notes
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// A WhatsApp Business number: the business's default, or a branch's own.
+public struct WhatsAppConfig: Sendable, Hashable {
+    public var phoneNumber: String
+    public var phoneNumberID: String
+    public var accessToken: SecretReference
+    public var source: SourceLocation
+
+    public init(phoneNumber: String, phoneNumberID: String, accessToken: SecretReference, source: SourceLocation) {
+        self.phoneNumber = phoneNumber
+        self.phoneNumberID = phoneNumberID
+        self.accessToken = accessToken
+        self.source = source
+    }
+}
+
+public struct BusinessSettings: Sendable, Hashable {
+    public var allowScheduledOrders = true
+    public var allowDelivery = true
+    public var allowTakeaway = true
+    public var allowOnSite = true
+
+    public init() {}
+}
+
+public struct DateOverrideConfig: Sendable, Hashable {
+    /// The calendar date, `YYYY-MM-DD`, in the business's time zone.
+    public var date: String
+    public var hours: DailyHours
+    public var note: String?
+    public var source: SourceLocation
+
+    public init(date: String, hours: DailyHours, note: String?, source: SourceLocation) {
+        self.date = date
+        self.hours = hours
+        self.note = note
+        self.source = source
+    }
+}
+
+public struct PolicyConfig: Sendable, Hashable {
+    public var key: String
+    public var type: PolicyType
+    public var title: String?
+    public var description: String
+    public var source: SourceLocation
+
+    public init(key: String, type: PolicyType, title: String?, description: String, source: SourceLocation) {
+        self.key = key
+        self.type = type
+        self.title = title
+        self.description = description
+        self.source = source
+    }
+}
+
+public struct BusinessConfig: Sendable, Hashable {
+    public var name: String
+    public var type: BusinessType
+    public var defaultLanguage: Language?
+    public var timezone: String
+    public var currency: String
+    public var contactPhoneNumber: String?
+    public var email: String?
+    public var location: LocationConfig?
+    public var whatsapp: WhatsAppConfig?
+    public var settings: BusinessSettings
+    public var openingHours: [DayOfWeek: DailyHours]
+    public var dateOverrides: [DateOverrideConfig]
+    public var policies: [PolicyConfig]
+    public var source: SourceLocation
+
+    public init(name: String, type: BusinessType, timezone: String, currency: String, source: SourceLocation) {
+        self.name = name
+        self.type = type
+        self.timezone = timezone
+        self.currency = currency
+        self.settings = BusinessSettings()
+        self.openingHours = [:]
+        self.dateOverrides = []
+        self.policies = []
+        self.source = source
+    }
+}
+
+/// A distance band and the delivery fee within it.
+public struct DeliveryFeeRule: Sendable, Hashable, Codable {
+    public var upToKm: Decimal
+    public var fee: Decimal
+
+    public init(upToKm: Decimal, fee: Decimal) {
+        self.upToKm = upToKm
+        self.fee = fee
+    }
+}
+
+public struct BranchConfig: Sendable, Hashable {
+    public var key: String
+    public var name: String
+    public var active = true
+    public var location: LocationConfig?
+    public var contactPhoneNumber: String?
+    public var whatsapp: WhatsAppConfig?
+    public var minOrderValue: Decimal?
+    public var avgPreparationTimeMinutes: Int?
+    public var serviceRadiusKm: Decimal?
+    public var deliveryFeeRules: [DeliveryFeeRule] = []
+    /// Keys of the menus served here, besides the shared ones.
+    public var menus: [String] = []
+    /// Days whose hours differ from the business's.
+    public var openingHours: [DayOfWeek: DailyHours] = [:]
+    public var dateOverrides: [DateOverrideConfig] = []
+    public var policies: [PolicyConfig] = []
+    public var source: SourceLocation
+
+    public init(key: String, name: String, source: SourceLocation) {
+        self.key = key
+        self.name = name
+        self.source = source
+    }
+}
+
+public struct MenuConfig: Sendable, Hashable {
+    public var key: String
+    public var name: String
+    public var description: String?
+    public var shared = false
+    public var active = true
+    /// A path inside the tenant folder, such as `images/menu.jpg`.
+    public var image: String?
+    public var items: [ItemConfig] = []
+    public var source: SourceLocation
+
+    public init(key: String, name: String, source: SourceLocation) {
+        self.key = key
+        self.name = name
+        self.source = source
+    }
+}
+
+public struct ItemConfig: Sendable, Hashable {
+    public var key: String
+    public var name: String
+    public var translations: [Language: String] = [:]
+    public var aliases: [String] = []
+    public var description: String?
+    public var price: Decimal
+    public var cost: Decimal?
+    public var preparationTimeMinutes: Int?
+    public var availability: ItemAvailability = .available
+    public var featured = false
+    public var tags: [String] = []
+    public var ingredients: [String] = []
+    public var image: String?
+    public var options: [OptionGroupConfig] = []
+    /// The key this item had before, so a rename keeps its id and history.
+    public var renamedFrom: String?
+    /// For bookable services: how long one booking lasts, and how many can be booked at once.
+    public var durationMinutes: Int?
+    public var capacity: Int?
+    public var source: SourceLocation
+
+    public init(key: String, name: String, price: Decimal, source: SourceLocation) {
+        self.key = key
+        self.name = name
+        self.price = price
+        self.source = source
+    }
+}
+
+/// A choice a customer makes about an item (Size, Without), with its bounds.
+public struct OptionGroupConfig: Sendable, Hashable {
+    public var key: String
+    public var name: String
+    public var translations: [Language: String] = [:]
+    public var minChoices: Int
+    public var maxChoices: Int?
+    public var choices: [OptionChoiceConfig] = []
+    public var source: SourceLocation
+
+    public init(key: String, name: String, minChoices: Int, maxChoices: Int?, source: SourceLocation) {
+        self.key = key
+        self.name = name
+        self.minChoices = minChoices
+        self.maxChoices = maxChoices
+        self.source = source
+    }
+}
+
+public struct OptionChoiceConfig: Sendable, Hashable {
+    public var key: String
+    public var name: String
+    public var translations: [Language: String] = [:]
+    public var aliases: [String] = []
+    /// What the choice adds to the item's price.
+    public var price: Decimal
+    public var availability: ItemAvailability = .available
+    public var source: SourceLocation
+
+    public init(key: String, name: String, price: Decimal, source: SourceLocation) {
+        self.key = key
+        self.name = name
+        self.price = price
+        self.source = source
+    }
+}
