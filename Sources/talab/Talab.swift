@@ -10,6 +10,6 @@ struct TalabCommand: AsyncParsableCommand {
         abstract: "WhatsApp-first ordering and booking: tenant config as code, reconciled into PostgreSQL.",
         version: "talab \(Talab.version) (libgit2 \(LinkedLibraries.libgit2), libyaml \(LinkedLibraries.libyaml), "
             + "libpq \(LibPQ.version))",
-        subcommands: [MigrateCommand.self, DatabaseCommand.self, BenchCommand.self]
+        subcommands: [ValidateCommand.self, MigrateCommand.self, DatabaseCommand.self, BenchCommand.self]
     )
 }

@@ -8,9 +8,29 @@ import TalabCore
 final class FileReader {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// The tenant's files, by path inside its folder (`images/logo.jpg`), for checking references.
+    let tenantFiles: Set<String>
+    /// The keys of the tenant's menus, for checking what branches serve.
+    let menuKeys: Set<String>
 
-    init(file: String) {
+    init(file: String, tenantFiles: Set<String> = [], menuKeys: Set<String> = []) {
         self.file = file
+        self.tenantFiles = tenantFiles
+        self.menuKeys = menuKeys
+    }
+
+    /// A path to a file of the tenant, such as `images/shawarma.jpg`, that must exist at this commit.
+    func imagePath(_ node: YAMLNode, _ what: String) -> String? {
+        guard let value = text(node, what) else { return nil }
+        guard !value.hasPrefix("/"), !value.split(separator: "/").contains("..") else {
+            error(node.mark, "invalid_path", "\(what) is a path inside the tenant folder, like images/logo.jpg")
+            return nil
+        }
+        guard tenantFiles.contains(value) else {
+            error(node.mark, "missing_file", "\(what) '\(value)' does not exist in this tenant's folder")
+            return nil
+        }
+        return value
     }
 
     func error(_ mark: SourceMark, _ code: String, _ message: String) {
@@ -45,7 +65,10 @@ final class FileReader {
                 continue
             }
             guard allowed.contains(key) else {
-                let hint = Suggestion.closest(to: key, among: allowed).map { "; did you mean '\($0)'?" } ?? ""
+                var hint = Suggestion.closest(to: key, among: allowed).map { "; did you mean '\($0)'?" } ?? ""
+                if hint.isEmpty, key.contains(" ") {
+                    hint = "; a comma inside { … } starts a new entry, so quote text that holds a comma"
+                }
                 error(pair.key.mark, "unknown_key", "unknown key '\(key)' in \(what)\(hint)")
                 continue
             }

@@ -1,0 +1,93 @@
+import TalabCore
+
+/// What validating the tenant repository found: the tenants that decoded, and every diagnostic.
+public struct TenantValidation: Sendable {
+    public let tenants: [TenantConfig]
+    /// Sorted by file, line and column.
+    public let diagnostics: [Diagnostic]
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var isValid: Bool { !diagnostics.contains { $0.severity == .error } }
+
+    /// `3 tenants, 4 branches, 5 menus, 61 items: 0 errors, 1 warning`
+    public var summary: String {
+        let branches = tenants.reduce(0) { $0 + $1.branches.count }
+        let menus = tenants.reduce(0) { $0 + $1.menus.count }
+        let items = tenants.reduce(0) { $0 + $1.itemCount }
+        let errorCount = errors.count
+        let warningCount = diagnostics.count - errorCount
+        return "\(plural(tenants.count, "tenant")), \(plural(branches, "branch", "branches")), \(plural(menus, "menu")), "
+            + "\(plural(items, "item")): \(plural(errorCount, "error")), \(plural(warningCount, "warning"))"
+    }
+
+    private func plural(_ count: Int, _ one: String, _ many: String? = nil) -> String {
+        "\(count) \(count == 1 ? one : many ?? one + "s")"
+    }
+}
+
+/// Why validation could not even start: no tenants, or a tenant asked for that does not exist.
+public struct TenantSourceError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Reads every tenant folder under `Tenants/` from a source and validates it, all errors at once.
+public struct TenantLoader: Sendable {
+    public static let folder = "Tenants"
+    public var parser = YAMLParser()
+
+    public init() {}
+
+    /// Validates the tenants of `source`, or only those named in `slugs`.
+    public func load(from source: any ConfigSource, only slugs: Set<String> = []) throws -> TenantValidation {
+        let files = try source.files(under: TenantLoader.folder)
+        var folders: [String: [ConfigFile]] = [:]
+        for file in files {
+            let parts = file.path.split(separator: "/", maxSplits: 2)
+            guard parts.count == 3 else { continue }
+            folders[String(parts[1]), default: []].append(file)
+        }
+        guard !folders.isEmpty else {
+            throw TenantSourceError(message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
+        }
+        if let missing = slugs.subtracting(folders.keys).sorted().first {
+            throw TenantSourceError(message: "no tenant '\(missing)' under \(TenantLoader.folder)/ in \(source.label)")
+        }
+        var tenants: [TenantConfig] = []
+        var diagnostics: [Diagnostic] = []
+        for slug in folders.keys.sorted() where slugs.isEmpty || slugs.contains(slug) {
+            var tenant = TenantFolder(slug: slug, files: folders[slug] ?? [], parser: parser)
+            if let config = tenant.load() { tenants.append(config) }
+            diagnostics += tenant.diagnostics
+        }
+        diagnostics += TenantLoader.phoneNumberIDClashes(tenants)
+        return TenantValidation(tenants: tenants, diagnostics: diagnostics.sorted())
+    }
+
+    /// `phone_number_id` routes an incoming message to one business or branch: it must be unique everywhere.
+    static func phoneNumberIDClashes(_ tenants: [TenantConfig]) -> [Diagnostic] {
+        var first: [String: SourceLocation] = [:]
+        var clashes: [Diagnostic] = []
+        let numbers = tenants.flatMap { tenant in
+            [tenant.business.whatsapp].compactMap { $0 } + tenant.branches.compactMap(\.whatsapp)
+        }
+        for number in numbers.sorted(by: { ($0.source.file, $0.source.line) < ($1.source.file, $1.source.line) }) {
+            if let earlier = first[number.phoneNumberID] {
+                clashes.append(
+                    Diagnostic(
+                        file: number.source.file,
+                        line: number.source.line,
+                        column: number.source.column,
+                        severity: .error,
+                        code: "duplicate_phone_number_id",
+                        message: "phone_number_id \(number.phoneNumberID) is already used by \(earlier); "
+                            + "each WhatsApp number belongs to one business or branch"
+                    )
+                )
+            } else {
+                first[number.phoneNumberID] = number.source
+            }
+        }
+        return clashes
+    }
+}
