@@ -21,8 +21,14 @@ extension FileReader {
         let timezone: String?
         if let node = fields["timezone"] { timezone = timeZone(node) } else { timezone = "Asia/Beirut" }
         let currency = fields["currency"].flatMap { self.currency($0) }
-        guard let name, let type, let timezone, let currency else { return nil }
-        var business = BusinessConfig(name: name, type: type, timezone: timezone, currency: currency, source: location(root))
+        // Every field is read before giving up on a missing one, so one run reports every error.
+        var business = BusinessConfig(
+            name: name ?? "",
+            type: type ?? .other,
+            timezone: timezone ?? "",
+            currency: currency ?? "",
+            source: location(root)
+        )
         business.defaultLanguage = fields["default_language"].flatMap { oneOf($0, "default_language", Language.self) }
         business.contactPhoneNumber = fields["contact_phone_number"].flatMap { phoneNumber($0, "contact_phone_number") }
         business.email = fields["email"].flatMap { email($0, "email") }
@@ -32,6 +38,7 @@ extension FileReader {
         business.openingHours = fields["opening_hours"].map { openingHours($0) } ?? [:]
         business.dateOverrides = fields["date_overrides"].map { dateOverrides($0) } ?? []
         business.policies = fields["policies"].map { policies($0) } ?? []
+        guard name != nil, type != nil, timezone != nil, currency != nil else { return nil }
         return business
     }
 
@@ -78,10 +85,11 @@ extension FileReader {
     ]
 
     func branch(_ root: YAMLNode, key: String) -> BranchConfig? {
-        guard let fields = fields(root, "a branch file", allowed: FileReader.branchKeys, required: ["name"]),
-            let name = fields["name"].flatMap({ text($0, "name") })
-        else { return nil }
-        var branch = BranchConfig(key: key, name: name, source: location(root))
+        guard let fields = fields(root, "a branch file", allowed: FileReader.branchKeys, required: ["name"]) else {
+            return nil
+        }
+        let name = fields["name"].flatMap { text($0, "name") }
+        var branch = BranchConfig(key: key, name: name ?? "", source: location(root))
         if let value = fields["active"].flatMap({ bool($0, "active") }) { branch.active = value }
         branch.location = fields["location"].flatMap { location(of: $0) }
         branch.contactPhoneNumber = fields["contact_phone_number"].flatMap { phoneNumber($0, "contact_phone_number") }
@@ -109,7 +117,7 @@ extension FileReader {
         branch.openingHours = fields["opening_hours"].map { openingHours($0) } ?? [:]
         branch.dateOverrides = fields["date_overrides"].map { dateOverrides($0) } ?? []
         branch.policies = fields["policies"].map { policies($0) } ?? []
-        return branch
+        return name == nil ? nil : branch
     }
 
     private func feeRules(_ node: YAMLNode, radius: Decimal?) -> [DeliveryFeeRule] {
@@ -138,10 +146,11 @@ extension FileReader {
     static let menuKeys = ["name", "description", "shared", "active", "image", "items"]
 
     func menu(_ root: YAMLNode, key: String) -> MenuConfig? {
-        guard let fields = fields(root, "a menu file", allowed: FileReader.menuKeys, required: ["name"]),
-            let name = fields["name"].flatMap({ text($0, "name") })
-        else { return nil }
-        var menu = MenuConfig(key: key, name: name, source: location(root))
+        guard let fields = fields(root, "a menu file", allowed: FileReader.menuKeys, required: ["name"]) else {
+            return nil
+        }
+        let name = fields["name"].flatMap { text($0, "name") }
+        var menu = MenuConfig(key: key, name: name ?? "", source: location(root))
         menu.description = fields["description"].flatMap { text($0, "description") }
         if let value = fields["shared"].flatMap({ bool($0, "shared") }) { menu.shared = value }
         if let value = fields["active"].flatMap({ bool($0, "active") }) { menu.active = value }
@@ -149,7 +158,7 @@ extension FileReader {
         if let node = fields["items"], let items = list(node, "items") {
             menu.items = items.compactMap { item($0) }
         }
-        return menu
+        return name == nil ? nil : menu
     }
 
     static let itemKeys = [
@@ -165,8 +174,7 @@ extension FileReader {
         let key = fields["key"].flatMap { self.key($0, "key") }
         let name = fields["name"].flatMap { text($0, "name") }
         let price = fields["price"].flatMap { money($0, "price") }
-        guard let key, let name, let price else { return nil }
-        var item = ItemConfig(key: key, name: name, price: price, source: location(node))
+        var item = ItemConfig(key: key ?? "", name: name ?? "", price: price ?? 0, source: location(node))
         item.translations = fields["translations"].map { translations($0) } ?? [:]
         item.aliases = fields["aliases"].flatMap { texts($0, "aliases") } ?? []
         item.description = fields["description"].flatMap { text($0, "description") }
@@ -199,6 +207,7 @@ extension FileReader {
                 item.options.append(group)
             }
         }
+        guard key != nil, name != nil, price != nil else { return nil }
         return item
     }
 

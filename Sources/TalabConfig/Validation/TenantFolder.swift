@@ -17,13 +17,13 @@ struct TenantFolder {
 
     mutating func load() -> TenantConfig? {
         let businessPath = prefix + "business.yaml"
-        guard slug.count >= 2, slug.count <= 40, FileReader.isKey(slug) else {
+        if slug.count < 2 || slug.count > 40 || !FileReader.isKey(slug) {
             report(
                 businessPath,
                 "invalid_slug",
                 "the folder name '\(slug)' is the business's slug: 2 to 40 lowercase letters, digits and hyphens"
             )
-            return nil
+            // Go on: the files' own errors are worth reporting in the same run.
         }
         let relative = Set(files.map { String($0.path.dropFirst(prefix.count)) })
         var menuFiles: [(key: String, file: ConfigFile)] = []

@@ -68,7 +68,7 @@ public struct YAMLParser: Sendable {
             let start = SourceMark(line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1)
             message += " (\(context) that starts at \(start))"
         }
-        if bytes.contains(9) && problem.contains("cannot start any token") {
+        if bytes.contains(9) && (problem.contains("cannot start any token") || problem.contains("tab")) {
             message += "; YAML indents with spaces, never tabs"
         }
         let mark = SourceMark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
