@@ -56,8 +56,13 @@ let package = Package(
         ),
         .target(
             name: "TalabTestSupport",
-            dependencies: ["TalabStore"],
+            dependencies: ["TalabStore", "TalabConfig"],
             path: "Tests/TalabTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TalabConfigTests",
+            dependencies: ["TalabConfig", "TalabCore", "TalabTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,6 +25,11 @@ public struct GitCommit: Sendable, Hashable {
     public struct Trailer: Sendable, Hashable {
         public let key: String
         public let value: String
+
+        public init(key: String, value: String) {
+            self.key = key
+            self.value = value
+        }
     }
 
     public var shortSHA: String { String(sha.prefix(12)) }
@@ -51,4 +56,10 @@ public struct GitChange: Sendable, Hashable {
     public let status: Status
     public let oldPath: String
     public let newPath: String
+
+    public init(status: Status, oldPath: String, newPath: String) {
+        self.status = status
+        self.oldPath = oldPath
+        self.newPath = newPath
+    }
 }
