@@ -77,8 +77,12 @@ final class FileReader {
                 keyMarks[key] = pair.key.mark
             }
         }
-        for key in required where values[key] == nil {
-            error(node.mark, "missing_key", "\(what) needs '\(key)'")
+        for key in required {
+            if let value = values[key] {
+                if value.isNull { error(value.mark, "empty_value", "\(key) is empty") }
+            } else {
+                error(node.mark, "missing_key", "\(what) needs '\(key)'")
+            }
         }
         return Fields(node: node, values: values)
     }

@@ -126,7 +126,8 @@ struct TenantFolder {
             }
         }
         for item in items {
-            guard let old = item.renamedFrom else { continue }
+            // Renaming from its own key is reported where the item is read.
+            guard let old = item.renamedFrom, old != item.key else { continue }
             if let holder = first[old] {
                 report(
                     item.source,

@@ -68,10 +68,12 @@ public struct TenantLoader: Sendable {
     static func phoneNumberIDClashes(_ tenants: [TenantConfig]) -> [Diagnostic] {
         var first: [String: SourceLocation] = [:]
         var clashes: [Diagnostic] = []
-        let numbers = tenants.flatMap { tenant in
-            [tenant.business.whatsapp].compactMap { $0 } + tenant.branches.compactMap(\.whatsapp)
+        let numbers = tenants.sorted { $0.slug < $1.slug }.flatMap { tenant in
+            [tenant.business.whatsapp].compactMap { $0 }
+                + tenant.branches.sorted { $0.key < $1.key }.compactMap(\.whatsapp)
         }
-        for number in numbers.sorted(by: { ($0.source.file, $0.source.line) < ($1.source.file, $1.source.line) }) {
+        // Tenants in slug order, each business's own number before its branches': the first holder keeps it.
+        for number in numbers {
             if let earlier = first[number.phoneNumberID] {
                 clashes.append(
                     Diagnostic(

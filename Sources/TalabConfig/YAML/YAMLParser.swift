@@ -107,9 +107,17 @@ public struct YAMLProblem: Error, Sendable {
 
 /// Builds nodes from libyaml's events with a stack of open collections.
 private struct DocumentBuilder {
+    /// An open collection; `size` counts every node below it, aliases expanded, for the alias bound.
     enum Frame {
-        case sequence(mark: SourceMark, anchor: String?, items: [YAMLNode])
-        case mapping(mark: SourceMark, anchor: String?, pairs: [YAMLPair], key: YAMLNode?, seen: [String: SourceMark])
+        case sequence(mark: SourceMark, anchor: String?, items: [YAMLNode], size: Int)
+        case mapping(
+            mark: SourceMark,
+            anchor: String?,
+            pairs: [YAMLPair],
+            key: YAMLNode?,
+            seen: [String: SourceMark],
+            size: Int
+        )
     }
 
     let limits: YAMLParser
@@ -142,7 +150,7 @@ private struct DocumentBuilder {
             )
             let node = YAMLNode(.scalar(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE), at: mark)
             remember(anchor: scalar.anchor, node: node, size: 1)
-            try add(node)
+            try add(node, size: 1)
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
             guard let (node, size) = anchors[name] else {
@@ -156,25 +164,32 @@ private struct DocumentBuilder {
                     code: "alias_expansion"
                 )
             }
-            try add(node)
+            try add(node, size: size)
         case YAML_SEQUENCE_START_EVENT:
-            try push(.sequence(mark: mark, anchor: anchorName(event.data.sequence_start.anchor), items: []), at: mark)
+            try push(.sequence(mark: mark, anchor: anchorName(event.data.sequence_start.anchor), items: [], size: 0), at: mark)
         case YAML_MAPPING_START_EVENT:
             try push(
-                .mapping(mark: mark, anchor: anchorName(event.data.mapping_start.anchor), pairs: [], key: nil, seen: [:]),
+                .mapping(
+                    mark: mark,
+                    anchor: anchorName(event.data.mapping_start.anchor),
+                    pairs: [],
+                    key: nil,
+                    seen: [:],
+                    size: 0
+                ),
                 at: mark
             )
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
             switch frame {
-            case .sequence(let start, let anchor, let items):
+            case .sequence(let start, let anchor, let items, let size):
                 let node = YAMLNode(.sequence(items), at: start)
-                remember(anchor: anchor, node: node, size: 1 + items.count)
-                try add(node)
-            case .mapping(let start, let anchor, let pairs, _, _):
+                remember(anchor: anchor, node: node, size: 1 + size)
+                try add(node, size: 1 + size)
+            case .mapping(let start, let anchor, let pairs, _, _, let size):
                 let node = YAMLNode(.mapping(pairs), at: start)
-                remember(anchor: anchor, node: node, size: 1 + pairs.count * 2)
-                try add(node)
+                remember(anchor: anchor, node: node, size: 1 + size)
+                try add(node, size: 1 + size)
             }
         default:
             break
@@ -202,18 +217,18 @@ private struct DocumentBuilder {
         stack.append(frame)
     }
 
-    private mutating func add(_ node: YAMLNode) throws(YAMLProblem) {
+    private mutating func add(_ node: YAMLNode, size: Int) throws(YAMLProblem) {
         guard let top = stack.popLast() else {
             root = node
             return
         }
         switch top {
-        case .sequence(let mark, let anchor, var items):
+        case .sequence(let mark, let anchor, var items, let total):
             items.append(node)
-            stack.append(.sequence(mark: mark, anchor: anchor, items: items))
-        case .mapping(let mark, let anchor, var pairs, let key, var seen):
+            stack.append(.sequence(mark: mark, anchor: anchor, items: items, size: total + size))
+        case .mapping(let mark, let anchor, var pairs, let key, var seen, let total):
             guard let key else {
-                stack.append(.mapping(mark: mark, anchor: anchor, pairs: pairs, key: node, seen: seen))
+                stack.append(.mapping(mark: mark, anchor: anchor, pairs: pairs, key: node, seen: seen, size: total + size))
                 return
             }
             if case .scalar(let text, _) = key.kind {
@@ -230,7 +245,7 @@ private struct DocumentBuilder {
                 }
             }
             pairs.append(YAMLPair(key: key, value: node))
-            stack.append(.mapping(mark: mark, anchor: anchor, pairs: pairs, key: nil, seen: seen))
+            stack.append(.mapping(mark: mark, anchor: anchor, pairs: pairs, key: nil, seen: seen, size: total + size))
         }
     }
 }
