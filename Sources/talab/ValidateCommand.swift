@@ -19,7 +19,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The revision to read: a branch, tag, sha, HEAD~1…", valueName: "rev")) var ref: String?
     @Flag(help: "Read the files on disk instead of a commit.") var worktree = false
     @Option(help: ArgumentHelp("Validate only this tenant (repeatable).", valueName: "slug")) var tenant: [String] = []
-    @Option(help: "text, json (an array of diagnostics) or github (workflow annotations).") var format = DiagnosticFormat.text
+    @Option(help: "text, json (an array of diagnostics) or github (workflow annotations).") var format =
+        DiagnosticFormat.text
 
     func validate() throws {
         if worktree && ref != nil { throw ValidationError("--ref and --worktree exclude each other") }

@@ -42,7 +42,11 @@ import Testing
         #expect(commit.author.name == "Rima Haddad")
         #expect(commit.author.email == "rima@example.com")
         #expect(commit.summary == "Rename the main menu")
-        #expect(commit.trailers == [.init(key: "Reviewed-by", value: "Rima <rima@example.com>"), .init(key: "Ticket", value: "TAL-42")])
+        #expect(
+            commit.trailers == [
+                .init(key: "Reviewed-by", value: "Rima <rima@example.com>"), .init(key: "Ticket", value: "TAL-42"),
+            ]
+        )
         #expect(abs(commit.author.time.timeIntervalSinceNow) < 600)
         let first = try GitRepository(discoveringFrom: repository.path).commit(shas[0])
         #expect(first.author.name == "Salim Haddad")
@@ -92,9 +96,25 @@ import Testing
         defer { repository.delete() }
         let git = try GitRepository(discoveringFrom: repository.path)
         let modified = try git.changes(from: git.commit(shas[0]), to: git.commit(shas[1]), under: "Tenants")
-        #expect(modified == [GitChange(status: .modified, oldPath: "Tenants/abu-salim/menus/main.yaml", newPath: "Tenants/abu-salim/menus/main.yaml")])
+        #expect(
+            modified == [
+                GitChange(
+                    status: .modified,
+                    oldPath: "Tenants/abu-salim/menus/main.yaml",
+                    newPath: "Tenants/abu-salim/menus/main.yaml"
+                )
+            ]
+        )
         let renamed = try git.changes(from: git.commit(shas[1]), to: git.commit(shas[2]))
-        #expect(renamed == [GitChange(status: .renamed, oldPath: "Tenants/padel/menus/courts.yaml", newPath: "Tenants/padel/menus/all-courts.yaml")])
+        #expect(
+            renamed == [
+                GitChange(
+                    status: .renamed,
+                    oldPath: "Tenants/padel/menus/courts.yaml",
+                    newPath: "Tenants/padel/menus/all-courts.yaml"
+                )
+            ]
+        )
         let everything = try git.changes(from: nil, to: git.commit(shas[0]))
         #expect(everything.count == 3)
         #expect(everything.allSatisfy { $0.status == .added })

@@ -7,7 +7,9 @@ public struct TestRepository: Sendable {
 
     /// A new repository with one branch, `main`.
     public init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("talab-repo-\(UUID().uuidString.prefix(8))")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "talab-repo-\(UUID().uuidString.prefix(8))"
+        )
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try git("init", "-q", "-b", "main")
     }
@@ -31,12 +33,24 @@ public struct TestRepository: Sendable {
 
     /// Stages everything and commits as the given author; returns the new commit's sha.
     @discardableResult
-    public func commit(_ message: String, author: String = "Rima Haddad", email: String = "rima@example.com") throws
+    public func commit(
+        _ message: String,
+        author: String = "Rima Haddad",
+        email: String = "rima@example.com"
+    ) throws
         -> String
     {
         try git("add", "-A")
         try git(
-            "-c", "user.name=\(author)", "-c", "user.email=\(email)", "commit", "-q", "--allow-empty", "-m", message
+            "-c",
+            "user.name=\(author)",
+            "-c",
+            "user.email=\(email)",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message
         )
         return try git("rev-parse", "HEAD")
     }
@@ -49,7 +63,9 @@ public struct TestRepository: Sendable {
 
     /// A bare clone of this repository in a new temporary folder.
     public func bareClone() throws -> URL {
-        let target = FileManager.default.temporaryDirectory.appendingPathComponent("talab-bare-\(UUID().uuidString.prefix(8)).git")
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "talab-bare-\(UUID().uuidString.prefix(8)).git"
+        )
         _ = try TestRepository.run(["clone", "-q", "--bare", path, target.path])
         return target
     }
@@ -59,10 +75,15 @@ public struct TestRepository: Sendable {
     }
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let git = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"].first(where: FileManager.default.isExecutableFile)
+        guard
+            let git = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"].first(
+                where: FileManager.default.isExecutableFile
+            )
         else { throw ClusterError("git is not installed") }
         let outcome = try Subprocess.runBlocking(git, arguments)
-        guard outcome.succeeded else { throw ClusterError("git \(arguments.joined(separator: " ")) failed: \(outcome.output)") }
+        guard outcome.succeeded else {
+            throw ClusterError("git \(arguments.joined(separator: " ")) failed: \(outcome.output)")
+        }
         return outcome.output
     }
 }

@@ -22,7 +22,11 @@ public final class GitRepository: @unchecked Sendable {
         let code = git_repository_open_ext(&repository, path, 0, nil)
         guard code == 0, let repository else {
             if code == GIT_ENOTFOUND.rawValue {
-                throw GitError(code: code, operation: "open repository", message: "\(path) is not inside a git repository")
+                throw GitError(
+                    code: code,
+                    operation: "open repository",
+                    message: "\(path) is not inside a git repository"
+                )
             }
             throw GitError.last(code, "open repository at \(path)")
         }
@@ -52,7 +56,12 @@ public final class GitRepository: @unchecked Sendable {
             guard let tree = try subtree(of: commit, at: folder) else { return [] }
             defer { git_tree_free(tree) }
             let walk = TreeWalk(repository: handle, prefix: folder.isEmpty ? "" : folder + "/")
-            let code = git_tree_walk(tree, GIT_TREEWALK_PRE, TreeWalk.callback, Unmanaged.passUnretained(walk).toOpaque())
+            let code = git_tree_walk(
+                tree,
+                GIT_TREEWALK_PRE,
+                TreeWalk.callback,
+                Unmanaged.passUnretained(walk).toOpaque()
+            )
             if let failure = walk.failure { throw failure }
             try GitError.check(code, "read the tree of \(folder) at \(commit.shortSHA)")
             return walk.files
@@ -81,7 +90,11 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// The paths that differ between two commits, optionally only below `folder`; renames are detected.
-    public func changes(from old: GitCommit?, to new: GitCommit, under folder: String? = nil) throws(GitError)
+    public func changes(
+        from old: GitCommit?,
+        to new: GitCommit,
+        under folder: String? = nil
+    ) throws(GitError)
         -> [GitChange]
     {
         try locked { () throws(GitError) in
@@ -141,14 +154,20 @@ public final class GitRepository: @unchecked Sendable {
         let code = git_revparse_single(&object, handle, revision)
         guard code == 0, let object else {
             if code == GIT_ENOTFOUND.rawValue {
-                throw GitError(code: code, operation: "resolve revision", message: "no revision '\(revision)' in \(gitDirectory)")
+                throw GitError(
+                    code: code,
+                    operation: "resolve revision",
+                    message: "no revision '\(revision)' in \(gitDirectory)"
+                )
             }
             throw GitError.last(code, "resolve revision '\(revision)'")
         }
         defer { git_object_free(object) }
         var peeled: OpaquePointer?
         try GitError.check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "'\(revision)' is not a commit")
-        guard let peeled else { throw GitError(code: -1, operation: "resolve revision", message: "'\(revision)' is not a commit") }
+        guard let peeled else {
+            throw GitError(code: -1, operation: "resolve revision", message: "'\(revision)' is not a commit")
+        }
         return peeled
     }
 
@@ -253,7 +272,12 @@ private final class TreeWalk {
         }
         defer { git_blob_free(blob) }
         let size = Int(git_blob_rawsize(blob))
-        let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: git_blob_rawcontent(blob).assumingMemoryBound(to: UInt8.self), count: size))
+        let bytes =
+            size == 0
+            ? []
+            : Array(
+                UnsafeBufferPointer(start: git_blob_rawcontent(blob).assumingMemoryBound(to: UInt8.self), count: size)
+            )
         walk.files.append(GitFile(path: path, bytes: bytes, blobSHA: GitRepository.hex(git_tree_entry_id(entry))))
         return 0
     }

@@ -48,11 +48,13 @@ public struct WorktreeSource: ConfigSource {
 
     public func files(under folder: String) throws -> [ConfigFile] {
         let base = root.appendingPathComponent(folder)
-        guard let enumerator = FileManager.default.enumerator(
-            at: base,
-            includingPropertiesForKeys: [.isRegularFileKey],
-            options: [.skipsHiddenFiles]
-        ) else { return [] }
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: base,
+                includingPropertiesForKeys: [.isRegularFileKey],
+                options: [.skipsHiddenFiles]
+            )
+        else { return [] }
         var files: [ConfigFile] = []
         let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
         for case let url as URL in enumerator {
@@ -60,7 +62,12 @@ public struct WorktreeSource: ConfigSource {
                 let data = FileManager.default.contents(atPath: url.path)
             else { continue }
             let path = url.standardizedFileURL.path
-            files.append(ConfigFile(path: path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path, bytes: Array(data)))
+            files.append(
+                ConfigFile(
+                    path: path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path,
+                    bytes: Array(data)
+                )
+            )
         }
         return files.sorted { $0.path < $1.path }
     }

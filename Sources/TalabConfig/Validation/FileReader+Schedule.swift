@@ -4,7 +4,9 @@ import TalabCore
 extension FileReader {
     /// `opening_hours`: each day `closed`, `{ open, close }`, or a list of those stretches.
     func openingHours(_ node: YAMLNode) -> [DayOfWeek: DailyHours] {
-        guard let fields = fields(node, "opening_hours", allowed: DayOfWeek.allCases.map(\.rawValue)) else { return [:] }
+        guard let fields = fields(node, "opening_hours", allowed: DayOfWeek.allCases.map(\.rawValue)) else {
+            return [:]
+        }
         var hours: [DayOfWeek: DailyHours] = [:]
         for day in DayOfWeek.allCases {
             guard let value = fields.values[day.rawValue] else { continue }
@@ -23,7 +25,8 @@ extension FileReader {
             let intervals = stretches.compactMap { interval($0, what) }
             guard intervals.count == stretches.count else { return nil }
             let sorted = intervals.sorted { $0.open < $1.open }
-            for (earlier, later) in zip(sorted, sorted.dropFirst()) where earlier.crossesMidnight || later.open < earlier.close {
+            for (earlier, later) in zip(sorted, sorted.dropFirst())
+            where earlier.crossesMidnight || later.open < earlier.close {
                 error(node.mark, "overlapping_hours", "\(what) has stretches that overlap")
                 return nil
             }
@@ -39,14 +42,24 @@ extension FileReader {
     }
 
     func interval(_ node: YAMLNode, _ what: String) -> OpeningInterval? {
-        guard let fields = fields(node, "the hours of \(what)", allowed: ["open", "close"], required: ["open", "close"]),
+        guard
+            let fields = fields(
+                node,
+                "the hours of \(what)",
+                allowed: ["open", "close"],
+                required: ["open", "close"]
+            ),
             let openNode = fields["open"], let closeNode = fields["close"]
         else { return nil }
         let open = time(openNode, "open", allowEndOfDay: false)
         let close = time(closeNode, "close", allowEndOfDay: true)
         guard let open, let close else { return nil }
         if open == close {
-            error(closeNode.mark, "invalid_hours", "close equals open; for a whole day write open: \"00:00\", close: \"24:00\"")
+            error(
+                closeNode.mark,
+                "invalid_hours",
+                "close equals open; for a whole day write open: \"00:00\", close: \"24:00\""
+            )
             return nil
         }
         return OpeningInterval(open: open, close: close)
@@ -80,7 +93,11 @@ extension FileReader {
                 hours = .closed
             } else {
                 guard fields.has("open") || fields.has("close") else {
-                    error(entry.mark, "invalid_hours", "a date override is either closed: true or has open and close times")
+                    error(
+                        entry.mark,
+                        "invalid_hours",
+                        "a date override is either closed: true or has open and close times"
+                    )
                     return nil
                 }
                 guard let openNode = fields.values["open"], let closeNode = fields.values["close"] else {

@@ -72,8 +72,12 @@ extension FileReader {
         if let value = fields["allow_scheduled_orders"].flatMap({ bool($0, "allow_scheduled_orders") }) {
             settings.allowScheduledOrders = value
         }
-        if let value = fields["allow_delivery"].flatMap({ bool($0, "allow_delivery") }) { settings.allowDelivery = value }
-        if let value = fields["allow_takeaway"].flatMap({ bool($0, "allow_takeaway") }) { settings.allowTakeaway = value }
+        if let value = fields["allow_delivery"].flatMap({ bool($0, "allow_delivery") }) {
+            settings.allowDelivery = value
+        }
+        if let value = fields["allow_takeaway"].flatMap({ bool($0, "allow_takeaway") }) {
+            settings.allowTakeaway = value
+        }
         if let value = fields["allow_on_site"].flatMap({ bool($0, "allow_on_site") }) { settings.allowOnSite = value }
         return settings
     }
@@ -99,13 +103,16 @@ extension FileReader {
             integer($0, "avg_preparation_time_minutes", in: 0...1440)
         }
         branch.serviceRadiusKm = fields["service_radius_km"].flatMap { decimal($0, "service_radius_km", maxPlaces: 2) }
-        branch.deliveryFeeRules = fields["delivery_fee_rules"].map { feeRules($0, radius: branch.serviceRadiusKm) } ?? []
+        branch.deliveryFeeRules =
+            fields["delivery_fee_rules"].map { feeRules($0, radius: branch.serviceRadiusKm) } ?? []
         if let node = fields["menus"], let menus = list(node, "menus") {
             var seen: Set<String> = []
             for menu in menus {
                 guard let menuKey = self.key(menu, "a menu key") else { continue }
                 if !menuKeys.contains(menuKey) {
-                    let hint = Suggestion.closest(to: menuKey, among: menuKeys.sorted()).map { "; did you mean '\($0)'?" } ?? ""
+                    let hint =
+                        Suggestion.closest(to: menuKey, among: menuKeys.sorted()).map { "; did you mean '\($0)'?" }
+                        ?? ""
                     error(menu.mark, "unknown_menu", "there is no menus/\(menuKey).yaml\(hint)")
                 } else if seen.insert(menuKey).inserted {
                     branch.menus.append(menuKey)
@@ -125,7 +132,12 @@ extension FileReader {
         var rules: [DeliveryFeeRule] = []
         for entry in entries {
             guard
-                let fields = fields(entry, "a delivery fee rule", allowed: ["up_to_km", "fee"], required: ["up_to_km", "fee"]),
+                let fields = fields(
+                    entry,
+                    "a delivery fee rule",
+                    allowed: ["up_to_km", "fee"],
+                    required: ["up_to_km", "fee"]
+                ),
                 let distanceNode = fields["up_to_km"],
                 let distance = decimal(distanceNode, "up_to_km", maxPlaces: 2),
                 let fee = fields["fee"].flatMap({ money($0, "fee") })
@@ -168,7 +180,8 @@ extension FileReader {
     ]
 
     func item(_ node: YAMLNode) -> ItemConfig? {
-        guard let fields = fields(node, "an item", allowed: FileReader.itemKeys, required: ["key", "name", "price"]) else {
+        guard let fields = fields(node, "an item", allowed: FileReader.itemKeys, required: ["key", "name", "price"])
+        else {
             return nil
         }
         let key = fields["key"].flatMap { self.key($0, "key") }
@@ -200,7 +213,11 @@ extension FileReader {
             for groupNode in groups {
                 guard let group = optionGroup(groupNode) else { continue }
                 if let first = keys[group.key] {
-                    error(groupNode.mark, "duplicate_key", "option group '\(group.key)' appears twice in this item (first at line \(first.line))")
+                    error(
+                        groupNode.mark,
+                        "duplicate_key",
+                        "option group '\(group.key)' appears twice in this item (first at line \(first.line))"
+                    )
                     continue
                 }
                 keys[group.key] = groupNode.mark
@@ -230,7 +247,11 @@ extension FileReader {
         for choiceNode in fields["choices"].flatMap({ list($0, "choices") }) ?? [] {
             guard let choice = optionChoice(choiceNode) else { continue }
             if let first = keys[choice.key] {
-                error(choiceNode.mark, "duplicate_key", "choice '\(choice.key)' appears twice in this group (first at line \(first.line))")
+                error(
+                    choiceNode.mark,
+                    "duplicate_key",
+                    "choice '\(choice.key)' appears twice in this group (first at line \(first.line))"
+                )
                 continue
             }
             keys[choice.key] = choiceNode.mark
@@ -245,7 +266,11 @@ extension FileReader {
             error(fields["max"]!.mark, "invalid_bounds", "max (\(maximum)) is below min (\(minChoices))")
         }
         if let maximum, maximum > choices.count, !choices.isEmpty {
-            error(fields["max"]!.mark, "invalid_bounds", "max is \(maximum) but the group has only \(choices.count) choices")
+            error(
+                fields["max"]!.mark,
+                "invalid_bounds",
+                "max is \(maximum) but the group has only \(choices.count) choices"
+            )
         }
         if minChoices > choices.count, !choices.isEmpty {
             error(node.mark, "invalid_bounds", "the group asks for \(minChoices) choices but has only \(choices.count)")
@@ -253,7 +278,13 @@ extension FileReader {
         if choices.isEmpty, fields.has("choices") {
             error(fields["choices"]?.mark ?? node.mark, "empty_value", "an option group needs at least one choice")
         }
-        var group = OptionGroupConfig(key: key, name: name, minChoices: minChoices, maxChoices: maximum, source: location(node))
+        var group = OptionGroupConfig(
+            key: key,
+            name: name,
+            minChoices: minChoices,
+            maxChoices: maximum,
+            source: location(node)
+        )
         group.translations = fields["translations"].map { translations($0) } ?? [:]
         group.choices = choices
         return group

@@ -41,7 +41,14 @@ final class FileReader {
 
     func warning(_ mark: SourceMark, _ code: String, _ message: String) {
         diagnostics.append(
-            Diagnostic(file: file, line: mark.line, column: mark.column, severity: .warning, code: code, message: message)
+            Diagnostic(
+                file: file,
+                line: mark.line,
+                column: mark.column,
+                severity: .warning,
+                code: code,
+                message: message
+            )
         )
     }
 
@@ -157,7 +164,11 @@ final class FileReader {
             return nil
         }
         guard range.contains(number) else {
-            error(node.mark, "out_of_range", "\(what) must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
+            error(
+                node.mark,
+                "out_of_range",
+                "\(what) must be between \(range.lowerBound) and \(range.upperBound), got \(number)"
+            )
             return nil
         }
         return number
@@ -214,16 +225,22 @@ final class FileReader {
     func oneOf<Value: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ what: String, _ type: Value.Type) -> Value?
     where Value.RawValue == String {
         guard case .scalar(let value, _) = node.kind, !node.isNull else {
-            error(node.mark, "invalid_value", "\(what) must be one of \(FileReader.choices(type)), got \(node.kindDescription)")
+            error(
+                node.mark,
+                "invalid_value",
+                "\(what) must be one of \(FileReader.choices(type)), got \(node.kindDescription)"
+            )
             return nil
         }
         if let match = Value(rawValue: value) { return match }
-        let hint = Suggestion.closest(to: value, among: Value.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
+        let hint =
+            Suggestion.closest(to: value, among: Value.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
         error(node.mark, "invalid_value", "\(what) must be one of \(FileReader.choices(type)), got '\(value)'\(hint)")
         return nil
     }
 
-    static func choices<Value: RawRepresentable & CaseIterable>(_ type: Value.Type) -> String where Value.RawValue == String {
+    static func choices<Value: RawRepresentable & CaseIterable>(_ type: Value.Type) -> String
+    where Value.RawValue == String {
         type.allCases.map(\.rawValue).joined(separator: ", ")
     }
 
@@ -249,7 +266,11 @@ final class FileReader {
         if case .scalar(let value, plain: true) = node.kind, value.wholeMatch(of: /\+?[0-9]+/) != nil,
             !value.hasPrefix("+")
         {
-            error(node.mark, "invalid_phone", "\(what) must be in E.164 form with its country code, like \"+9611234567\"")
+            error(
+                node.mark,
+                "invalid_phone",
+                "\(what) must be in E.164 form with its country code, like \"+9611234567\""
+            )
             return nil
         }
         guard let value = text(node, what) else { return nil }

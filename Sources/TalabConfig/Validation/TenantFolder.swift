@@ -37,7 +37,11 @@ struct TenantFolder {
             } else if parts.count == 2, parts[0] == "menus" || parts[0] == "branches", path.hasSuffix(".yaml") {
                 let key = String(parts[1].dropLast(5))
                 guard FileReader.isKey(key) else {
-                    report(file.path, "invalid_key", "the file name '\(parts[1])' is the key: lowercase letters, digits and hyphens")
+                    report(
+                        file.path,
+                        "invalid_key",
+                        "the file name '\(parts[1])' is the key: lowercase letters, digits and hyphens"
+                    )
                     continue
                 }
                 if parts[0] == "menus" { menuFiles.append((key, file)) } else { branchFiles.append((key, file)) }
@@ -57,7 +61,8 @@ struct TenantFolder {
             return nil
         }
         let menuKeys = Set(menuFiles.map(\.key))
-        let business: BusinessConfig? = decode(businessFile, relative, menuKeys) { reader, root in reader.business(root) }
+        let business: BusinessConfig? = decode(businessFile, relative, menuKeys) { reader, root in reader.business(root)
+        }
         let branches = branchFiles.compactMap { entry in
             decode(entry.file, relative, menuKeys) { reader, root in reader.branch(root, key: entry.key) }
         }
@@ -153,7 +158,14 @@ struct TenantFolder {
 
     private mutating func report(_ source: SourceLocation, _ code: String, _ message: String) {
         diagnostics.append(
-            Diagnostic(file: source.file, line: source.line, column: source.column, severity: .error, code: code, message: message)
+            Diagnostic(
+                file: source.file,
+                line: source.line,
+                column: source.column,
+                severity: .error,
+                code: code,
+                message: message
+            )
         )
     }
 }

@@ -16,7 +16,8 @@ public struct TenantValidation: Sendable {
         let items = tenants.reduce(0) { $0 + $1.itemCount }
         let errorCount = errors.count
         let warningCount = diagnostics.count - errorCount
-        return "\(plural(tenants.count, "tenant")), \(plural(branches, "branch", "branches")), \(plural(menus, "menu")), "
+        return
+            "\(plural(tenants.count, "tenant")), \(plural(branches, "branch", "branches")), \(plural(menus, "menu")), "
             + "\(plural(items, "item")): \(plural(errorCount, "error")), \(plural(warningCount, "warning"))"
     }
 

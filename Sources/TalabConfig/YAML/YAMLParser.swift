@@ -166,7 +166,10 @@ private struct DocumentBuilder {
             }
             try add(node, size: size)
         case YAML_SEQUENCE_START_EVENT:
-            try push(.sequence(mark: mark, anchor: anchorName(event.data.sequence_start.anchor), items: [], size: 0), at: mark)
+            try push(
+                .sequence(mark: mark, anchor: anchorName(event.data.sequence_start.anchor), items: [], size: 0),
+                at: mark
+            )
         case YAML_MAPPING_START_EVENT:
             try push(
                 .mapping(
@@ -228,7 +231,9 @@ private struct DocumentBuilder {
             stack.append(.sequence(mark: mark, anchor: anchor, items: items, size: total + size))
         case .mapping(let mark, let anchor, var pairs, let key, var seen, let total):
             guard let key else {
-                stack.append(.mapping(mark: mark, anchor: anchor, pairs: pairs, key: node, seen: seen, size: total + size))
+                stack.append(
+                    .mapping(mark: mark, anchor: anchor, pairs: pairs, key: node, seen: seen, size: total + size)
+                )
                 return
             }
             if case .scalar(let text, _) = key.kind {
