@@ -45,7 +45,7 @@ let package = Package(
             dependencies: ["TalabCore", "TalabConfig", "TalabStore", "TalabReconciler"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "TalabBench", dependencies: ["TalabStore"], swiftSettings: swiftSettings),
+        .target(name: "TalabBench", dependencies: ["TalabStore", "TalabConfig"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "talab",
             dependencies: [

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Talab's speed on this machine; figures belong in Benchmarks/README.md.",
-        subcommands: [Database.self]
+        subcommands: [Database.self, Config.self]
     )
 
     struct Database: AsyncParsableCommand {
@@ -75,6 +75,50 @@ struct BenchCommand: AsyncParsableCommand {
                     )
                 }
             }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Config: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "config",
+            abstract: "Validate a generated repository of many tenants at a commit; find the tenants a commit changed."
+        )
+
+        @Option(help: "Tenants to generate.") var tenants = 1000
+        @Option(help: "Items in each tenant's menu.") var items = 50
+        @Option(help: "Runs of each measurement.") var repetitions = 5
+
+        func validate() throws {
+            guard tenants > 1, items > 0, repetitions > 0 else {
+                throw ValidationError("--tenants must be at least 2; --items and --repetitions positive")
+            }
+        }
+
+        func run() async throws {
+            try await reportingFailure {
+                let report = try ConfigBenchmark(tenants: tenants, items: items, repetitions: repetitions).run(
+                    progress: note
+                )
+                print(
+                    "talab bench config: \(tenants) tenants × \(items) items, \(report.files) files, \(report.bytes / 1024) KiB"
+                )
+                print("  generate and commit (git CLI)       \(String(format: "%.2f", report.generateSeconds)) s")
+                print("  read all blobs at the commit        \(BenchCommand.Config.describe(report.readSeconds))")
+                print("  validate at the commit              \(BenchCommand.Config.describe(report.validateSeconds))")
+                print(
+                    "  tenants changed by one commit       \(BenchCommand.Config.describe(report.changedTenantsSeconds, unit: 1000, "ms")) → \(report.changedTenants.joined(separator: ", "))"
+                )
+                print("  peak memory                         \(report.peakMemoryBytes / 1_048_576) MiB")
+                print("  \(report.summary)")
+            }
+        }
+
+        static func describe(_ samples: [Double], unit: Double = 1, _ name: String = "s") -> String {
+            let sorted = samples.sorted()
+            let median = sorted[sorted.count / 2]
+            return String(format: "best %.3f %@, median %.3f %@", sorted[0] * unit, name, median * unit, name)
         }
     }
 }

@@ -16,9 +16,11 @@ import Testing
         let committed = try TenantLoader().load(from: GitCommitSource(repository: git, revision: "HEAD"))
         #expect(committed.isValid)
         let edited = try TenantLoader().load(from: WorktreeSource(root: repository.folder))
-        #expect(edited.errors.map(\.description) == [
-            "Tenants/abu-salim/business.yaml:3:11: error: currency 'EURO' is not an ISO 4217 code such as USD or LBP"
-        ])
+        #expect(
+            edited.errors.map(\.description) == [
+                "Tenants/abu-salim/business.yaml:3:11: error: currency 'EURO' is not an ISO 4217 code such as USD or LBP"
+            ]
+        )
     }
 
     @Test func anOlderCommitIsReadAsItWas() throws {
@@ -31,9 +33,11 @@ import Testing
         let git = try GitRepository(discoveringFrom: repository.path)
         #expect(try TenantLoader().load(from: GitCommitSource(repository: git, revision: "HEAD")).isValid)
         let before = try TenantLoader().load(from: GitCommitSource(repository: git, revision: "HEAD~1"))
-        #expect(before.errors.map(\.description) == [
-            "Tenants/abu-salim/business.yaml:2:7: error: type must be one of restaurant, sports_court, salon, other, got 'cafe'"
-        ])
+        #expect(
+            before.errors.map(\.description) == [
+                "Tenants/abu-salim/business.yaml:2:7: error: type must be one of restaurant, sports_court, salon, other, got 'cafe'"
+            ]
+        )
     }
 
     @Test func noTenantsIsAOneLineError() throws {

@@ -13,7 +13,12 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("shared/fixtures/yaml-test-suite/cases")
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: casesFolder.path), "../shared/fixtures/yaml-test-suite is not beside the project"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: casesFolder.path),
+            "../shared/fixtures/yaml-test-suite is not beside the project"
+        )
+    )
     func everyInputEndsInAVerdictAndInvalidOnesAreRejectedAtAPosition() throws {
         let cases = try FileManager.default.contentsOfDirectory(atPath: YAMLTestSuiteTests.casesFolder.path).sorted()
         #expect(cases.count == 402)

@@ -189,7 +189,7 @@ extension FileReader {
         let identifierNode = fields["phone_number_id"]
         let identifier = identifierNode.flatMap { node -> String? in
             guard let value = text(node, "phone_number_id") else { return nil }
-            guard value.wholeMatch(of: /[0-9]{5,32}/) != nil else {
+            guard TextShape.isDigits(value, minimum: 5, maximum: 32) else {
                 error(node.mark, "invalid_phone_number_id", "phone_number_id is the number's id from Meta, digits only")
                 return nil
             }

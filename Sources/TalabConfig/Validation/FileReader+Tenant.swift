@@ -42,6 +42,8 @@ extension FileReader {
         return business
     }
 
+    static let currencyCodes = Set(Locale.commonISOCurrencyCodes.filter { $0.utf8.count == 3 })
+
     private func timeZone(_ node: YAMLNode) -> String? {
         guard let value = text(node, "timezone") else { return nil }
         guard value.contains("/") || value == "UTC", TimeZone(identifier: value) != nil else {
@@ -53,7 +55,7 @@ extension FileReader {
 
     private func currency(_ node: YAMLNode) -> String? {
         guard let value = text(node, "currency") else { return nil }
-        guard value.wholeMatch(of: /[A-Z]{3}/) != nil, Locale.commonISOCurrencyCodes.contains(value) else {
+        guard FileReader.currencyCodes.contains(value) else {
             error(node.mark, "invalid_currency", "currency '\(value)' is not an ISO 4217 code such as USD or LBP")
             return nil
         }

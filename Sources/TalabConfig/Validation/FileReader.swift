@@ -125,6 +125,8 @@ final class FileReader {
         return value
     }
 
+    static let posix = Locale(identifier: "en_US_POSIX")
+
     static let yaml11Booleans: Set<String> = [
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
     ]
@@ -155,9 +157,9 @@ final class FileReader {
             error(node.mark, "not_an_integer", "\(what) must be a whole number, got \(node.kindDescription)")
             return nil
         }
-        guard value.wholeMatch(of: /-?(0|[1-9][0-9]*)/) != nil, let number = Int(value) else {
+        guard TextShape.isInteger(value), let number = Int(value) else {
             let why =
-                value.wholeMatch(of: /-?0[0-9]+/) != nil
+                TextShape.hasLeadingZero(value)
                 ? "leading zeros are not allowed (YAML 1.1 reads \(value) as an octal number)"
                 : "'\(value)' is not a whole number written in digits"
             error(node.mark, "not_an_integer", "\(what) must be a whole number: \(why)")
@@ -180,8 +182,7 @@ final class FileReader {
             error(node.mark, "not_a_number", "\(what) must be a number, got \(node.kindDescription)")
             return nil
         }
-        guard value.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?/) != nil,
-            let number = Decimal(string: value, locale: Locale(identifier: "en_US_POSIX"))
+        guard TextShape.isDecimal(value), let number = Decimal(string: value, locale: FileReader.posix)
         else {
             error(node.mark, "not_a_number", "\(what) must be a number written in digits, like 4.50; got '\(value)'")
             return nil
@@ -190,7 +191,7 @@ final class FileReader {
             error(node.mark, "negative", "\(what) cannot be negative, got \(value)")
             return nil
         }
-        if let dot = value.firstIndex(of: "."), value[value.index(after: dot)...].count > maxPlaces {
+        if TextShape.decimalPlaces(value) > maxPlaces {
             error(node.mark, "too_many_decimals", "\(what) must have at most \(maxPlaces) decimal places, got \(value)")
             return nil
         }
@@ -259,13 +260,11 @@ final class FileReader {
     }
 
     static func isKey(_ value: String) -> Bool {
-        value.count <= 64 && value.wholeMatch(of: /[a-z0-9]([a-z0-9-]*[a-z0-9])?/) != nil
+        TextShape.isKey(value)
     }
 
     func phoneNumber(_ node: YAMLNode, _ what: String) -> String? {
-        if case .scalar(let value, plain: true) = node.kind, value.wholeMatch(of: /\+?[0-9]+/) != nil,
-            !value.hasPrefix("+")
-        {
+        if case .scalar(let value, plain: true) = node.kind, TextShape.isBareNumber(value), !value.hasPrefix("+") {
             error(
                 node.mark,
                 "invalid_phone",
@@ -274,7 +273,7 @@ final class FileReader {
             return nil
         }
         guard let value = text(node, what) else { return nil }
-        guard value.wholeMatch(of: /\+[1-9][0-9]{6,14}/) != nil else {
+        guard TextShape.isE164(value) else {
             error(node.mark, "invalid_phone", "\(what) must be in E.164 form, like \"+9611234567\", got '\(value)'")
             return nil
         }
@@ -283,7 +282,7 @@ final class FileReader {
 
     func email(_ node: YAMLNode, _ what: String) -> String? {
         guard let value = text(node, what) else { return nil }
-        guard value.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil else {
+        guard TextShape.isEmail(value) else {
             error(node.mark, "invalid_email", "\(what) '\(value)' is not an email address")
             return nil
         }
@@ -296,9 +295,8 @@ final class FileReader {
             error(node.mark, "invalid_date", "\(what) must be a date like 2026-12-25")
             return nil
         }
-        guard let match = value.wholeMatch(of: /([0-9]{4})-([0-9]{2})-([0-9]{2})/),
-            let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
-            (1...12).contains(month), (1...FileReader.days(inMonth: month, year: year)).contains(day)
+        guard let (year, month, day) = TextShape.dateParts(value), (1...12).contains(month),
+            (1...FileReader.days(inMonth: month, year: year)).contains(day)
         else {
             error(node.mark, "invalid_date", "\(what) must be a real date written YYYY-MM-DD, got '\(value)'")
             return nil
@@ -327,7 +325,7 @@ final class FileReader {
         guard let fields = fields(node, what, allowed: ["env"], required: ["env"]),
             let name = fields["env"].flatMap({ text($0, "the environment variable's name") })
         else { return nil }
-        guard name.wholeMatch(of: /[A-Z_][A-Z0-9_]*/) != nil else {
+        guard TextShape.isEnvironmentName(name) else {
             error(node.mark, "invalid_secret_reference", "environment variable names are UPPER_CASE_WITH_UNDERSCORES")
             return nil
         }
