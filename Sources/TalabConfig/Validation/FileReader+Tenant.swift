@@ -42,11 +42,18 @@ extension FileReader {
         return business
     }
 
+    /// Known zone names, read once: looking one up through `TimeZone(identifier:)` loads its rules every time.
+    static let timeZones = Set(TimeZone.knownTimeZoneIdentifiers)
+
+    static func isTimeZone(_ identifier: String) -> Bool {
+        timeZones.contains(identifier) || TimeZone(identifier: identifier) != nil
+    }
+
     static let currencyCodes = Set(Locale.commonISOCurrencyCodes.filter { $0.utf8.count == 3 })
 
     private func timeZone(_ node: YAMLNode) -> String? {
         guard let value = text(node, "timezone") else { return nil }
-        guard value.contains("/") || value == "UTC", TimeZone(identifier: value) != nil else {
+        guard value.contains("/") || value == "UTC", FileReader.isTimeZone(value) else {
             error(node.mark, "invalid_timezone", "timezone '\(value)' is not an IANA time zone such as Asia/Beirut")
             return nil
         }

@@ -64,8 +64,9 @@ final class FileReader {
             error(node.mark, "wrong_type", "\(what) must be a mapping of keys to values, got \(node.kindDescription)")
             return nil
         }
-        var values: [String: YAMLNode] = [:]
-        var keyMarks: [String: SourceMark] = [:]
+        // Tenant mappings hold a handful of keys: a small array beats a dictionary's hashing here.
+        var values: [(key: String, value: YAMLNode)] = []
+        values.reserveCapacity(pairs.count)
         for pair in pairs {
             guard case .scalar(let key, _) = pair.key.kind else {
                 error(pair.key.mark, "wrong_type", "keys in \(what) are plain words, not \(pair.key.kindDescription)")
@@ -79,19 +80,19 @@ final class FileReader {
                 error(pair.key.mark, "unknown_key", "unknown key '\(key)' in \(what)\(hint)")
                 continue
             }
-            if values[key] == nil {
-                values[key] = pair.value
-                keyMarks[key] = pair.key.mark
+            if !values.contains(where: { $0.key == key }) {
+                values.append((key, pair.value))
             }
         }
+        let fields = Fields(node: node, entries: values)
         for key in required {
-            if let value = values[key] {
+            if let value = fields.values[key] {
                 if value.isNull { error(value.mark, "empty_value", "\(key) is empty") }
             } else {
                 error(node.mark, "missing_key", "\(what) needs '\(key)'")
             }
         }
-        return Fields(node: node, values: values)
+        return fields
     }
 
     func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
@@ -111,7 +112,7 @@ final class FileReader {
             error(node.mark, "wrong_type", "\(what) must be text, got \(node.kindDescription)")
             return nil
         }
-        guard !node.isNull, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !node.isNull, value.utf8.contains(where: { $0 != 32 && $0 != 9 }) else {
             error(node.mark, "empty_value", "\(what) is empty")
             return nil
         }
@@ -124,8 +125,6 @@ final class FileReader {
         }
         return value
     }
-
-    static let posix = Locale(identifier: "en_US_POSIX")
 
     static let yaml11Booleans: Set<String> = [
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
@@ -182,7 +181,7 @@ final class FileReader {
             error(node.mark, "not_a_number", "\(what) must be a number, got \(node.kindDescription)")
             return nil
         }
-        guard TextShape.isDecimal(value), let number = Decimal(string: value, locale: FileReader.posix)
+        guard TextShape.isDecimal(value), let number = TextShape.decimal(value)
         else {
             error(node.mark, "not_a_number", "\(what) must be a number written in digits, like 4.50; got '\(value)'")
             return nil
@@ -336,8 +335,17 @@ final class FileReader {
 /// The values of a mapping whose keys were checked.
 struct Fields {
     let node: YAMLNode
-    let values: [String: YAMLNode]
+    let entries: [(key: String, value: YAMLNode)]
 
+    /// Every value by key, nulls included.
+    var values: Lookup { Lookup(entries: entries) }
+
+    struct Lookup {
+        let entries: [(key: String, value: YAMLNode)]
+        subscript(key: String) -> YAMLNode? { entries.first { $0.key == key }?.value }
+    }
+
+    /// The value of a key, or nil when it is absent or null.
     subscript(key: String) -> YAMLNode? {
         guard let value = values[key], !value.isNull else { return nil }
         return value

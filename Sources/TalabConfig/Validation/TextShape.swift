@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks of the shape of short texts (keys, numbers, phone numbers), byte by byte.
 ///
 /// Validating a thousand tenants reads hundreds of thousands of scalars; these checks run in
@@ -44,6 +46,28 @@ enum TextShape {
         if rest.first == 45 { rest = rest.dropFirst() }
         guard let dot = rest.firstIndex(of: 46) else { return isDigits(rest) }
         return isDigits(rest[..<dot]) && isDigits(rest[rest.index(after: dot)...])
+    }
+
+    /// The exact value of a text `isDecimal` accepted, built from its digits (no string scanning),
+    /// or nil when it has more than 18 digits.
+    static func decimal(_ text: String) -> Decimal? {
+        var significand: UInt64 = 0
+        var digits = 0
+        var places = 0
+        var afterDot = false
+        var negative = false
+        for byte in text.utf8 {
+            switch byte {
+            case 45: negative = true
+            case 46: afterDot = true
+            default:
+                digits += 1
+                guard digits <= 18 else { return nil }
+                significand = significand * 10 + UInt64(byte - 48)
+                if afterDot { places += 1 }
+            }
+        }
+        return Decimal(sign: negative ? .minus : .plus, exponent: -places, significand: Decimal(significand))
     }
 
     /// Digits after the decimal point.

@@ -120,6 +120,7 @@ private struct DocumentBuilder {
         )
     }
 
+    static let indexFrom = 16
     let limits: YAMLParser
     var stack: [Frame] = []
     var root: YAMLNode?
@@ -237,7 +238,18 @@ private struct DocumentBuilder {
                 return
             }
             if case .scalar(let text, _) = key.kind {
-                if let first = seen[text] {
+                // Most mappings are small: scan their keys; index them once they grow.
+                if pairs.count == DocumentBuilder.indexFrom {
+                    for pair in pairs {
+                        if case .scalar(let earlier, _) = pair.key.kind, seen[earlier] == nil { seen[earlier] = pair.key.mark }
+                    }
+                }
+                let first =
+                    pairs.count < DocumentBuilder.indexFrom
+                    ? pairs.first(where: { if case .scalar(let earlier, _) = $0.key.kind { earlier == text } else { false } })?
+                        .key.mark
+                    : seen[text]
+                if let first {
                     problems.append(
                         YAMLProblem(
                             "duplicate key '\(text)' (first at line \(first.line)); a key appears once per mapping",
@@ -245,7 +257,7 @@ private struct DocumentBuilder {
                             code: "duplicate_key"
                         )
                     )
-                } else {
+                } else if pairs.count >= DocumentBuilder.indexFrom {
                     seen[text] = key.mark
                 }
             }
