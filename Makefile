@@ -1,6 +1,7 @@
 # The doors in: `make demo`, `make test`, `make bench`. Each installs missing system packages first.
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libgit2-dev libyaml-dev libpq-dev postgresql
+APT_PACKAGES := pkg-config git libgit2-dev libyaml-dev libpq-dev postgresql
+PIP_TOOLS := check-jsonschema
 TALAB := .build/debug/talab
 SWIFT_FILES = $(shell git ls-files '*.swift')
 
@@ -17,6 +18,9 @@ deps:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@for tool in $(PIP_TOOLS); do \
+		command -v $$tool >/dev/null 2>&1 || { echo "installing $$tool (PyPI)"; python3 -m pip install -q $$tool; }; \
+	done
 
 build: deps
 	$(SWIFT) build

@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(
             name: "TalabConfigTests",
             dependencies: ["TalabConfig", "TalabCore", "TalabTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -45,12 +45,21 @@ public struct ConfigBenchmark: Sendable {
         let generated = try generate(in: folder)
         try git(folder, ["init", "-q", "-b", "main"])
         try git(folder, ["add", "-A"])
-        try git(folder, ["-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-m", "Generated tenants"])
+        try git(
+            folder,
+            [
+                "-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-m",
+                "Generated tenants",
+            ]
+        )
         let changedSlug = ConfigBenchmark.slug(tenants / 2)
         let menu = folder.appendingPathComponent("Tenants/\(changedSlug)/menus/main.yaml")
         let text = try String(contentsOf: menu, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "price: 4.50", with: "price: 4.75").utf8).write(to: menu)
-        try git(folder, ["-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-am", "Raise a price"])
+        try git(
+            folder,
+            ["-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-am", "Raise a price"]
+        )
         let generateSeconds = ConfigBenchmark.seconds(clock.now - generateStart)
 
         let repository = try GitRepository(discoveringFrom: folder.path)
@@ -94,7 +103,11 @@ public struct ConfigBenchmark: Sendable {
     }
 
     /// The tenants whose folder's tree id differs between two commits: one tree read per commit.
-    public static func changedTenants(_ repository: GitRepository, from old: GitCommit, to new: GitCommit) throws
+    public static func changedTenants(
+        _ repository: GitRepository,
+        from old: GitCommit,
+        to new: GitCommit
+    ) throws
         -> [String]
     {
         let before = try repository.entries(at: old, in: TenantLoader.folder)
@@ -110,8 +123,14 @@ public struct ConfigBenchmark: Sendable {
         for index in 0..<tenants {
             let slug = ConfigBenchmark.slug(index)
             let base = folder.appendingPathComponent("Tenants/\(slug)")
-            try FileManager.default.createDirectory(at: base.appendingPathComponent("branches"), withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(at: base.appendingPathComponent("menus"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: base.appendingPathComponent("branches"),
+                withIntermediateDirectories: true
+            )
+            try FileManager.default.createDirectory(
+                at: base.appendingPathComponent("menus"),
+                withIntermediateDirectories: true
+            )
             let number = 106_540_000_000 + index * 10
             let contents = [
                 "business.yaml": ConfigBenchmark.business(index: index, phoneNumberID: number),

@@ -241,13 +241,17 @@ private struct DocumentBuilder {
                 // Most mappings are small: scan their keys; index them once they grow.
                 if pairs.count == DocumentBuilder.indexFrom {
                     for pair in pairs {
-                        if case .scalar(let earlier, _) = pair.key.kind, seen[earlier] == nil { seen[earlier] = pair.key.mark }
+                        if case .scalar(let earlier, _) = pair.key.kind, seen[earlier] == nil {
+                            seen[earlier] = pair.key.mark
+                        }
                     }
                 }
                 let first =
                     pairs.count < DocumentBuilder.indexFrom
-                    ? pairs.first(where: { if case .scalar(let earlier, _) = $0.key.kind { earlier == text } else { false } })?
-                        .key.mark
+                    ? pairs.first(where: {
+                        if case .scalar(let earlier, _) = $0.key.kind { earlier == text } else { false }
+                    })?
+                    .key.mark
                     : seen[text]
                 if let first {
                     problems.append(

@@ -35,7 +35,7 @@ public struct PostgresBinaries: Sendable {
         )
     }
 
-    static func which(_ program: String) -> String? {
+    public static func which(_ program: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for folder in path.split(separator: ":") {
             let candidate = "\(folder)/\(program)"
