@@ -13,11 +13,14 @@ public struct ConfigBenchmark: Sendable {
     public var items: Int
     /// How many times each measurement runs; the report keeps the fastest and the median.
     public var repetitions: Int
+    /// Where to leave the generated repository (for profiling `talab validate` on it); nil deletes it.
+    public var keepAt: URL?
 
-    public init(tenants: Int = 1000, items: Int = 50, repetitions: Int = 5) {
+    public init(tenants: Int = 1000, items: Int = 50, repetitions: Int = 5, keepAt: URL? = nil) {
         self.tenants = tenants
         self.items = items
         self.repetitions = repetitions
+        self.keepAt = keepAt
     }
 
     public struct Report: Sendable {
@@ -37,8 +40,9 @@ public struct ConfigBenchmark: Sendable {
 
     /// Generates the repository in a temporary folder, measures, and deletes it.
     public func run(progress: @Sendable (String) -> Void) throws -> Report {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-config-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder =
+            keepAt ?? FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-config-\(UUID())")
+        defer { if keepAt == nil { try? FileManager.default.removeItem(at: folder) } }
         progress("generating \(tenants) tenants × \(items) items in \(folder.path)")
         let clock = ContinuousClock()
         let generateStart = clock.now

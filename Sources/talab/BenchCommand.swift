@@ -89,6 +89,10 @@ extension BenchCommand {
         @Option(help: "Tenants to generate.") var tenants = 1000
         @Option(help: "Items in each tenant's menu.") var items = 50
         @Option(help: "Runs of each measurement.") var repetitions = 5
+        @Option(
+            help: ArgumentHelp("Keep the generated repository in this new folder (to profile it).", valueName: "path")
+        )
+        var keep: String?
 
         func validate() throws {
             guard tenants > 1, items > 0, repetitions > 0 else {
@@ -98,9 +102,13 @@ extension BenchCommand {
 
         func run() async throws {
             try await reportingFailure {
-                let report = try ConfigBenchmark(tenants: tenants, items: items, repetitions: repetitions).run(
-                    progress: note
+                let benchmark = ConfigBenchmark(
+                    tenants: tenants,
+                    items: items,
+                    repetitions: repetitions,
+                    keepAt: keep.map { URL(fileURLWithPath: $0) }
                 )
+                let report = try benchmark.run(progress: note)
                 print(
                     "talab bench config: \(tenants) tenants × \(items) items, \(report.files) files, \(report.bytes / 1024) KiB"
                 )

@@ -9,7 +9,9 @@ import Testing
 /// from PyPI, which `make test` installs.
 @Suite struct JSONSchemaTests {
     static let root = TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/invalid")
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures/invalid"
+    )
 
     static func checkJSONSchema(schema kind: String, files: [String]) throws -> Subprocess.Outcome {
         guard let program = PostgresBinaries.which("check-jsonschema") else {
@@ -24,7 +26,9 @@ import Testing
             Issue.record("check-jsonschema is not installed: pip install check-jsonschema (make test does)")
             return
         }
-        let schemas = ["business", "branch", "menu"].map { JSONSchemaTests.root.appendingPathComponent("Schemas/tenant/\($0).schema.json").path }
+        let schemas = ["business", "branch", "menu"].map {
+            JSONSchemaTests.root.appendingPathComponent("Schemas/tenant/\($0).schema.json").path
+        }
         let outcome = try Subprocess.runBlocking(program, ["--check-metaschema"] + schemas)
         #expect(outcome.succeeded, "\(outcome.output)")
     }
@@ -48,7 +52,8 @@ import Testing
     }
 
     static var invalidFixtures: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []).filter { $0.hasSuffix(".yaml") }
+            .sorted()
     }
 
     @Test func thereAreInvalidFixturesForEveryKind() {
@@ -71,7 +76,9 @@ import Testing
         case "branch": files["branches/hamra.yaml"] = text
         default: files["menus/main.yaml"] = text
         }
-        let source = InMemorySource(files: files.map { ConfigFile(path: "Tenants/abu-salim/\($0.key)", bytes: Array($0.value.utf8)) })
+        let source = InMemorySource(
+            files: files.map { ConfigFile(path: "Tenants/abu-salim/\($0.key)", bytes: Array($0.value.utf8)) }
+        )
         let validation = try TenantLoader().load(from: source)
         #expect(validation.errors.map(\.code).contains(expectedCode), "talab validate said \(validation.errors)")
 

@@ -126,6 +126,9 @@ final class FileReader {
         return value
     }
 
+    /// The largest amount a `numeric(10,2)` column holds.
+    static let largestAmount = Decimal(sign: .plus, exponent: -2, significand: 9_999_999_999)
+
     static let yaml11Booleans: Set<String> = [
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
     ]
@@ -199,7 +202,7 @@ final class FileReader {
 
     func money(_ node: YAMLNode, _ what: String) -> Decimal? {
         guard let amount = decimal(node, what, maxPlaces: 2) else { return nil }
-        guard amount <= Decimal(string: "99999999.99")! else {
+        guard amount <= FileReader.largestAmount else {
             error(node.mark, "out_of_range", "\(what) must be below 100,000,000")
             return nil
         }

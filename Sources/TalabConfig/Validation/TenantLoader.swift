@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import TalabCore
 
 /// What validating the tenant repository found: the tenants that decoded, and every diagnostic.
@@ -54,15 +56,30 @@ public struct TenantLoader: Sendable {
         if let missing = slugs.subtracting(folders.keys).sorted().first {
             throw TenantSourceError(message: "no tenant '\(missing)' under \(TenantLoader.folder)/ in \(source.label)")
         }
-        var tenants: [TenantConfig] = []
-        var diagnostics: [Diagnostic] = []
-        for slug in folders.keys.sorted() where slugs.isEmpty || slugs.contains(slug) {
-            var tenant = TenantFolder(slug: slug, files: folders[slug] ?? [], parser: parser)
-            if let config = tenant.load() { tenants.append(config) }
-            diagnostics += tenant.diagnostics
+        let selected = folders.keys.sorted().filter { slugs.isEmpty || slugs.contains($0) }
+        let filesBySlug = folders
+        // Tenants do not depend on each other until the cross-tenant checks: read them on every core.
+        let results = Results(count: selected.count)
+        let parser = parser
+        DispatchQueue.concurrentPerform(iterations: selected.count) { index in
+            var tenant = TenantFolder(slug: selected[index], files: filesBySlug[selected[index]] ?? [], parser: parser)
+            let config = tenant.load()
+            results.slots.withLock { $0[index] = (config, tenant.diagnostics) }
         }
+        let loaded = results.slots.withLock { $0 }
+        let tenants = loaded.compactMap { $0?.config }
+        var diagnostics = loaded.flatMap { $0?.diagnostics ?? [] }
         diagnostics += TenantLoader.phoneNumberIDClashes(tenants)
         return TenantValidation(tenants: tenants, diagnostics: diagnostics.sorted())
+    }
+
+    /// What each tenant folder came to, in the order of the folders.
+    private final class Results: Sendable {
+        let slots: Mutex<[(config: TenantConfig?, diagnostics: [Diagnostic])?]>
+
+        init(count: Int) {
+            slots = Mutex(Array(repeating: nil, count: count))
+        }
     }
 
     /// `phone_number_id` routes an incoming message to one business or branch: it must be unique everywhere.

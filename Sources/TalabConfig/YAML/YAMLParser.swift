@@ -105,24 +105,34 @@ public struct YAMLProblem: Error, Sendable {
     }
 }
 
-/// Builds nodes from libyaml's events with a stack of open collections.
-private struct DocumentBuilder {
-    /// An open collection; `size` counts every node below it, aliases expanded, for the alias bound.
-    enum Frame {
-        case sequence(mark: SourceMark, anchor: String?, items: [YAMLNode], size: Int)
-        case mapping(
-            mark: SourceMark,
-            anchor: String?,
-            pairs: [YAMLPair],
-            key: YAMLNode?,
-            seen: [String: SourceMark],
-            size: Int
-        )
+/// A sequence or mapping whose end event has not come yet. A class, so that adding a child
+/// appends in place instead of copying the collection out of the stack and back.
+private final class OpenCollection {
+    let mark: SourceMark
+    let anchor: String?
+    let isMapping: Bool
+    var items: [YAMLNode] = []
+    var pairs: [YAMLPair] = []
+    var pendingKey: YAMLNode?
+    /// Keys seen so far, indexed once the mapping grows past a few keys.
+    var index: [String: SourceMark] = [:]
+    /// Every node below this one, aliases expanded, for the alias bound.
+    var size = 0
+
+    init(mark: SourceMark, anchor: String?, isMapping: Bool) {
+        self.mark = mark
+        self.anchor = anchor
+        self.isMapping = isMapping
     }
 
+    var node: YAMLNode { YAMLNode(isMapping ? .mapping(pairs) : .sequence(items), at: mark) }
+}
+
+/// Builds nodes from libyaml's events with a stack of open collections.
+private struct DocumentBuilder {
     static let indexFrom = 16
     let limits: YAMLParser
-    var stack: [Frame] = []
+    var stack: [OpenCollection] = []
     var root: YAMLNode?
     var documents = 0
     var problems: [YAMLProblem] = []
@@ -150,8 +160,8 @@ private struct DocumentBuilder {
                 as: UTF8.self
             )
             let node = YAMLNode(.scalar(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE), at: mark)
-            remember(anchor: scalar.anchor, node: node, size: 1)
-            try add(node, size: 1)
+            if let anchor = anchorName(scalar.anchor) { anchors[anchor] = (node, 1) }
+            add(node, size: 1)
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
             guard let (node, size) = anchors[name] else {
@@ -165,36 +175,16 @@ private struct DocumentBuilder {
                     code: "alias_expansion"
                 )
             }
-            try add(node, size: size)
+            add(node, size: size)
         case YAML_SEQUENCE_START_EVENT:
-            try push(
-                .sequence(mark: mark, anchor: anchorName(event.data.sequence_start.anchor), items: [], size: 0),
-                at: mark
-            )
+            try open(OpenCollection(mark: mark, anchor: anchorName(event.data.sequence_start.anchor), isMapping: false))
         case YAML_MAPPING_START_EVENT:
-            try push(
-                .mapping(
-                    mark: mark,
-                    anchor: anchorName(event.data.mapping_start.anchor),
-                    pairs: [],
-                    key: nil,
-                    seen: [:],
-                    size: 0
-                ),
-                at: mark
-            )
+            try open(OpenCollection(mark: mark, anchor: anchorName(event.data.mapping_start.anchor), isMapping: true))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            guard let frame = stack.popLast() else { return }
-            switch frame {
-            case .sequence(let start, let anchor, let items, let size):
-                let node = YAMLNode(.sequence(items), at: start)
-                remember(anchor: anchor, node: node, size: 1 + size)
-                try add(node, size: 1 + size)
-            case .mapping(let start, let anchor, let pairs, _, _, let size):
-                let node = YAMLNode(.mapping(pairs), at: start)
-                remember(anchor: anchor, node: node, size: 1 + size)
-                try add(node, size: 1 + size)
-            }
+            guard let collection = stack.popLast() else { return }
+            let node = collection.node
+            if let anchor = collection.anchor { anchors[anchor] = (node, 1 + collection.size) }
+            add(node, size: 1 + collection.size)
         default:
             break
         }
@@ -204,69 +194,59 @@ private struct DocumentBuilder {
         pointer.map { String(cString: $0) }
     }
 
-    private mutating func remember(anchor pointer: UnsafeMutablePointer<yaml_char_t>?, node: YAMLNode, size: Int) {
-        guard let name = anchorName(pointer) else { return }
-        remember(anchor: name, node: node, size: size)
-    }
-
-    private mutating func remember(anchor name: String?, node: YAMLNode, size: Int) {
-        guard let name else { return }
-        anchors[name] = (node, size)
-    }
-
-    private mutating func push(_ frame: Frame, at mark: SourceMark) throws(YAMLProblem) {
+    private mutating func open(_ collection: OpenCollection) throws(YAMLProblem) {
         guard stack.count < limits.maxDepth else {
-            throw YAMLProblem("nesting is deeper than \(limits.maxDepth) levels", at: mark, code: "too_deep")
+            throw YAMLProblem("nesting is deeper than \(limits.maxDepth) levels", at: collection.mark, code: "too_deep")
         }
-        stack.append(frame)
+        stack.append(collection)
     }
 
-    private mutating func add(_ node: YAMLNode, size: Int) throws(YAMLProblem) {
-        guard let top = stack.popLast() else {
+    private mutating func add(_ node: YAMLNode, size: Int) {
+        guard let top = stack.last else {
             root = node
             return
         }
-        switch top {
-        case .sequence(let mark, let anchor, var items, let total):
-            items.append(node)
-            stack.append(.sequence(mark: mark, anchor: anchor, items: items, size: total + size))
-        case .mapping(let mark, let anchor, var pairs, let key, var seen, let total):
-            guard let key else {
-                stack.append(
-                    .mapping(mark: mark, anchor: anchor, pairs: pairs, key: node, seen: seen, size: total + size)
-                )
-                return
-            }
-            if case .scalar(let text, _) = key.kind {
-                // Most mappings are small: scan their keys; index them once they grow.
-                if pairs.count == DocumentBuilder.indexFrom {
-                    for pair in pairs {
-                        if case .scalar(let earlier, _) = pair.key.kind, seen[earlier] == nil {
-                            seen[earlier] = pair.key.mark
-                        }
-                    }
-                }
-                let first =
-                    pairs.count < DocumentBuilder.indexFrom
-                    ? pairs.first(where: {
-                        if case .scalar(let earlier, _) = $0.key.kind { earlier == text } else { false }
-                    })?
-                    .key.mark
-                    : seen[text]
-                if let first {
-                    problems.append(
-                        YAMLProblem(
-                            "duplicate key '\(text)' (first at line \(first.line)); a key appears once per mapping",
-                            at: key.mark,
-                            code: "duplicate_key"
-                        )
-                    )
-                } else if pairs.count >= DocumentBuilder.indexFrom {
-                    seen[text] = key.mark
-                }
-            }
-            pairs.append(YAMLPair(key: key, value: node))
-            stack.append(.mapping(mark: mark, anchor: anchor, pairs: pairs, key: nil, seen: seen, size: total + size))
+        top.size += size
+        guard top.isMapping else {
+            top.items.append(node)
+            return
         }
+        guard let key = top.pendingKey else {
+            top.pendingKey = node
+            return
+        }
+        top.pendingKey = nil
+        if case .scalar(let text, _) = key.kind {
+            if let first = firstMark(of: text, in: top) {
+                problems.append(
+                    YAMLProblem(
+                        "duplicate key '\(text)' (first at line \(first.line)); a key appears once per mapping",
+                        at: key.mark,
+                        code: "duplicate_key"
+                    )
+                )
+            } else if top.pairs.count >= DocumentBuilder.indexFrom {
+                top.index[text] = key.mark
+            }
+        }
+        top.pairs.append(YAMLPair(key: key, value: node))
+    }
+
+    /// Where a key first appeared in the mapping: a scan while it is small, its index once it grows.
+    private func firstMark(of text: String, in mapping: OpenCollection) -> SourceMark? {
+        if mapping.pairs.count < DocumentBuilder.indexFrom {
+            for pair in mapping.pairs {
+                if case .scalar(let earlier, _) = pair.key.kind, earlier == text { return pair.key.mark }
+            }
+            return nil
+        }
+        if mapping.pairs.count == DocumentBuilder.indexFrom && mapping.index.isEmpty {
+            for pair in mapping.pairs {
+                if case .scalar(let earlier, _) = pair.key.kind, mapping.index[earlier] == nil {
+                    mapping.index[earlier] = pair.key.mark
+                }
+            }
+        }
+        return mapping.index[text]
     }
 }
