@@ -45,7 +45,11 @@ let package = Package(
             dependencies: ["TalabCore", "TalabConfig", "TalabStore", "TalabReconciler"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "TalabBench", dependencies: ["TalabStore", "TalabConfig"], swiftSettings: swiftSettings),
+        .target(
+            name: "TalabBench",
+            dependencies: ["TalabStore", "TalabConfig", "CLibYAML"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "talab",
             dependencies: [

@@ -1,3 +1,4 @@
+import CLibYAML
 import Foundation
 import TalabConfig
 import TalabStore
@@ -29,6 +30,8 @@ public struct ConfigBenchmark: Sendable {
         public let generateSeconds: Double
         /// Reading every blob of `Tenants/` at the commit through libgit2.
         public let readSeconds: [Double]
+        /// libyaml's event parser alone over the same bytes, one core: the floor under any YAML loader.
+        public let libyamlSeconds: [Double]
         /// Reading, parsing and validating: what `talab validate` does.
         public let validateSeconds: [Double]
         public let changedTenantsSeconds: [Double]
@@ -75,6 +78,16 @@ public struct ConfigBenchmark: Sendable {
             _ = try repository.files(at: head, under: TenantLoader.folder)
             readSeconds.append(ConfigBenchmark.seconds(clock.now - start))
         }
+        let blobs = try repository.files(at: head, under: TenantLoader.folder).map(\.bytes)
+        progress("parsing the same bytes with libyaml's event parser alone, \(repetitions) times")
+        var libyamlSeconds: [Double] = []
+        for _ in 0..<repetitions {
+            let start = clock.now
+            var events = 0
+            for bytes in blobs { events += ConfigBenchmark.countEvents(bytes) }
+            precondition(events > 0, "libyaml produced no events")
+            libyamlSeconds.append(ConfigBenchmark.seconds(clock.now - start))
+        }
         progress("validating at \(head.shortSHA), \(repetitions) times")
         var validateSeconds: [Double] = []
         var validation: TenantValidation?
@@ -97,6 +110,7 @@ public struct ConfigBenchmark: Sendable {
             bytes: generated.bytes,
             generateSeconds: generateSeconds,
             readSeconds: readSeconds,
+            libyamlSeconds: libyamlSeconds,
             validateSeconds: validateSeconds,
             changedTenantsSeconds: changedSeconds,
             changedTenants: changed,
@@ -117,6 +131,24 @@ public struct ConfigBenchmark: Sendable {
         let before = try repository.entries(at: old, in: TenantLoader.folder)
         let after = try repository.entries(at: new, in: TenantLoader.folder)
         return Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+    }
+
+    /// Parses with libyaml and throws every event away: what parsing costs before any Swift value exists.
+    static func countEvents(_ bytes: [UInt8]) -> Int {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return 0 }
+        defer { yaml_parser_delete(&parser) }
+        return bytes.withUnsafeBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var event = yaml_event_t()
+            var count = 0
+            while yaml_parser_parse(&parser, &event) == 1 {
+                defer { yaml_event_delete(&event) }
+                count += 1
+                if event.type == YAML_STREAM_END_EVENT { break }
+            }
+            return count
+        }
     }
 
     static func slug(_ index: Int) -> String { "tenant-\(String(format: "%04d", index))" }

@@ -114,6 +114,7 @@ extension BenchCommand {
                 )
                 print("  generate and commit (git CLI)       \(String(format: "%.2f", report.generateSeconds)) s")
                 print("  read all blobs at the commit        \(BenchCommand.Config.describe(report.readSeconds))")
+                print("  libyaml events alone, one core      \(BenchCommand.Config.describe(report.libyamlSeconds))")
                 print("  validate at the commit              \(BenchCommand.Config.describe(report.validateSeconds))")
                 print(
                     "  tenants changed by one commit       \(BenchCommand.Config.describe(report.changedTenantsSeconds, unit: 1000, "ms")) → \(report.changedTenants.joined(separator: ", "))"

@@ -30,3 +30,15 @@ import Testing
         #expect(try inserted[0].decode(Int.self, "n") >= expected)
     }
 }
+
+@Suite struct ConfigBenchmarkTests {
+    @Test func theConfigBenchmarkValidatesAGeneratedRepositoryAndFindsTheChangedTenant() throws {
+        let report = try ConfigBenchmark(tenants: 4, items: 3, repetitions: 1).run { _ in }
+        #expect(report.files == 12)
+        #expect(report.diagnostics == 0)
+        #expect(report.summary == "4 tenants, 4 branches, 4 menus, 12 items: 0 errors, 0 warnings")
+        #expect(report.changedTenants == ["tenant-0002"])
+        #expect(report.validateSeconds.count == 1 && report.libyamlSeconds.count == 1)
+        #expect(report.peakMemoryBytes > 0)
+    }
+}

@@ -80,9 +80,8 @@ final class FileReader {
                 error(pair.key.mark, "unknown_key", "unknown key '\(key)' in \(what)\(hint)")
                 continue
             }
-            if !values.contains(where: { $0.key == key }) {
-                values.append((key, pair.value))
-            }
+            // A repeated key was reported by the parser; lookups take the first, as YAML tools do.
+            values.append((key, pair.value))
         }
         let fields = Fields(node: node, entries: values)
         for key in required {
