@@ -38,6 +38,7 @@ test: deps
 	$(SWIFT) test
 
 demo: build
+	$(TALAB) validate
 	$(TALAB) db start
 	$(TALAB) migrate
 	$(TALAB) db tables
@@ -48,3 +49,4 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release
 	.build/release/talab bench db
+	.build/release/talab bench config
