@@ -13,15 +13,16 @@ import Testing
         "Fixtures/invalid"
     )
 
-    static func checkJSONSchema(schema kind: String, files: [String]) throws -> Subprocess.Outcome {
+    /// Runs check-jsonschema on a thread of its own (not blocking the test pool's few threads).
+    static func checkJSONSchema(schema kind: String, files: [String]) async throws -> Subprocess.Outcome {
         guard let program = PostgresBinaries.which("check-jsonschema") else {
             throw ClusterError("check-jsonschema is not installed: pip install check-jsonschema (make test does)")
         }
         let schema = root.appendingPathComponent("Schemas/tenant/\(kind).schema.json").path
-        return try Subprocess.runBlocking(program, ["--schemafile", schema] + files)
+        return try await Subprocess.run(program, ["--schemafile", schema] + files)
     }
 
-    @Test func theSchemasAreValidDraft202012() throws {
+    @Test func theSchemasAreValidDraft202012() async throws {
         guard let program = PostgresBinaries.which("check-jsonschema") else {
             Issue.record("check-jsonschema is not installed: pip install check-jsonschema (make test does)")
             return
@@ -29,12 +30,12 @@ import Testing
         let schemas = ["business", "branch", "menu"].map {
             JSONSchemaTests.root.appendingPathComponent("Schemas/tenant/\($0).schema.json").path
         }
-        let outcome = try Subprocess.runBlocking(program, ["--check-metaschema"] + schemas)
+        let outcome = try await Subprocess.run(program, ["--check-metaschema"] + schemas)
         #expect(outcome.succeeded, "\(outcome.output)")
     }
 
     @Test(arguments: [("business", "business.yaml"), ("branch", "branches"), ("menu", "menus")])
-    func everyExampleFileIsValidUnderItsSchema(_ kind: String, _ place: String) throws {
+    func everyExampleFileIsValidUnderItsSchema(_ kind: String, _ place: String) async throws {
         let tenants = JSONSchemaTests.root.appendingPathComponent("Tenants")
         var files: [String] = []
         for tenant in try FileManager.default.contentsOfDirectory(atPath: tenants.path) {
@@ -47,7 +48,7 @@ import Testing
             }
         }
         #expect(files.count >= 3)
-        let outcome = try JSONSchemaTests.checkJSONSchema(schema: kind, files: files)
+        let outcome = try await JSONSchemaTests.checkJSONSchema(schema: kind, files: files)
         #expect(outcome.succeeded, "\(outcome.output)")
     }
 
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test(arguments: invalidFixtures)
-    func bothRejectAnInvalidFixtureForTheSameReason(_ name: String) throws {
+    func bothRejectAnInvalidFixtureForTheSameReason(_ name: String) async throws {
         let url = JSONSchemaTests.fixtures.appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
         let header = text.split(separator: "\n").prefix(2)
@@ -82,7 +83,7 @@ import Testing
         let validation = try TenantLoader().load(from: source)
         #expect(validation.errors.map(\.code).contains(expectedCode), "talab validate said \(validation.errors)")
 
-        let outcome = try JSONSchemaTests.checkJSONSchema(schema: kind, files: [url.path])
+        let outcome = try await JSONSchemaTests.checkJSONSchema(schema: kind, files: [url.path])
         #expect(!outcome.succeeded)
         #expect(outcome.output.contains(schemaSays), "check-jsonschema said: \(outcome.output)")
     }

@@ -89,7 +89,8 @@ import Testing
             }
             #expect(error?.code == .poolTimeout)
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Well past 200 ms only on a loaded machine; a waiter that never gave up would hang here.
+        #expect(ContinuousClock.now - started < .seconds(30))
         // The pool still works once the connection is back.
         #expect(try await pool.query(PostgresStatement("test.one", "SELECT 1 AS one"))[0].decode(Int.self, "one") == 1)
     }
