@@ -37,7 +37,9 @@ let package = Package(
         ),
         .target(
             name: "TalabReconciler",
-            dependencies: ["TalabCore", "TalabConfig", "TalabStore"],
+            dependencies: [
+                "TalabCore", "TalabConfig", "TalabStore", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -68,6 +70,11 @@ let package = Package(
             name: "TalabConfigTests",
             dependencies: ["TalabConfig", "TalabCore", "TalabTestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TalabReconcilerTests",
+            dependencies: ["TalabReconciler", "TalabConfig", "TalabStore", "TalabCore", "TalabTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

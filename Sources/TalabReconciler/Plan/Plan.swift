@@ -1,0 +1,107 @@
+import Foundation
+import TalabCore
+
+/// One column that an update changes.
+public struct FieldChange: Sendable, Hashable {
+    public let column: String
+    public let old: ColumnValue
+    public let new: ColumnValue
+
+    public init(column: String, old: ColumnValue, new: ColumnValue) {
+        self.column = column
+        self.old = old
+        self.new = new
+    }
+}
+
+/// One change the reconciler will make to one row.
+public struct PlanChange: Sendable, Hashable {
+    public enum Action: String, Sendable {
+        case create
+        case update
+        /// A soft delete where the table keeps history, a delete otherwise.
+        case delete
+        /// A soft-deleted row that the configuration names again: same id, history kept.
+        case restore
+    }
+
+    public let action: Action
+    public let table: ConfigTable
+    public let id: UUID
+    public let slug: String
+    public let label: String
+    public let fields: [FieldChange]
+    /// The row as it will be (create, update, restore) or as it was (delete).
+    public let row: ConfigRow
+    public let before: ConfigRow?
+
+    /// The audit log's action: `create_item`, `update_price`, `delete_branch`, …
+    public var auditAction: String {
+        if action == .update, table == .items {
+            let columns = Set(fields.map(\.column))
+            if columns == ["price"] { return "update_price" }
+            if columns == ["availability"] { return "update_availability" }
+        }
+        return "\(action.rawValue)_\(table.entity)"
+    }
+}
+
+/// What applying the configuration at a commit would change, tenant by tenant.
+public struct Plan: Sendable {
+    public let changes: [PlanChange]
+    /// The tenants compared, by slug.
+    public let tenants: [String]
+
+    public var isEmpty: Bool { changes.isEmpty }
+
+    public func count(_ action: PlanChange.Action) -> Int { changes.filter { $0.action == action }.count }
+
+    /// Compares the rows the configuration asks for with the rows the database holds.
+    public static func make(desired: [ConfigRow], actual: [UUID: ConfigRow], tenants: [String]) -> Plan {
+        var changes: [PlanChange] = []
+        var wanted: Set<UUID> = []
+        for row in desired {
+            wanted.insert(row.id)
+            guard let existing = actual[row.id] else {
+                changes.append(change(.create, row, before: nil, fields: []))
+                continue
+            }
+            let fields = row.table.columns.compactMap { column -> FieldChange? in
+                let new = row[column.name]
+                let old = existing[column.name]
+                return new == old ? nil : FieldChange(column: column.name, old: old, new: new)
+            }
+            if existing.deletedAt != nil {
+                changes.append(change(.restore, row, before: existing, fields: fields))
+            } else if !fields.isEmpty {
+                changes.append(change(.update, row, before: existing, fields: fields))
+            }
+        }
+        for row in actual.values where !wanted.contains(row.id) && row.deletedAt == nil {
+            changes.append(change(.delete, row, before: row, fields: []))
+        }
+        let order = Dictionary(uniqueKeysWithValues: ConfigTable.all.enumerated().map { ($0.element.name, $0.offset) })
+        changes.sort { lhs, rhs in
+            (lhs.slug, order[lhs.table.name] ?? 0, lhs.label) < (rhs.slug, order[rhs.table.name] ?? 0, rhs.label)
+        }
+        return Plan(changes: changes, tenants: tenants)
+    }
+
+    private static func change(
+        _ action: PlanChange.Action,
+        _ row: ConfigRow,
+        before: ConfigRow?,
+        fields: [FieldChange]
+    ) -> PlanChange {
+        PlanChange(
+            action: action,
+            table: row.table,
+            id: row.id,
+            slug: row.slug.isEmpty ? (before?.slug ?? "") : row.slug,
+            label: row.label,
+            fields: fields,
+            row: row,
+            before: before
+        )
+    }
+}

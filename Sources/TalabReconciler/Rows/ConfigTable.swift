@@ -1,0 +1,176 @@
+/// A table the reconciler owns rows of, and the columns it manages there.
+///
+/// Table and column names are constants of this file, never user input: SQL built from them binds
+/// every value as a parameter.
+public struct ConfigTable: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case text
+        /// An enum or other type read back as its text.
+        case enumText
+        case integer
+        case boolean
+        case decimal
+        case uuid
+        case texts
+        case json
+        /// `time`, exchanged as `HH:MM`.
+        case time
+        /// `date`, exchanged as `YYYY-MM-DD`.
+        case date
+    }
+
+    public struct Column: Sendable, Hashable {
+        public let name: String
+        public let kind: Kind
+    }
+
+    public let name: String
+    /// The entity's name in plans and audit records: `item`, `branch`, `opening_hours`.
+    public let entity: String
+    /// Whether removal sets `deleted_at` (history may point at the row) or deletes it.
+    public let softDelete: Bool
+    /// The SQL expression of a row's business id, to find and group a tenant's rows.
+    let businessExpression: String
+    public let columns: [Column]
+
+    init(_ name: String, _ entity: String, softDelete: Bool, business: String, _ columns: [(String, Kind)]) {
+        self.name = name
+        self.entity = entity
+        self.softDelete = softDelete
+        self.businessExpression = business
+        self.columns = columns.map { Column(name: $0.0, kind: $0.1) }
+    }
+
+    static let byBusiness = "business_id"
+    static let byItem = "(SELECT business_id FROM items parent WHERE parent.id = item_id)"
+
+    public static let businesses = ConfigTable(
+        "users",
+        "business",
+        softDelete: true,
+        business: "id",
+        [
+            ("user_type", .enumText), ("slug", .text), ("business_name", .text), ("business_type", .enumText),
+            ("default_language", .enumText), ("timezone", .text), ("currency", .text),
+            ("contact_phone_number", .text), ("email", .text), ("location_id", .uuid),
+            ("whatsapp_phone_number", .text), ("whatsapp_phone_number_id", .text),
+            ("allow_scheduled_orders", .boolean), ("allow_delivery", .boolean), ("allow_takeaway", .boolean),
+            ("allow_on_site", .boolean),
+        ]
+    )
+    public static let locations = ConfigTable(
+        "locations",
+        "location",
+        softDelete: true,
+        business: byBusiness,
+        [
+            ("business_id", .uuid), ("key", .text), ("city", .text), ("street", .text), ("building", .text),
+            ("floor", .text), ("notes", .text), ("latitude", .decimal), ("longitude", .decimal),
+        ]
+    )
+    public static let branches = ConfigTable(
+        "branches",
+        "branch",
+        softDelete: true,
+        business: byBusiness,
+        [
+            ("business_id", .uuid), ("key", .text), ("branch_name", .text), ("location_id", .uuid),
+            ("contact_phone_number", .text), ("is_active", .boolean), ("whatsapp_phone_number", .text),
+            ("whatsapp_phone_number_id", .text), ("min_order_value", .decimal),
+            ("avg_preparation_time_minutes", .integer), ("service_radius_km", .decimal),
+            ("delivery_fee_rules", .json),
+        ]
+    )
+    public static let menus = ConfigTable(
+        "menus",
+        "menu",
+        softDelete: true,
+        business: byBusiness,
+        [
+            ("business_id", .uuid), ("key", .text), ("name", .text), ("description", .text), ("is_shared", .boolean),
+            ("is_active", .boolean),
+        ]
+    )
+    public static let branchMenus = ConfigTable(
+        "branch_menus",
+        "branch_menu",
+        softDelete: false,
+        business: "(SELECT business_id FROM branches parent WHERE parent.id = branch_id)",
+        [("branch_id", .uuid), ("menu_id", .uuid)]
+    )
+    public static let items = ConfigTable(
+        "items",
+        "item",
+        softDelete: true,
+        business: byBusiness,
+        [
+            ("business_id", .uuid), ("menu_id", .uuid), ("key", .text), ("name", .text), ("description", .text),
+            ("price", .decimal), ("cost", .decimal), ("preparation_time_minutes", .integer),
+            ("availability", .enumText), ("is_featured", .boolean), ("tags", .texts), ("translations", .json),
+            ("aliases", .texts), ("duration_minutes", .integer), ("capacity", .integer), ("position", .integer),
+        ]
+    )
+    public static let optionGroups = ConfigTable(
+        "item_option_groups",
+        "option_group",
+        softDelete: true,
+        business: byItem,
+        [
+            ("item_id", .uuid), ("key", .text), ("name", .text), ("translations", .json), ("min_choices", .integer),
+            ("max_choices", .integer), ("position", .integer),
+        ]
+    )
+    public static let options = ConfigTable(
+        "item_options",
+        "option",
+        softDelete: true,
+        business: byItem,
+        [
+            ("item_id", .uuid), ("group_id", .uuid), ("key", .text), ("name", .text), ("translations", .json),
+            ("aliases", .texts), ("price_delta", .decimal), ("availability", .enumText), ("position", .integer),
+        ]
+    )
+    public static let ingredients = ConfigTable(
+        "item_ingredients",
+        "ingredient",
+        softDelete: false,
+        business: byItem,
+        [("item_id", .uuid), ("ingredient_name", .text)]
+    )
+    public static let openingHours = ConfigTable(
+        "opening_hours",
+        "opening_hours",
+        softDelete: false,
+        business: byBusiness,
+        [
+            ("business_id", .uuid), ("owner_type", .enumText), ("owner_id", .uuid), ("day_of_week", .enumText),
+            ("open_time", .time), ("close_time", .time), ("is_closed", .boolean),
+        ]
+    )
+    public static let dateOverrides = ConfigTable(
+        "date_overrides",
+        "date_override",
+        softDelete: false,
+        business: byBusiness,
+        [
+            ("business_id", .uuid), ("owner_type", .enumText), ("owner_id", .uuid), ("date", .date),
+            ("is_closed", .boolean), ("open_time", .time), ("close_time", .time), ("note", .text),
+        ]
+    )
+    public static let policies = ConfigTable(
+        "policies",
+        "policy",
+        softDelete: true,
+        business: byBusiness,
+        [
+            ("business_id", .uuid), ("owner_type", .enumText), ("owner_id", .uuid), ("key", .text),
+            ("policy_type", .enumText), ("title", .text), ("description", .text),
+        ]
+    )
+
+    /// Parents before children: creates run in this order, deletes in the reverse.
+    public static let all: [ConfigTable] = [
+        businesses, locations, branches, menus, branchMenus, items, optionGroups, options, ingredients,
+        openingHours, dateOverrides, policies,
+    ]
+}

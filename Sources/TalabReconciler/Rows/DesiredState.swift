@@ -1,0 +1,264 @@
+import Foundation
+import TalabCore
+
+/// The rows a tenant's configuration asks for, with stable ids and the file position of each.
+public enum DesiredState {
+    public static func rows(for tenant: TenantConfig) -> [ConfigRow] {
+        var builder = RowBuilder(slug: tenant.slug)
+        builder.add(tenant)
+        return builder.rows
+    }
+
+    /// The id of a tenant's business row.
+    public static func businessID(_ slug: String) -> UUID { StableID.make("\(slug)/business") }
+}
+
+private struct RowBuilder {
+    let slug: String
+    var rows: [ConfigRow] = []
+
+    init(slug: String) { self.slug = slug }
+
+    func id(_ name: String) -> UUID { StableID.make("\(slug)/\(name)") }
+
+    mutating func row(
+        _ table: ConfigTable,
+        _ name: String,
+        _ label: String,
+        _ source: SourceLocation?,
+        _ values: [String: ColumnValue]
+    ) -> UUID {
+        let id = id(name)
+        rows.append(ConfigRow(table: table, id: id, slug: slug, label: label, values: values, source: source))
+        return id
+    }
+
+    mutating func add(_ tenant: TenantConfig) {
+        let business = tenant.business
+        let businessID = DesiredState.businessID(slug)
+        let locationID = business.location.map { location(businessID, "business", $0, business.source) }
+        _ = row(
+            .businesses,
+            "business",
+            "business \(slug)",
+            business.source,
+            [
+                "user_type": .text("business"), "slug": .text(slug), "business_name": .text(business.name),
+                "business_type": .text(business.type.rawValue), "default_language": text(business.defaultLanguage?.rawValue),
+                "timezone": .text(business.timezone), "currency": .text(business.currency),
+                "contact_phone_number": text(business.contactPhoneNumber), "email": text(business.email),
+                "location_id": locationID.map(ColumnValue.uuid) ?? .null,
+                "whatsapp_phone_number": text(business.whatsapp?.phoneNumber),
+                "whatsapp_phone_number_id": text(business.whatsapp?.phoneNumberID),
+                "allow_scheduled_orders": .boolean(business.settings.allowScheduledOrders),
+                "allow_delivery": .boolean(business.settings.allowDelivery),
+                "allow_takeaway": .boolean(business.settings.allowTakeaway),
+                "allow_on_site": .boolean(business.settings.allowOnSite),
+            ]
+        )
+        schedule(businessID, owner: ("business", businessID, "business"), business.openingHours, business.dateOverrides)
+        policies(businessID, owner: ("business", businessID, "business"), business.policies)
+        var menuIDs: [String: UUID] = [:]
+        for menu in tenant.menus {
+            menuIDs[menu.key] = self.menu(businessID, menu)
+        }
+        for branch in tenant.branches {
+            self.branch(businessID, branch, tenant: tenant, menuIDs: menuIDs)
+        }
+    }
+
+    mutating func location(_ businessID: UUID, _ key: String, _ location: LocationConfig, _ source: SourceLocation) -> UUID {
+        row(
+            .locations,
+            "location/\(key)",
+            "location \(key)",
+            source,
+            [
+                "business_id": .uuid(businessID), "key": .text(key), "city": text(location.city),
+                "street": text(location.street), "building": text(location.building), "floor": text(location.floor),
+                "notes": text(location.notes), "latitude": decimal(location.latitude),
+                "longitude": decimal(location.longitude),
+            ]
+        )
+    }
+
+    mutating func branch(_ businessID: UUID, _ branch: BranchConfig, tenant: TenantConfig, menuIDs: [String: UUID]) {
+        let locationID = branch.location.map { location(businessID, "branch-\(branch.key)", $0, branch.source) }
+        let fees = branch.deliveryFeeRules.map { ["up_to_km": $0.upToKm.description, "fee": $0.fee.description] }
+        let branchID = row(
+            .branches,
+            "branch/\(branch.key)",
+            "branch \(branch.key)",
+            branch.source,
+            [
+                "business_id": .uuid(businessID), "key": .text(branch.key), "branch_name": .text(branch.name),
+                "location_id": locationID.map(ColumnValue.uuid) ?? .null,
+                "contact_phone_number": text(branch.contactPhoneNumber), "is_active": .boolean(branch.active),
+                "whatsapp_phone_number": text(branch.whatsapp?.phoneNumber),
+                "whatsapp_phone_number_id": text(branch.whatsapp?.phoneNumberID),
+                "min_order_value": decimal(branch.minOrderValue),
+                "avg_preparation_time_minutes": branch.avgPreparationTimeMinutes.map(ColumnValue.integer) ?? .null,
+                "service_radius_km": decimal(branch.serviceRadiusKm),
+                "delivery_fee_rules": fees.isEmpty ? .null : .json(fees),
+            ]
+        )
+        let served = Set(branch.menus).union(tenant.menus.filter(\.shared).map(\.key))
+        for menuKey in served.sorted() {
+            guard let menuID = menuIDs[menuKey] else { continue }
+            _ = row(
+                .branchMenus,
+                "branch/\(branch.key)/menu/\(menuKey)",
+                "branch_menu \(branch.key)/\(menuKey)",
+                branch.source,
+                ["branch_id": .uuid(branchID), "menu_id": .uuid(menuID)]
+            )
+        }
+        let owner = ("branch", branchID, "branch-\(branch.key)")
+        schedule(businessID, owner: owner, branch.openingHours, branch.dateOverrides)
+        policies(businessID, owner: owner, branch.policies)
+    }
+
+    mutating func menu(_ businessID: UUID, _ menu: MenuConfig) -> UUID {
+        let menuID = row(
+            .menus,
+            "menu/\(menu.key)",
+            "menu \(menu.key)",
+            menu.source,
+            [
+                "business_id": .uuid(businessID), "key": .text(menu.key), "name": .text(menu.name),
+                "description": text(menu.description), "is_shared": .boolean(menu.shared),
+                "is_active": .boolean(menu.active),
+            ]
+        )
+        for (position, item) in menu.items.enumerated() {
+            self.item(businessID, menuID, item, position: position)
+        }
+        return menuID
+    }
+
+    mutating func item(_ businessID: UUID, _ menuID: UUID, _ item: ItemConfig, position: Int) {
+        let itemID = row(
+            .items,
+            "item/\(item.key)",
+            "item \(item.key)",
+            item.source,
+            [
+                "business_id": .uuid(businessID), "menu_id": .uuid(menuID), "key": .text(item.key),
+                "name": .text(item.name), "description": text(item.description), "price": .decimal(item.price),
+                "cost": decimal(item.cost),
+                "preparation_time_minutes": item.preparationTimeMinutes.map(ColumnValue.integer) ?? .null,
+                "availability": .text(item.availability.rawValue), "is_featured": .boolean(item.featured),
+                "tags": .texts(item.tags), "translations": translations(item.translations),
+                "aliases": .texts(item.aliases),
+                "duration_minutes": item.durationMinutes.map(ColumnValue.integer) ?? .null,
+                "capacity": item.capacity.map(ColumnValue.integer) ?? .null, "position": .integer(position),
+            ]
+        )
+        for (groupPosition, group) in item.options.enumerated() {
+            let groupID = row(
+                .optionGroups,
+                "item/\(item.key)/option/\(group.key)",
+                "option_group \(item.key)/\(group.key)",
+                group.source,
+                [
+                    "item_id": .uuid(itemID), "key": .text(group.key), "name": .text(group.name),
+                    "translations": translations(group.translations), "min_choices": .integer(group.minChoices),
+                    "max_choices": group.maxChoices.map(ColumnValue.integer) ?? .null,
+                    "position": .integer(groupPosition),
+                ]
+            )
+            for (choicePosition, choice) in group.choices.enumerated() {
+                _ = row(
+                    .options,
+                    "item/\(item.key)/option/\(group.key)/\(choice.key)",
+                    "option \(item.key)/\(group.key)/\(choice.key)",
+                    choice.source,
+                    [
+                        "item_id": .uuid(itemID), "group_id": .uuid(groupID), "key": .text(choice.key),
+                        "name": .text(choice.name), "translations": translations(choice.translations),
+                        "aliases": .texts(choice.aliases), "price_delta": .decimal(choice.price),
+                        "availability": .text(choice.availability.rawValue), "position": .integer(choicePosition),
+                    ]
+                )
+            }
+        }
+        for ingredient in Set(item.ingredients).sorted() {
+            _ = row(
+                .ingredients,
+                "item/\(item.key)/ingredient/\(ingredient)",
+                "ingredient \(item.key)/\(ingredient)",
+                item.source,
+                ["item_id": .uuid(itemID), "ingredient_name": .text(ingredient)]
+            )
+        }
+    }
+
+    mutating func schedule(
+        _ businessID: UUID,
+        owner: (type: String, id: UUID, name: String),
+        _ hours: [DayOfWeek: DailyHours],
+        _ overrides: [DateOverrideConfig]
+    ) {
+        for day in DayOfWeek.allCases {
+            guard let daily = hours[day] else { continue }
+            let stretches: [OpeningInterval?] = {
+                if case .open(let intervals) = daily { return intervals }
+                return [nil]
+            }()
+            for (index, stretch) in stretches.enumerated() {
+                _ = row(
+                    .openingHours,
+                    "hours/\(owner.name)/\(day.rawValue)/\(index)",
+                    "opening_hours \(owner.name)/\(day.rawValue)",
+                    nil,
+                    [
+                        "business_id": .uuid(businessID), "owner_type": .text(owner.type), "owner_id": .uuid(owner.id),
+                        "day_of_week": .text(day.rawValue), "open_time": text(stretch?.open.description),
+                        "close_time": text(stretch?.close.description), "is_closed": .boolean(stretch == nil),
+                    ]
+                )
+            }
+        }
+        for override in overrides {
+            let stretch: OpeningInterval? = {
+                if case .open(let intervals) = override.hours { return intervals.first }
+                return nil
+            }()
+            _ = row(
+                .dateOverrides,
+                "date/\(owner.name)/\(override.date)",
+                "date_override \(owner.name)/\(override.date)",
+                override.source,
+                [
+                    "business_id": .uuid(businessID), "owner_type": .text(owner.type), "owner_id": .uuid(owner.id),
+                    "date": .text(override.date), "is_closed": .boolean(stretch == nil),
+                    "open_time": text(stretch?.open.description), "close_time": text(stretch?.close.description),
+                    "note": text(override.note),
+                ]
+            )
+        }
+    }
+
+    mutating func policies(_ businessID: UUID, owner: (type: String, id: UUID, name: String), _ policies: [PolicyConfig]) {
+        for policy in policies {
+            _ = row(
+                .policies,
+                "policy/\(owner.name)/\(policy.key)",
+                "policy \(owner.name)/\(policy.key)",
+                policy.source,
+                [
+                    "business_id": .uuid(businessID), "owner_type": .text(owner.type), "owner_id": .uuid(owner.id),
+                    "key": .text(policy.key), "policy_type": .text(policy.type.rawValue), "title": text(policy.title),
+                    "description": .text(policy.description),
+                ]
+            )
+        }
+    }
+
+    func text(_ value: String?) -> ColumnValue { value.map(ColumnValue.text) ?? .null }
+    func decimal(_ value: Decimal?) -> ColumnValue { value.map(ColumnValue.decimal) ?? .null }
+
+    func translations(_ values: [Language: String]) -> ColumnValue {
+        .json(Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }))
+    }
+}
