@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config git libgit2-dev libyaml-dev libpq-dev postgresql
 PIP_TOOLS := check-jsonschema
 TALAB := .build/debug/talab
-SWIFT_FILES = $(shell git ls-files '*.swift')
+SWIFT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.swift')
 
 .PHONY: deps build test lint format demo bench
 

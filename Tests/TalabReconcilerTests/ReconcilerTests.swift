@@ -19,7 +19,8 @@ import Testing
         return repository
     }
 
-    static func tenants(_ repository: TestRepository, _ revision: String = "HEAD") throws -> ([TenantConfig], GitCommit) {
+    static func tenants(_ repository: TestRepository, _ revision: String = "HEAD") throws -> ([TenantConfig], GitCommit)
+    {
         let git = try GitRepository(discoveringFrom: repository.path)
         let source = try GitCommitSource(repository: git, revision: revision)
         let validation = try TenantLoader().load(from: source)
@@ -27,7 +28,8 @@ import Testing
         return (validation.tenants, source.commit)
     }
 
-    static func count(_ pool: PostgresPool, _ sql: String, _ bindings: [any PostgresEncodable] = []) async throws -> Int {
+    static func count(_ pool: PostgresPool, _ sql: String, _ bindings: [any PostgresEncodable] = []) async throws -> Int
+    {
         try await pool.query(PostgresStatement("test.count", sql, prepared: false), bindings)[0].decode(Int.self, at: 0)
     }
 
@@ -47,10 +49,15 @@ import Testing
 
         let outcome = try await reconciler.apply(tenants, commit: commit)
         #expect(outcome.plan.count(.create) == outcome.plan.changes.count)
-        #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM users WHERE user_type = 'business'") == 3)
+        #expect(
+            try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM users WHERE user_type = 'business'") == 3
+        )
         #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM branches") == 4)
         #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM items") == 43)
-        #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM audit.audit_logs") == outcome.plan.changes.count)
+        #expect(
+            try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM audit.audit_logs")
+                == outcome.plan.changes.count
+        )
         let hamra = try await pool.query(
             PostgresStatement(
                 "test.hamra",
@@ -80,14 +87,27 @@ import Testing
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         _ = try await reconciler.apply(tenants, commit: commit)
 
-        try ReconcilerTests.replace(repository, "Tenants/abu-salim-grill/menus/main.yaml", "    price: 3.50\n", "    price: 3.75\n")
+        try ReconcilerTests.replace(
+            repository,
+            "Tenants/abu-salim-grill/menus/main.yaml",
+            "    price: 3.50\n",
+            "    price: 3.75\n"
+        )
         let sha = try repository.commit("Hummus costs more", author: "Salim Haddad", email: "salim@example.com")
         let (changed, newCommit) = try ReconcilerTests.tenants(repository)
         let plan = try await reconciler.plan(changed)
         #expect(plan.changes.count == 1)
         let change = try #require(plan.changes.first)
         #expect(change.label == "item hummus")
-        #expect(change.fields == [FieldChange(column: "price", old: .decimal(Decimal(string: "3.50")!), new: .decimal(Decimal(string: "3.75")!))])
+        #expect(
+            change.fields == [
+                FieldChange(
+                    column: "price",
+                    old: .decimal(Decimal(string: "3.50")!),
+                    new: .decimal(Decimal(string: "3.75")!)
+                )
+            ]
+        )
         #expect(plan.text.contains("price: 3.5 → 3.75"))
 
         _ = try await reconciler.apply(changed, commit: newCommit)
@@ -114,10 +134,13 @@ import Testing
         let reconciler = Reconciler(pool: pool)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         _ = try await reconciler.apply(tenants, commit: commit)
-        let idBefore = try await pool.query(PostgresStatement("test.water", "SELECT id FROM items WHERE key = 'water'"))[0]
-            .decode(UUID.self, "id")
+        let idBefore = try await pool.query(
+            PostgresStatement("test.water", "SELECT id FROM items WHERE key = 'water'")
+        )[0]
+        .decode(UUID.self, "id")
 
-        let water = "  - key: water\n    name: Water (500 ml)\n    translations: { arabic: مي, french: Eau }\n    aliases: [mayy, mai, miyye]\n    price: 0.75\n    tags: [drinks]\n"
+        let water =
+            "  - key: water\n    name: Water (500 ml)\n    translations: { arabic: مي, french: Eau }\n    aliases: [mayy, mai, miyye]\n    price: 0.75\n    tags: [drinks]\n"
         try ReconcilerTests.replace(repository, "Tenants/abu-salim-grill/menus/main.yaml", water, "")
         try repository.commit("No more water")
         let (without, removal) = try ReconcilerTests.tenants(repository)
@@ -126,7 +149,12 @@ import Testing
         #expect(plan.changes.filter { $0.action == .delete }.map(\.label) == ["item water"])
         #expect(plan.changes.filter { $0.action == .update }.allSatisfy { $0.fields.map(\.column) == ["position"] })
         #expect(plan.count(.update) == 2)
-        #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM items WHERE key = 'water' AND deleted_at IS NOT NULL") == 1)
+        #expect(
+            try await ReconcilerTests.count(
+                pool,
+                "SELECT count(*)::int FROM items WHERE key = 'water' AND deleted_at IS NOT NULL"
+            ) == 1
+        )
 
         try repository.git("revert", "--no-edit", "HEAD")
         let (with, readd) = try ReconcilerTests.tenants(repository)
@@ -158,7 +186,13 @@ import Testing
         #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM users") == 1)
         #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM items") == 0)
         #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM audit.audit_logs") == 0)
-        #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM reconcile_runs WHERE outcome = 'failed' AND commit_sha = $1", [commit.sha]) == 1)
+        #expect(
+            try await ReconcilerTests.count(
+                pool,
+                "SELECT count(*)::int FROM reconcile_runs WHERE outcome = 'failed' AND commit_sha = $1",
+                [commit.sha]
+            ) == 1
+        )
     }
 
     @Test func twoConcurrentAppliesTakeTurns() async throws {
@@ -176,22 +210,38 @@ import Testing
         }
         #expect(plans.filter(\.isEmpty).count == 1)
         #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM items") == 43)
-        #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM reconcile_runs WHERE outcome = 'no_changes'") == 1)
+        #expect(
+            try await ReconcilerTests.count(
+                pool,
+                "SELECT count(*)::int FROM reconcile_runs WHERE outcome = 'no_changes'"
+            ) == 1
+        )
     }
 
     @Test func theAuditLogRefusesUpdateAndDelete() async throws {
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 1)
         try await pool.query(
-            PostgresStatement("test.audit.insert", "INSERT INTO audit.audit_logs (actor_name, action, entity_type) VALUES ('Rima', 'create_item', 'item')")
+            PostgresStatement(
+                "test.audit.insert",
+                "INSERT INTO audit.audit_logs (actor_name, action, entity_type) VALUES ('Rima', 'create_item', 'item')"
+            )
         )
-        for statement in ["UPDATE audit.audit_logs SET actor_name = 'Mallory'", "DELETE FROM audit.audit_logs", "TRUNCATE audit.audit_logs"] {
+        for statement in [
+            "UPDATE audit.audit_logs SET actor_name = 'Mallory'", "DELETE FROM audit.audit_logs",
+            "TRUNCATE audit.audit_logs",
+        ] {
             let error = await #expect(throws: PostgresError.self) {
                 try await pool.withConnection { try await $0.executeScript(statement, name: "test.tamper") }
             }
             #expect(error?.sqlState == "42501")
             #expect(error?.message.contains("append-only") == true)
         }
-        #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM audit.audit_logs WHERE actor_name = 'Rima'") == 1)
+        #expect(
+            try await ReconcilerTests.count(
+                pool,
+                "SELECT count(*)::int FROM audit.audit_logs WHERE actor_name = 'Rima'"
+            ) == 1
+        )
     }
 
     @Test func stableIDsFollowRFC9562AndTheKeyNotTheName() {

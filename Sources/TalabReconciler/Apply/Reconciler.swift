@@ -109,7 +109,12 @@ public struct Reconciler: Sendable {
         }
     }
 
-    private func record(_ change: PlanChange, commit: GitCommit, runID: UUID, on connection: PostgresConnection)
+    private func record(
+        _ change: PlanChange,
+        commit: GitCommit,
+        runID: UUID,
+        on connection: PostgresConnection
+    )
         async throws
     {
         let businessID = DesiredState.businessID(change.slug)

@@ -51,7 +51,10 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
     /// The same canonical JSON from the text PostgreSQL returns for a jsonb column (the database's side).
     static func canonicalJSON(_ text: String) -> ColumnValue {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            let data = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
+            )
         else { return .json(text) }
         return .json(String(decoding: data, as: UTF8.self))
     }

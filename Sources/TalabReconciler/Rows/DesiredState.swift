@@ -44,7 +44,8 @@ private struct RowBuilder {
             business.source,
             [
                 "user_type": .text("business"), "slug": .text(slug), "business_name": .text(business.name),
-                "business_type": .text(business.type.rawValue), "default_language": text(business.defaultLanguage?.rawValue),
+                "business_type": .text(business.type.rawValue),
+                "default_language": text(business.defaultLanguage?.rawValue),
                 "timezone": .text(business.timezone), "currency": .text(business.currency),
                 "contact_phone_number": text(business.contactPhoneNumber), "email": text(business.email),
                 "location_id": locationID.map(ColumnValue.uuid) ?? .null,
@@ -67,7 +68,12 @@ private struct RowBuilder {
         }
     }
 
-    mutating func location(_ businessID: UUID, _ key: String, _ location: LocationConfig, _ source: SourceLocation) -> UUID {
+    mutating func location(
+        _ businessID: UUID,
+        _ key: String,
+        _ location: LocationConfig,
+        _ source: SourceLocation
+    ) -> UUID {
         row(
             .locations,
             "location/\(key)",
@@ -239,7 +245,11 @@ private struct RowBuilder {
         }
     }
 
-    mutating func policies(_ businessID: UUID, owner: (type: String, id: UUID, name: String), _ policies: [PolicyConfig]) {
+    mutating func policies(
+        _ businessID: UUID,
+        owner: (type: String, id: UUID, name: String),
+        _ policies: [PolicyConfig]
+    ) {
         for policy in policies {
             _ = row(
                 .policies,
