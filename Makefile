@@ -41,6 +41,7 @@ demo: build
 	$(TALAB) validate
 	$(TALAB) db start
 	$(TALAB) migrate
+	$(TALAB) apply
 	$(TALAB) db tables
 	@echo
 	@echo "The database keeps running. Connect with:  psql \"$$($(TALAB) db url)\""

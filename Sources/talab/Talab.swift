@@ -10,6 +10,9 @@ struct TalabCommand: AsyncParsableCommand {
         abstract: "WhatsApp-first ordering and booking: tenant config as code, reconciled into PostgreSQL.",
         version: "talab \(Talab.version) (libgit2 \(LinkedLibraries.libgit2), libyaml \(LinkedLibraries.libyaml), "
             + "libpq \(LibPQ.version))",
-        subcommands: [ValidateCommand.self, MigrateCommand.self, DatabaseCommand.self, BenchCommand.self]
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, MigrateCommand.self, DatabaseCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

@@ -15,28 +15,27 @@ struct ValidateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("A path inside the git repository.", valueName: "path")) var repo = "."
-    @Option(help: ArgumentHelp("The revision to read: a branch, tag, sha, HEAD~1…", valueName: "rev")) var ref: String?
+    @OptionGroup var repository: RepositoryOptions
     @Flag(help: "Read the files on disk instead of a commit.") var worktree = false
-    @Option(help: ArgumentHelp("Validate only this tenant (repeatable).", valueName: "slug")) var tenant: [String] = []
     @Option(help: "text, json (an array of diagnostics) or github (workflow annotations).") var format =
         DiagnosticFormat.text
 
     func validate() throws {
-        if worktree && ref != nil { throw ValidationError("--ref and --worktree exclude each other") }
+        if worktree && repository.ref != nil { throw ValidationError("--ref and --worktree exclude each other") }
     }
 
     func run() async throws {
         let validation = try await reportingFailure {
             let source: any ConfigSource
             if worktree {
-                let repository = try? GitRepository(discoveringFrom: repo)
-                let root = repository?.workingDirectory.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: repo)
+                let git = try? GitRepository(discoveringFrom: repository.repo)
+                let root =
+                    git?.workingDirectory.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: repository.repo)
                 source = WorktreeSource(root: root)
             } else {
-                source = try GitCommitSource(repository: GitRepository(discoveringFrom: repo), revision: ref ?? "HEAD")
+                source = try repository.commitSource()
             }
-            return try TenantLoader().load(from: source, only: Set(tenant))
+            return try TenantLoader().load(from: source, only: Set(repository.tenant))
         }
         print(format.render(validation.diagnostics), terminator: "")
         let summary = "validated \(validation.summary)"

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import TalabConfig
+import TalabReconciler
+import TalabStore
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what applying the tenant configuration at a commit would change in PostgreSQL.",
+        discussion: "Exit status: 0 when nothing would change, 2 when something would, 1 on error."
+    )
+
+    @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let plan = try await reportingFailure {
+            let source = try repository.commitSource()
+            let validation = try repository.validTenants(from: source)
+            let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+            defer { pool.close() }
+            return try await Reconciler(pool: pool).plan(validation.tenants)
+        }
+        print(plan.text, terminator: "")
+        if !plan.isEmpty { throw ExitCode(2) }
+    }
+}
+
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply the tenant configuration at a commit to PostgreSQL in one transaction, audited.",
+        discussion: """
+            Every change is recorded in audit.audit_logs with the commit's author as the actor, and the
+            run in reconcile_runs. A failure leaves the database exactly as it was.
+            """
+    )
+
+    @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await reportingFailure {
+            let source = try repository.commitSource()
+            let validation = try repository.validTenants(from: source)
+            let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+            defer { pool.close() }
+            let outcome = try await Reconciler(pool: pool).apply(validation.tenants, commit: source.commit)
+            print(outcome.plan.text, terminator: "")
+            print(
+                outcome.plan.isEmpty
+                    ? "Nothing to apply at \(source.commit.shortSHA)."
+                    : "Applied \(outcome.plan.changes.count) changes from \(source.commit.shortSHA) by "
+                        + "\(source.commit.author.name) (run \(outcome.runID.uuidString.lowercased()))."
+            )
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import TalabConfig
+
+/// Which tenant configuration a command reads: a repository, a revision in it, maybe some tenants only.
+struct RepositoryOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A path inside the git repository.", valueName: "path")) var repo = "."
+    @Option(help: ArgumentHelp("The revision to read: a branch, tag, sha, HEAD~1… (default HEAD)", valueName: "rev"))
+    var ref: String?
+    @Option(help: ArgumentHelp("Only this tenant (repeatable).", valueName: "slug")) var tenant: [String] = []
+
+    /// The configuration at the revision, read from the commit through libgit2.
+    func commitSource() throws -> GitCommitSource {
+        try GitCommitSource(repository: GitRepository(discoveringFrom: repo), revision: ref ?? "HEAD")
+    }
+
+    /// Loads and validates; prints the diagnostics and fails when the configuration is invalid.
+    func validTenants(from source: any ConfigSource) throws -> TenantValidation {
+        let validation = try TenantLoader().load(from: source, only: Set(tenant))
+        guard validation.isValid else {
+            print(DiagnosticFormat.text.render(validation.diagnostics), terminator: "")
+            print("validated \(validation.summary)")
+            throw ExitCode.failure
+        }
+        return validation
+    }
+}
