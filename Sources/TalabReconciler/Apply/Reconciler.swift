@@ -26,9 +26,12 @@ public struct Reconciler: Sendable {
     static let audit = PostgresStatement(
         "reconcile.audit",
         """
-        INSERT INTO audit.audit_logs (actor_name, actor_email, business_id, action, entity_type, entity_id, before,
-                                      after, commit_sha, file, line, reconcile_run_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12)
+        INSERT INTO audit.audit_logs (actor_name, actor_email, commit_sha, reconcile_run_id, business_id, action,
+                                      entity_type, entity_id, before, after, file, line)
+        SELECT $1, $2, $3, $4::uuid, u.business_id::uuid, u.action, u.entity_type, u.entity_id::uuid,
+               u.before::jsonb, u.after::jsonb, u.file, u.line::integer
+        FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+             AS u(business_id, action, entity_type, entity_id, before, after, file, line)
         """
     )
     static let recordRun = PostgresStatement(
@@ -55,10 +58,8 @@ public struct Reconciler: Sendable {
             let plan = try await pool.withTransaction { connection in
                 try await connection.query(Reconciler.lock, [Reconciler.lockKey])
                 let plan = try await makePlan(tenants, on: connection)
-                for change in plan.changes {
-                    try await execute(change, on: connection)
-                    try await record(change, commit: commit, runID: runID, on: connection)
-                }
+                try await write(plan, on: connection)
+                try await record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await connection.query(
                     Reconciler.recordRun,
                     [
@@ -91,74 +92,51 @@ public struct Reconciler: Sendable {
         return Plan.make(desired: desired, actual: actual, tenants: tenants.map(\.slug).sorted())
     }
 
-    private func execute(_ change: PlanChange, on connection: PostgresConnection) async throws {
-        let table = change.table
-        switch change.action {
-        case .create:
-            try await connection.query(
-                Reconciler.insert(table),
-                [change.id] + table.columns.map { change.row[$0.name].binding }
-            )
-        case .update, .restore:
-            try await connection.query(
-                Reconciler.update(table),
-                [change.id] + table.columns.map { change.row[$0.name].binding }
-            )
-        case .delete:
-            try await connection.query(Reconciler.delete(table), [change.id])
+    /// Parents before children for creates and updates, children before parents for deletes.
+    private func write(_ plan: Plan, on connection: PostgresConnection) async throws {
+        guard !plan.isEmpty else { return }
+        let writer = try await BatchWriter.load(on: connection)
+        for table in ConfigTable.all {
+            let changes = plan.changes.filter { $0.table == table }
+            let creates = changes.filter { $0.action == .create }.map(\.row)
+            let updates = changes.filter { $0.action == .update || $0.action == .restore }.map(\.row)
+            if !creates.isEmpty { try await writer.insert(creates, into: table, on: connection) }
+            if !updates.isEmpty { try await writer.update(updates, in: table, on: connection) }
+        }
+        for table in ConfigTable.all.reversed() {
+            let deletes = plan.changes.filter { $0.table == table && $0.action == .delete }.map(\.id)
+            if !deletes.isEmpty { try await writer.delete(deletes, from: table, on: connection) }
         }
     }
 
     private func record(
-        _ change: PlanChange,
+        _ changes: [PlanChange],
         commit: GitCommit,
         runID: UUID,
         on connection: PostgresConnection
     )
         async throws
     {
-        let businessID = DesiredState.businessID(change.slug)
-        let before = change.before.map { Reconciler.json($0.values) }
-        let after = change.action == .delete ? nil : Reconciler.json(change.row.values)
-        try await connection.query(
-            Reconciler.audit,
-            [
-                commit.author.name, commit.author.email, businessID, change.auditAction, change.table.entity, change.id,
-                before, after, commit.sha, change.row.source?.file, change.row.source?.line, runID,
-            ]
-        )
-    }
-
-    static func json(_ values: [String: ColumnValue]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    static func insert(_ table: ConfigTable) -> PostgresStatement {
-        let names = ["id"] + table.columns.map(\.name)
-        let placeholders = names.indices.map { "$\($0 + 1)" }
-        return PostgresStatement(
-            "reconcile.insert.\(table.name)",
-            "INSERT INTO \(table.name) (\(names.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", ")))"
-        )
-    }
-
-    static func update(_ table: ConfigTable) -> PostgresStatement {
-        var assignments = table.columns.enumerated().map { "\($0.element.name) = $\($0.offset + 2)" }
-        if table.softDelete { assignments.append("deleted_at = NULL") }
-        return PostgresStatement(
-            "reconcile.update.\(table.name)",
-            "UPDATE \(table.name) SET \(assignments.joined(separator: ", ")) WHERE id = $1"
-        )
-    }
-
-    static func delete(_ table: ConfigTable) -> PostgresStatement {
-        PostgresStatement(
-            "reconcile.delete.\(table.name)",
-            table.softDelete
-                ? "UPDATE \(table.name) SET deleted_at = now() WHERE id = $1"
-                : "DELETE FROM \(table.name) WHERE id = $1"
-        )
+        func json(_ values: [String: ColumnValue]) -> String? {
+            (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        for chunk in changes.chunked(BatchWriter.chunk) {
+            try await connection.query(
+                Reconciler.audit,
+                [
+                    commit.author.name, commit.author.email, commit.sha, runID.uuidString.lowercased(),
+                    PostgresTextArray(chunk.map { DesiredState.businessID($0.slug).uuidString.lowercased() }),
+                    PostgresTextArray(chunk.map(\.auditAction)),
+                    PostgresTextArray(chunk.map(\.table.entity)),
+                    PostgresTextArray(chunk.map { $0.id.uuidString.lowercased() }),
+                    PostgresTextArray(chunk.map { $0.before.flatMap { json($0.values) } }),
+                    PostgresTextArray(chunk.map { $0.action == .delete ? nil : json($0.row.values) }),
+                    PostgresTextArray(chunk.map { $0.row.source?.file }),
+                    PostgresTextArray(chunk.map { $0.row.source.map { String($0.line) } }),
+                ]
+            )
+        }
     }
 }

@@ -27,6 +27,19 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The value's text as PostgreSQL reads it back with a cast to the column's type; nil for NULL.
+    var literal: String? {
+        switch self {
+        case .null: return nil
+        case .text(let value), .json(let value): return value
+        case .integer(let value): return String(value)
+        case .boolean(let value): return value ? "true" : "false"
+        case .decimal(let value): return value.description
+        case .uuid(let value): return value.uuidString.lowercased()
+        case .texts(let value): return PostgresTextArray(value.map { Optional($0) }).postgresText
+        }
+    }
+
     public var description: String {
         switch self {
         case .null: return "(none)"

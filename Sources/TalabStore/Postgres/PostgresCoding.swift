@@ -151,3 +151,14 @@ public struct PostgresJSON<Value: Codable & Sendable>: PostgresCodable {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
+
+/// A `text[]` parameter whose elements may be NULL: the way to send a column of many rows at once,
+/// each element the text form of its value, cast on the server (`unnest($1::text[])`).
+public struct PostgresTextArray: PostgresEncodable {
+    public var elements: [String?]
+
+    public init(_ elements: [String?]) { self.elements = elements }
+
+    public static var postgresDataType: PostgresDataType { .textArray }
+    public var postgresText: String? { PostgresArrayText.format(elements) }
+}

@@ -131,9 +131,18 @@ struct DigitScanner {
 /// One-dimensional text arrays in PostgreSQL's literal syntax: `{a,"b c","d\"e"}`.
 enum PostgresArrayText {
     static func format(_ elements: [String]) -> String {
+        format(elements.map { Optional($0) })
+    }
+
+    /// The same, with NULL elements.
+    static func format(_ elements: [String?]) -> String {
         var text = "{"
         for (index, element) in elements.enumerated() {
             if index > 0 { text += "," }
+            guard let element else {
+                text += "NULL"
+                continue
+            }
             text += "\""
             for character in element {
                 if character == "\"" || character == "\\" { text += "\\" }
