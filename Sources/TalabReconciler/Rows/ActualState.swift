@@ -61,7 +61,7 @@ public enum ActualState {
         case .text, .enumText, .time, .date:
             return try row.decode(String?.self, column.name).map(ColumnValue.text) ?? .null
         case .json:
-            return try row.decode(String?.self, column.name).map(ColumnValue.canonicalJSON) ?? .null
+            return try row.decode(String?.self, column.name).map(ColumnValue.json) ?? .null
         case .integer:
             return try row.decode(Int?.self, column.name).map(ColumnValue.integer) ?? .null
         case .boolean:

@@ -10,7 +10,7 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
     case decimal(Decimal)
     case uuid(UUID)
     case texts([String])
-    /// JSON, kept as canonical text (sorted keys) so equal documents compare equal.
+    /// JSON in jsonb's own printed form (`JSONBText`), so equal documents are equal text.
     case json(String)
 
     /// The value as a bound parameter; NULL and text go untyped so the column's type decides.
@@ -53,22 +53,4 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// JSON text with sorted keys, from any `Encodable` value (the configuration's side).
-    static func json<Value: Encodable>(_ value: Value) -> ColumnValue {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Through the same serializer as the database's side, so equal documents are equal text.
-        return canonicalJSON((try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null")
-    }
-
-    /// The same canonical JSON from the text PostgreSQL returns for a jsonb column (the database's side).
-    static func canonicalJSON(_ text: String) -> ColumnValue {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
-            let data = try? JSONSerialization.data(
-                withJSONObject: object,
-                options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
-            )
-        else { return .json(text) }
-        return .json(String(decoding: data, as: UTF8.self))
-    }
 }

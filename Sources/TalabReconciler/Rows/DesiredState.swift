@@ -90,7 +90,7 @@ private struct RowBuilder {
 
     mutating func branch(_ businessID: UUID, _ branch: BranchConfig, tenant: TenantConfig, menuIDs: [String: UUID]) {
         let locationID = branch.location.map { location(businessID, "branch-\(branch.key)", $0, branch.source) }
-        let fees = branch.deliveryFeeRules.map { ["up_to_km": $0.upToKm.description, "fee": $0.fee.description] }
+        let fees = branch.deliveryFeeRules.map { [("up_to_km", $0.upToKm.description), ("fee", $0.fee.description)] }
         let branchID = row(
             .branches,
             "branch/\(branch.key)",
@@ -105,7 +105,7 @@ private struct RowBuilder {
                 "min_order_value": decimal(branch.minOrderValue),
                 "avg_preparation_time_minutes": branch.avgPreparationTimeMinutes.map(ColumnValue.integer) ?? .null,
                 "service_radius_km": decimal(branch.serviceRadiusKm),
-                "delivery_fee_rules": fees.isEmpty ? .null : .json(fees),
+                "delivery_fee_rules": fees.isEmpty ? .null : .json(JSONBText.array(fees)),
             ]
         )
         let served = Set(branch.menus).union(tenant.menus.filter(\.shared).map(\.key))
@@ -269,6 +269,6 @@ private struct RowBuilder {
     func decimal(_ value: Decimal?) -> ColumnValue { value.map(ColumnValue.decimal) ?? .null }
 
     func translations(_ values: [Language: String]) -> ColumnValue {
-        .json(Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }))
+        .json(JSONBText.object(values.map { ($0.key.rawValue, $0.value) }))
     }
 }
