@@ -13,11 +13,13 @@ public enum ActualState {
         for table in ConfigTable.all {
             let result = try await connection.query(select(table), [ids])
             for row in result {
-                let id = try row.decode(UUID.self, "id")
-                let businessID = try row.decode(UUID.self, "_business_id")
+                // By position: id, the business, the managed columns in order, then deleted_at.
+                let id = try row.decode(UUID.self, at: 0)
+                let businessID = try row.decode(UUID.self, at: 1)
                 var values: [String: ColumnValue] = [:]
-                for column in table.columns {
-                    values[column.name] = try value(row, column)
+                values.reserveCapacity(table.columns.count)
+                for (offset, column) in table.columns.enumerated() {
+                    values[column.name] = try value(row, column, at: offset + 2)
                 }
                 let key = values["key"].flatMap { value -> String? in
                     if case .text(let text) = value { return text }
@@ -30,7 +32,7 @@ public enum ActualState {
                     label: "\(table.entity) \(key ?? id.uuidString.lowercased())",
                     values: values
                 )
-                if table.softDelete { configRow.deletedAt = try row.decode(Date?.self, "deleted_at") }
+                if table.softDelete { configRow.deletedAt = try row.decode(Date?.self, at: table.columns.count + 2) }
                 rows[id] = configRow
             }
         }
@@ -40,38 +42,40 @@ public enum ActualState {
     static func select(_ table: ConfigTable) -> PostgresStatement {
         let columns = table.columns.map { column -> String in
             switch column.kind {
-            case .enumText, .json: return "\(column.name)::text AS \(column.name)"
-            case .time: return "to_char(\(column.name), 'HH24:MI') AS \(column.name)"
-            case .date: return "to_char(\(column.name), 'YYYY-MM-DD') AS \(column.name)"
-            default: return column.name
+            case .enumText, .json: return "t.\(column.name)::text"
+            case .time: return "to_char(t.\(column.name), 'HH24:MI')"
+            case .date: return "to_char(t.\(column.name), 'YYYY-MM-DD')"
+            default: return "t.\(column.name)"
             }
         }
-        let deleted = table.softDelete ? ", deleted_at" : ""
+        let deleted = table.softDelete ? ", t.deleted_at" : ""
+        // A join on the unnested ids lets the server hash them instead of scanning the array per row.
         return PostgresStatement(
             "reconcile.read.\(table.name)",
             """
-            SELECT id, \(table.businessExpression) AS _business_id, \(columns.joined(separator: ", "))\(deleted)
-            FROM \(table.name) WHERE \(table.businessExpression) = ANY($1::uuid[])
+            SELECT t.id, b.id, \(columns.joined(separator: ", "))\(deleted)
+            FROM \(table.name) t \(table.parentJoin)
+            JOIN unnest($1::uuid[]) AS b(id) ON b.id = \(table.businessColumn)
             """
         )
     }
 
-    static func value(_ row: PostgresRow, _ column: ConfigTable.Column) throws -> ColumnValue {
+    static func value(_ row: PostgresRow, _ column: ConfigTable.Column, at position: Int) throws -> ColumnValue {
         switch column.kind {
         case .text, .enumText, .time, .date:
-            return try row.decode(String?.self, column.name).map(ColumnValue.text) ?? .null
+            return try row.decode(String?.self, at: position).map(ColumnValue.text) ?? .null
         case .json:
-            return try row.decode(String?.self, column.name).map(ColumnValue.json) ?? .null
+            return try row.decode(String?.self, at: position).map(ColumnValue.json) ?? .null
         case .integer:
-            return try row.decode(Int?.self, column.name).map(ColumnValue.integer) ?? .null
+            return try row.decode(Int?.self, at: position).map(ColumnValue.integer) ?? .null
         case .boolean:
-            return try row.decode(Bool?.self, column.name).map(ColumnValue.boolean) ?? .null
+            return try row.decode(Bool?.self, at: position).map(ColumnValue.boolean) ?? .null
         case .decimal:
-            return try row.decode(Decimal?.self, column.name).map(ColumnValue.decimal) ?? .null
+            return try row.decode(Decimal?.self, at: position).map(ColumnValue.decimal) ?? .null
         case .uuid:
-            return try row.decode(UUID?.self, column.name).map(ColumnValue.uuid) ?? .null
+            return try row.decode(UUID?.self, at: position).map(ColumnValue.uuid) ?? .null
         case .texts:
-            return try row.decode([String]?.self, column.name).map(ColumnValue.texts) ?? .null
+            return try row.decode([String]?.self, at: position).map(ColumnValue.texts) ?? .null
         }
     }
 }

@@ -2,7 +2,12 @@
 ///
 /// Table and column names are constants of this file, never user input: SQL built from them binds
 /// every value as a parameter.
-public struct ConfigTable: Sendable, Hashable {
+public final class ConfigTable: Sendable, Hashable {
+    // A class: every row carries its table, and a reference costs one retain where a struct of
+    // arrays and strings costs one per field.
+    public static func == (lhs: ConfigTable, rhs: ConfigTable) -> Bool { lhs.name == rhs.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
     public enum Kind: Sendable, Hashable {
         case text
         /// An enum or other type read back as its text.
@@ -29,26 +34,34 @@ public struct ConfigTable: Sendable, Hashable {
     public let entity: String
     /// Whether removal sets `deleted_at` (history may point at the row) or deletes it.
     public let softDelete: Bool
-    /// The SQL expression of a row's business id, to find and group a tenant's rows.
-    let businessExpression: String
+    /// How a row reaches its business: a join to the parent table, if any, and the business id column.
+    let parentJoin: String
+    let businessColumn: String
     public let columns: [Column]
 
-    init(_ name: String, _ entity: String, softDelete: Bool, business: String, _ columns: [(String, Kind)]) {
+    init(
+        _ name: String,
+        _ entity: String,
+        softDelete: Bool,
+        business: (join: String, column: String),
+        _ columns: [(String, Kind)]
+    ) {
         self.name = name
         self.entity = entity
         self.softDelete = softDelete
-        self.businessExpression = business
+        self.parentJoin = business.join
+        self.businessColumn = business.column
         self.columns = columns.map { Column(name: $0.0, kind: $0.1) }
     }
 
-    static let byBusiness = "business_id"
-    static let byItem = "(SELECT business_id FROM items parent WHERE parent.id = item_id)"
+    static let byBusiness = (join: "", column: "t.business_id")
+    static let byItem = (join: "JOIN items parent ON parent.id = t.item_id", column: "parent.business_id")
 
     public static let businesses = ConfigTable(
         "users",
         "business",
         softDelete: true,
-        business: "id",
+        business: (join: "", column: "t.id"),
         [
             ("user_type", .enumText), ("slug", .text), ("business_name", .text), ("business_type", .enumText),
             ("default_language", .enumText), ("timezone", .text), ("currency", .text),
@@ -95,7 +108,7 @@ public struct ConfigTable: Sendable, Hashable {
         "branch_menus",
         "branch_menu",
         softDelete: false,
-        business: "(SELECT business_id FROM branches parent WHERE parent.id = branch_id)",
+        business: (join: "JOIN branches parent ON parent.id = t.branch_id", column: "parent.business_id"),
         [("branch_id", .uuid), ("menu_id", .uuid)]
     )
     public static let items = ConfigTable(
