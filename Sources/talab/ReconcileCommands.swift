@@ -13,13 +13,16 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Compare every tenant row by row, even those unchanged since they were last applied.")
+    var full = false
 
     func run() async throws {
         let plan = try await reportingFailure {
-            let source = try repository.commitSource()
-            let validation = try repository.validTenants(from: source)
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
+            let selection = try await TenantSelection.make(repository, pool: pool, full: full)
+            guard !selection.slugs.isEmpty else { return selection.unchangedPlan }
+            let validation = try repository.validTenants(from: selection.source, only: selection.slugs)
             return try await Reconciler(pool: pool).plan(validation.tenants)
         }
         print(plan.text, terminator: "")
@@ -39,14 +42,25 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Compare every tenant row by row, even those unchanged since they were last applied.")
+    var full = false
 
     func run() async throws {
         try await reportingFailure {
-            let source = try repository.commitSource()
-            let validation = try repository.validTenants(from: source)
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
-            let outcome = try await Reconciler(pool: pool).apply(validation.tenants, commit: source.commit)
+            let selection = try await TenantSelection.make(repository, pool: pool, full: full)
+            let source = selection.source
+            guard !selection.slugs.isEmpty else {
+                print(selection.unchangedPlan.text, terminator: "")
+                return
+            }
+            let validation = try repository.validTenants(from: source, only: selection.slugs)
+            let outcome = try await Reconciler(pool: pool).apply(
+                validation.tenants,
+                commit: source.commit,
+                subtrees: selection.subtrees
+            )
             print(outcome.plan.text, terminator: "")
             print(
                 outcome.plan.isEmpty
@@ -56,4 +70,33 @@ struct ApplyCommand: AsyncParsableCommand {
             )
         }
     }
+}
+
+/// The tenants a plan or an apply looks at: those asked for, less those unchanged since last applied.
+struct TenantSelection {
+    let source: GitCommitSource
+    /// Each tenant folder's git tree id at the commit, by slug.
+    let subtrees: [String: String]
+    let slugs: Set<String>
+
+    static func make(_ repository: RepositoryOptions, pool: PostgresPool, full: Bool) async throws -> TenantSelection {
+        let source = try repository.commitSource()
+        var subtrees = try source.repository.entries(at: source.commit, in: TenantLoader.folder)
+        guard !subtrees.isEmpty else {
+            throw TenantSourceError(message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
+        }
+        if !repository.tenant.isEmpty {
+            if let missing = Set(repository.tenant).subtracting(subtrees.keys).sorted().first {
+                throw TenantSourceError(
+                    message: "no tenant '\(missing)' under \(TenantLoader.folder)/ in \(source.label)"
+                )
+            }
+            subtrees = subtrees.filter { repository.tenant.contains($0.key) }
+        }
+        let slugs = full ? Set(subtrees.keys) : try await Reconciler(pool: pool).tenantsToCompare(subtrees: subtrees)
+        return TenantSelection(source: source, subtrees: subtrees, slugs: slugs)
+    }
+
+    /// The empty plan of a run where every tenant is as it was last applied.
+    var unchangedPlan: Plan { Plan(changes: [], tenants: subtrees.keys.sorted()) }
 }

@@ -14,9 +14,9 @@ struct RepositoryOptions: ParsableArguments {
         try GitCommitSource(repository: GitRepository(discoveringFrom: repo), revision: ref ?? "HEAD")
     }
 
-    /// Loads and validates; prints the diagnostics and fails when the configuration is invalid.
-    func validTenants(from source: any ConfigSource) throws -> TenantValidation {
-        let validation = try TenantLoader().load(from: source, only: Set(tenant))
+    /// Loads and validates (the `--tenant`s, or `only`); prints the diagnostics and fails when invalid.
+    func validTenants(from source: any ConfigSource, only: Set<String>? = nil) throws -> TenantValidation {
+        let validation = try TenantLoader().load(from: source, only: only ?? Set(tenant))
         guard validation.isValid else {
             print(DiagnosticFormat.text.render(validation.diagnostics), terminator: "")
             print("validated \(validation.summary)")

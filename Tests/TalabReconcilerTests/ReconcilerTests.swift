@@ -253,3 +253,36 @@ import Testing
         #expect("89AB".contains(text[text.index(text.startIndex, offsetBy: 19)]))
     }
 }
+
+@Suite struct IncrementalPlanTests {
+    @Test func onlyTenantsChangedInGitOrInTheDatabaseAreCompared() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        let reconciler = Reconciler(pool: pool)
+        let git = try GitRepository(discoveringFrom: repository.path)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        let subtrees = try git.entries(at: commit, in: TenantLoader.folder)
+        #expect(try await reconciler.tenantsToCompare(subtrees: subtrees) == Set(subtrees.keys))
+        _ = try await reconciler.apply(tenants, commit: commit, subtrees: subtrees)
+        #expect(try await reconciler.tenantsToCompare(subtrees: subtrees).isEmpty)
+
+        try ReconcilerTests.replace(
+            repository,
+            "Tenants/salon-rima/menus/services.yaml",
+            "price: 15.00",
+            "price: 16.00"
+        )
+        let changed = try git.commit(repository.commit("Blow-dry costs more"))
+        let newSubtrees = try git.entries(at: changed, in: TenantLoader.folder)
+        #expect(try await reconciler.tenantsToCompare(subtrees: newSubtrees) == ["salon-rima"])
+
+        // A change made in the database, outside git, is noticed too.
+        try await pool.query(PostgresStatement("test.drift", "UPDATE items SET price = 99 WHERE key = 'padel-60'"))
+        #expect(try await reconciler.tenantsToCompare(subtrees: newSubtrees) == ["salon-rima", "padel-beirut"])
+        let padel = try #require(tenants.first { $0.slug == "padel-beirut" })
+        let drift = try await reconciler.plan([padel])
+        #expect(drift.changes.map(\.label) == ["item padel-60"])
+        #expect(drift.changes.first?.fields.map(\.column) == ["price"])
+    }
+}

@@ -75,14 +75,17 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
-    /// The id of every entry directly inside `folder` at the commit, by name (a tenant's subtree id).
+    /// The tree id of every folder directly inside `folder` at the commit, by name (a tenant's subtree id).
     public func entries(at commit: GitCommit, in folder: String) throws(GitError) -> [String: String] {
         try locked { () throws(GitError) in
             guard let tree = try subtree(of: commit, at: folder) else { return [:] }
             defer { git_tree_free(tree) }
             var entries: [String: String] = [:]
             for index in 0..<git_tree_entrycount(tree) {
-                guard let entry = git_tree_entry_byindex(tree, index) else { continue }
+                guard let entry = git_tree_entry_byindex(tree, index), git_tree_entry_type(entry) == GIT_OBJECT_TREE
+                else {
+                    continue
+                }
                 entries[String(cString: git_tree_entry_name(entry))] = GitRepository.hex(git_tree_entry_id(entry))
             }
             return entries

@@ -31,6 +31,9 @@ public struct TenantValidation: Sendable {
 /// Why validation could not even start: no tenants, or a tenant asked for that does not exist.
 public struct TenantSourceError: Error, Sendable, CustomStringConvertible {
     public let message: String
+
+    public init(message: String) { self.message = message }
+
     public var description: String { message }
 }
 

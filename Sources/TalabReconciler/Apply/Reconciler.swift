@@ -43,6 +43,43 @@ public struct Reconciler: Sendable {
         """
     )
 
+    static let readState = PostgresStatement(
+        "reconcile.read_state",
+        "SELECT slug, business_id, subtree_oid, content_hash FROM tenant_reconcile_state WHERE slug = ANY($1::text[])"
+    )
+    static let saveState = PostgresStatement(
+        "reconcile.save_state",
+        """
+        INSERT INTO tenant_reconcile_state (business_id, slug, commit_sha, subtree_oid, content_hash)
+        SELECT u.business_id::uuid, u.slug, $1, u.subtree_oid, u.content_hash
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(business_id, slug, subtree_oid, content_hash)
+        ON CONFLICT (business_id) DO UPDATE SET slug = excluded.slug, commit_sha = excluded.commit_sha,
+            subtree_oid = excluded.subtree_oid, content_hash = excluded.content_hash, applied_at = now()
+        """
+    )
+
+    /// The tenants a plan must compare row by row: those whose folder (its git tree id) or rows
+    /// (their fingerprint) changed since they were last applied. `subtrees` maps slugs to tree ids.
+    public func tenantsToCompare(subtrees: [String: String]) async throws -> Set<String> {
+        try await pool.withConnection { connection in
+            var state: [String: (business: UUID, subtree: String, hash: String)] = [:]
+            for row in try await connection.query(Reconciler.readState, [PostgresTextArray(subtrees.keys.map { $0 })]) {
+                state[try row.decode(String.self, "slug")] = (
+                    try row.decode(UUID.self, "business_id"), try row.decode(String.self, "subtree_oid"),
+                    try row.decode(String.self, "content_hash")
+                )
+            }
+            let fingerprints = try await TenantFingerprint.take(state.values.map(\.business), on: connection)
+            return Set(
+                subtrees.compactMap { slug, subtree in
+                    guard let known = state[slug], known.subtree == subtree, fingerprints[known.business] == known.hash
+                    else { return slug }
+                    return nil
+                }
+            )
+        }
+    }
+
     /// What applying these tenants would change now.
     public func plan(_ tenants: [TenantConfig]) async throws -> Plan {
         try await pool.withConnection { connection in
@@ -50,8 +87,15 @@ public struct Reconciler: Sendable {
         }
     }
 
-    /// Applies these tenants as configured at `commit`, all or nothing.
-    public func apply(_ tenants: [TenantConfig], commit: GitCommit) async throws -> Outcome {
+    /// Applies these tenants as configured at `commit`, all or nothing. With `subtrees` (slug to the
+    /// tenant folder's git tree id), it also records what it applied, so later plans can skip them.
+    public func apply(
+        _ tenants: [TenantConfig],
+        commit: GitCommit,
+        subtrees: [String: String] = [:]
+    ) async throws
+        -> Outcome
+    {
         let runID = UUID()
         let started = Date()
         do {
@@ -60,6 +104,7 @@ public struct Reconciler: Sendable {
                 let plan = try await makePlan(tenants, on: connection)
                 try await write(plan, on: connection)
                 try await record(plan.changes, commit: commit, runID: runID, on: connection)
+                try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
                 try await connection.query(
                     Reconciler.recordRun,
                     [
@@ -90,6 +135,29 @@ public struct Reconciler: Sendable {
         let actual = try await ActualState.rows(on: connection, businesses: businesses)
         let desired = tenants.flatMap(DesiredState.rows(for:))
         return Plan.make(desired: desired, actual: actual, tenants: tenants.map(\.slug).sorted())
+    }
+
+    /// Stores each applied tenant's tree id and row fingerprint, taken inside the same transaction.
+    private func remember(
+        _ tenants: [TenantConfig],
+        commit: GitCommit,
+        subtrees: [String: String],
+        on connection: PostgresConnection
+    ) async throws {
+        let applied = tenants.filter { subtrees[$0.slug] != nil }
+        guard !applied.isEmpty else { return }
+        let ids = applied.map { DesiredState.businessID($0.slug) }
+        let fingerprints = try await TenantFingerprint.take(ids, on: connection)
+        try await connection.query(
+            Reconciler.saveState,
+            [
+                commit.sha,
+                PostgresTextArray(ids.map { $0.uuidString.lowercased() }),
+                PostgresTextArray(applied.map(\.slug)),
+                PostgresTextArray(applied.map { subtrees[$0.slug] }),
+                PostgresTextArray(ids.map { fingerprints[$0] ?? "" }),
+            ]
+        )
     }
 
     /// Parents before children for creates and updates, children before parents for deletes.

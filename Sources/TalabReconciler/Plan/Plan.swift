@@ -52,6 +52,11 @@ public struct Plan: Sendable {
     /// The tenants compared, by slug.
     public let tenants: [String]
 
+    public init(changes: [PlanChange], tenants: [String]) {
+        self.changes = changes
+        self.tenants = tenants
+    }
+
     public var isEmpty: Bool { changes.isEmpty }
 
     public func count(_ action: PlanChange.Action) -> Int { changes.filter { $0.action == action }.count }
