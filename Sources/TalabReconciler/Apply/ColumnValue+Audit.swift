@@ -14,3 +14,23 @@ extension ColumnValue: Encodable {
         }
     }
 }
+
+extension ColumnValue {
+    /// A row's values as the JSON object an audit record keeps, written directly (no encoder):
+    /// amounts as exact text, JSON columns as their text.
+    static func auditJSON(_ values: [String: ColumnValue]) -> String {
+        var text = "{"
+        for (index, key) in values.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            text += JSONBText.quoted(key) + ":"
+            switch values[key] ?? .null {
+            case .null: text += "null"
+            case .integer(let value): text += String(value)
+            case .boolean(let value): text += value ? "true" : "false"
+            case .texts(let value): text += "[" + value.map(JSONBText.quoted).joined(separator: ",") + "]"
+            case let other: text += JSONBText.quoted(other.literal ?? "")
+            }
+        }
+        return text + "}"
+    }
+}

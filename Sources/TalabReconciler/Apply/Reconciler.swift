@@ -185,11 +185,7 @@ public struct Reconciler: Sendable {
     )
         async throws
     {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func json(_ values: [String: ColumnValue]) -> String? {
-            (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) }
-        }
+        func json(_ values: [String: ColumnValue]) -> String? { ColumnValue.auditJSON(values) }
         for chunk in changes.chunked(BatchWriter.chunk) {
             try await connection.query(
                 Reconciler.audit,

@@ -85,11 +85,13 @@ public struct Plan: Sendable {
         for row in actual.values where !wanted.contains(row.id) && row.deletedAt == nil {
             changes.append(change(.delete, row, before: row, fields: []))
         }
+        // Sort small keys, then move each change once: changes are large values.
         let order = Dictionary(uniqueKeysWithValues: ConfigTable.all.enumerated().map { ($0.element.name, $0.offset) })
-        changes.sort { lhs, rhs in
-            (lhs.slug, order[lhs.table.name] ?? 0, lhs.label) < (rhs.slug, order[rhs.table.name] ?? 0, rhs.label)
+        let keys = changes.enumerated().map {
+            ($0.element.slug, order[$0.element.table.name] ?? 0, $0.element.label, $0.offset)
         }
-        return Plan(changes: changes, tenants: tenants)
+        let sorted = keys.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map { changes[$0.3] }
+        return Plan(changes: sorted, tenants: tenants)
     }
 
     private static func change(
