@@ -2,9 +2,9 @@ extension Plan {
     /// The plan for a terminal or a log: one line per change, field by field for updates.
     public var text: String {
         var lines: [String] = []
+        let bySlug = Dictionary(grouping: changes, by: \.slug)
         for slug in tenants {
-            let tenantChanges = changes.filter { $0.slug == slug }
-            guard !tenantChanges.isEmpty else { continue }
+            guard let tenantChanges = bySlug[slug], !tenantChanges.isEmpty else { continue }
             lines.append("\(slug):")
             for change in tenantChanges {
                 let source = change.row.source.map { "  (\($0.file):\($0.line))" } ?? ""
