@@ -72,7 +72,7 @@ struct BatchWriter {
                 : "DELETE FROM \(table.name) WHERE id = ANY($1::uuid[])"
         )
         for chunk in ids.chunked(BatchWriter.chunk) {
-            try await connection.query(statement, [PostgresTextArray(chunk.map { $0.uuidString.lowercased() })])
+            try await connection.query(statement, [PostgresTextArray(chunk.map { $0.lowercasedText })])
         }
     }
 
@@ -89,7 +89,7 @@ struct BatchWriter {
     }
 
     private func columns(_ rows: ArraySlice<ConfigRow>, _ table: ConfigTable) -> [any PostgresEncodable] {
-        [PostgresTextArray(rows.map { $0.id.uuidString.lowercased() })]
+        [PostgresTextArray(rows.map { $0.id.lowercasedText })]
             + table.columns.map { column in PostgresTextArray(rows.map { $0[column.name].literal }) }
     }
 }

@@ -8,7 +8,7 @@ extension ColumnValue: Encodable {
         case .integer(let value): try container.encode(value)
         case .boolean(let value): try container.encode(value)
         case .decimal(let value): try container.encode(value.description)
-        case .uuid(let value): try container.encode(value.uuidString.lowercased())
+        case .uuid(let value): try container.encode(value.lowercasedText)
         case .texts(let value): try container.encode(value)
         case .json(let value): try container.encode(value)
         }

@@ -152,7 +152,7 @@ public struct Reconciler: Sendable {
             Reconciler.saveState,
             [
                 commit.sha,
-                PostgresTextArray(ids.map { $0.uuidString.lowercased() }),
+                PostgresTextArray(ids.map { $0.lowercasedText }),
                 PostgresTextArray(applied.map(\.slug)),
                 PostgresTextArray(applied.map { subtrees[$0.slug] }),
                 PostgresTextArray(ids.map { fingerprints[$0] ?? "" }),
@@ -164,16 +164,22 @@ public struct Reconciler: Sendable {
     private func write(_ plan: Plan, on connection: PostgresConnection) async throws {
         guard !plan.isEmpty else { return }
         let writer = try await BatchWriter.load(on: connection)
+        var creates: [String: [ConfigRow]] = [:]
+        var updates: [String: [ConfigRow]] = [:]
+        var deletes: [String: [UUID]] = [:]
+        for change in plan.changes {
+            switch change.action {
+            case .create: creates[change.table.name, default: []].append(change.row)
+            case .update, .restore: updates[change.table.name, default: []].append(change.row)
+            case .delete: deletes[change.table.name, default: []].append(change.id)
+            }
+        }
         for table in ConfigTable.all {
-            let changes = plan.changes.filter { $0.table == table }
-            let creates = changes.filter { $0.action == .create }.map(\.row)
-            let updates = changes.filter { $0.action == .update || $0.action == .restore }.map(\.row)
-            if !creates.isEmpty { try await writer.insert(creates, into: table, on: connection) }
-            if !updates.isEmpty { try await writer.update(updates, in: table, on: connection) }
+            if let rows = creates[table.name] { try await writer.insert(rows, into: table, on: connection) }
+            if let rows = updates[table.name] { try await writer.update(rows, in: table, on: connection) }
         }
         for table in ConfigTable.all.reversed() {
-            let deletes = plan.changes.filter { $0.table == table && $0.action == .delete }.map(\.id)
-            if !deletes.isEmpty { try await writer.delete(deletes, from: table, on: connection) }
+            if let ids = deletes[table.name] { try await writer.delete(ids, from: table, on: connection) }
         }
     }
 
@@ -190,11 +196,11 @@ public struct Reconciler: Sendable {
             try await connection.query(
                 Reconciler.audit,
                 [
-                    commit.author.name, commit.author.email, commit.sha, runID.uuidString.lowercased(),
-                    PostgresTextArray(chunk.map { DesiredState.businessID($0.slug).uuidString.lowercased() }),
+                    commit.author.name, commit.author.email, commit.sha, runID.lowercasedText,
+                    PostgresTextArray(chunk.map { DesiredState.businessID($0.slug).lowercasedText }),
                     PostgresTextArray(chunk.map(\.auditAction)),
                     PostgresTextArray(chunk.map(\.table.entity)),
-                    PostgresTextArray(chunk.map { $0.id.uuidString.lowercased() }),
+                    PostgresTextArray(chunk.map { $0.id.lowercasedText }),
                     PostgresTextArray(chunk.map { $0.before.flatMap { json($0.values) } }),
                     PostgresTextArray(chunk.map { $0.action == .delete ? nil : json($0.row.values) }),
                     PostgresTextArray(chunk.map { $0.row.source?.file }),

@@ -31,7 +31,7 @@ enum TenantFingerprint {
     /// The fingerprint of each business that has rows, by business id.
     static func take(_ businesses: [UUID], on connection: PostgresConnection) async throws -> [UUID: String] {
         var fingerprints: [UUID: String] = [:]
-        let ids = PostgresTextArray(businesses.map { $0.uuidString.lowercased() })
+        let ids = PostgresTextArray(businesses.map { $0.lowercasedText })
         for row in try await connection.query(query(), [ids]) {
             fingerprints[try row.decode(UUID.self, at: 0)] = try row.decode(String.self, at: 1)
         }

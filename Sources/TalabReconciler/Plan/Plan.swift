@@ -52,14 +52,19 @@ public struct Plan: Sendable {
     /// The tenants compared, by slug.
     public let tenants: [String]
 
+    private let counts: [PlanChange.Action: Int]
+
     public init(changes: [PlanChange], tenants: [String]) {
         self.changes = changes
         self.tenants = tenants
+        var counts: [PlanChange.Action: Int] = [:]
+        for change in changes { counts[change.action, default: 0] += 1 }
+        self.counts = counts
     }
 
     public var isEmpty: Bool { changes.isEmpty }
 
-    public func count(_ action: PlanChange.Action) -> Int { changes.filter { $0.action == action }.count }
+    public func count(_ action: PlanChange.Action) -> Int { counts[action] ?? 0 }
 
     /// Compares the rows the configuration asks for with the rows the database holds.
     public static func make(desired: [ConfigRow], actual: [UUID: ConfigRow], tenants: [String]) -> Plan {

@@ -9,7 +9,7 @@ public enum ActualState {
         businesses: [UUID: String]
     ) async throws -> [UUID: ConfigRow] {
         var rows: [UUID: ConfigRow] = [:]
-        let ids = businesses.keys.map { $0.uuidString.lowercased() }
+        let ids = businesses.keys.map { $0.lowercasedText }
         for table in ConfigTable.all {
             let result = try await connection.query(select(table), [ids])
             for row in result {
@@ -29,7 +29,7 @@ public enum ActualState {
                     table: table,
                     id: id,
                     slug: businesses[businessID] ?? "",
-                    label: "\(table.entity) \(key ?? id.uuidString.lowercased())",
+                    label: "\(table.entity) \(key ?? id.lowercasedText)",
                     values: values
                 )
                 if table.softDelete { configRow.deletedAt = try row.decode(Date?.self, at: table.columns.count + 2) }

@@ -35,7 +35,7 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
         case .integer(let value): return String(value)
         case .boolean(let value): return value ? "true" : "false"
         case .decimal(let value): return value.description
-        case .uuid(let value): return value.uuidString.lowercased()
+        case .uuid(let value): return value.lowercasedText
         case .texts(let value): return PostgresTextArray(value.map { Optional($0) }).postgresText
         }
     }
@@ -47,7 +47,7 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
         case .integer(let value): return String(value)
         case .boolean(let value): return String(value)
         case .decimal(let value): return value.description
-        case .uuid(let value): return value.uuidString.lowercased()
+        case .uuid(let value): return value.lowercasedText
         case .texts(let value): return "[" + value.joined(separator: ", ") + "]"
         case .json(let value): return value
         }

@@ -24,6 +24,8 @@ enum JSONBText {
     }
 
     static func quoted(_ text: String) -> String {
+        // Most text needs no escape at all: check the bytes before walking the characters.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -122,7 +122,22 @@ extension UUID: PostgresCodable {
         )
     }
     public static var postgresDataType: PostgresDataType { .uuid }
-    public var postgresText: String? { uuidString.lowercased() }
+    public var postgresText: String? { lowercasedText }
+
+    /// `8-4-4-4-12` lowercase hex, as PostgreSQL prints it, without `uuidString`'s trip through `sprintf`.
+    public var lowercasedText: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(36)
+        withUnsafeBytes(of: uuid) { raw in
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(45) }
+                bytes.append(digits[Int(byte >> 4)])
+                bytes.append(digits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
 
 /// NUMERIC decodes exactly: `0.10` stays one tenth, never a binary fraction.
