@@ -46,7 +46,21 @@ public struct TenantLoader: Sendable {
 
     /// Validates the tenants of `source`, or only those named in `slugs`.
     public func load(from source: any ConfigSource, only slugs: Set<String> = []) throws -> TenantValidation {
-        let files = try source.files(under: TenantLoader.folder)
+        // A few tenants are read folder by folder; all of them, in one walk of the tree.
+        var files: [ConfigFile] = []
+        if slugs.isEmpty || slugs.count > 50 {
+            files = try source.files(under: TenantLoader.folder)
+        } else {
+            for slug in slugs.sorted() {
+                let folder = try source.files(under: "\(TenantLoader.folder)/\(slug)")
+                guard !folder.isEmpty else {
+                    throw TenantSourceError(
+                        message: "no tenant '\(slug)' under \(TenantLoader.folder)/ in \(source.label)"
+                    )
+                }
+                files += folder
+            }
+        }
         var folders: [String: [ConfigFile]] = [:]
         for file in files {
             let parts = file.path.split(separator: "/", maxSplits: 2)
