@@ -31,6 +31,9 @@ struct PlanCommand: AsyncParsableCommand {
 }
 
 struct ApplyCommand: AsyncParsableCommand {
+    @Flag(help: "Apply even a plan that deletes a branch or more than 20 % of a tenant's items.")
+    var allowDestroy = false
+
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Apply the tenant configuration at a commit to PostgreSQL in one transaction, audited.",
@@ -59,7 +62,8 @@ struct ApplyCommand: AsyncParsableCommand {
             let outcome = try await Reconciler(pool: pool).apply(
                 validation.tenants,
                 commit: source.commit,
-                subtrees: selection.subtrees
+                subtrees: selection.subtrees,
+                allowDestroy: allowDestroy
             )
             print(outcome.plan.text, terminator: "")
             print(

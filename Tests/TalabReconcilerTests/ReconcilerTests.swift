@@ -286,3 +286,73 @@ import Testing
         #expect(drift.changes.first?.fields.map(\.column) == ["price"])
     }
 }
+
+@Suite struct DestroyGuardTests {
+    @Test func removingABranchOrManyItemsNeedsAllowDestroy() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        let reconciler = Reconciler(pool: pool)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        _ = try await reconciler.apply(tenants, commit: commit)
+
+        try repository.remove("Tenants/abu-salim-grill/branches/achrafieh.yaml")
+        try repository.remove("Tenants/abu-salim-grill/menus/breakfast.yaml")
+        try ReconcilerTests.replace(
+            repository,
+            "Tenants/abu-salim-grill/branches/hamra.yaml",
+            "menus: [main, breakfast]",
+            "menus: [main]"
+        )
+        let (fewer, removal) = try ReconcilerTests.tenants(
+            repository.commitReturningSelf("Close Achrafieh, drop breakfast")
+        )
+        let plan = try await reconciler.plan(fewer)
+        #expect(
+            plan.destructive == [
+                "abu-salim-grill: it deletes branch achrafieh",
+                "abu-salim-grill: it deletes 8 of 33 items (more than 20 %)",
+            ]
+        )
+        #expect(plan.text.contains("applying it needs --allow-destroy"))
+        let error = await #expect(throws: ReconcileError.self) { try await reconciler.apply(fewer, commit: removal) }
+        #expect(error?.code == "destructive_plan")
+        #expect(
+            try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM branches WHERE deleted_at IS NULL") == 4
+        )
+
+        let applied = try await reconciler.apply(fewer, commit: removal, allowDestroy: true)
+        #expect(applied.plan.count(.delete) > 8)
+        #expect(
+            try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM branches WHERE deleted_at IS NULL") == 3
+        )
+        #expect(
+            try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM items WHERE deleted_at IS NOT NULL") == 8
+        )
+        #expect(try await reconciler.plan(fewer).isEmpty)
+    }
+
+    @Test func deletingMoreThanAFifthOfTheItemsIsDestructive() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        let reconciler = Reconciler(pool: pool)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        _ = try await reconciler.apply(tenants, commit: commit)
+        let courts = "Tenants/padel-beirut/menus/courts.yaml"
+        let text = try String(contentsOf: repository.folder.appendingPathComponent(courts), encoding: .utf8)
+        let kept = text.components(separatedBy: "  - key: football-60")[0]
+        try repository.write(courts, kept)
+        let (fewer, _) = try ReconcilerTests.tenants(repository.commitReturningSelf("Padel only"))
+        let plan = try await reconciler.plan(fewer)
+        #expect(plan.destructive == ["padel-beirut: it deletes 2 of 4 items (more than 20 %)"])
+    }
+}
+
+extension TestRepository {
+    /// Commits and hands the repository back, to read the new commit in one expression.
+    func commitReturningSelf(_ message: String) throws -> TestRepository {
+        try commit(message)
+        return self
+    }
+}

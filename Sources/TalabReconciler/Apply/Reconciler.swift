@@ -92,16 +92,21 @@ public struct Reconciler: Sendable {
     public func apply(
         _ tenants: [TenantConfig],
         commit: GitCommit,
-        subtrees: [String: String] = [:]
-    ) async throws
-        -> Outcome
-    {
+        subtrees: [String: String] = [:],
+        allowDestroy: Bool = false
+    ) async throws -> Outcome {
         let runID = UUID()
         let started = Date()
         do {
             let plan = try await pool.withTransaction { connection in
                 try await connection.query(Reconciler.lock, [Reconciler.lockKey])
                 let plan = try await makePlan(tenants, on: connection)
+                if !allowDestroy && !plan.destructive.isEmpty {
+                    throw ReconcileError(
+                        code: "destructive_plan",
+                        message: "refused without --allow-destroy: " + plan.destructive.joined(separator: "; ")
+                    )
+                }
                 try await write(plan, on: connection)
                 try await record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
@@ -209,4 +214,13 @@ public struct Reconciler: Sendable {
             )
         }
     }
+}
+
+/// Why the reconciler refused to apply.
+public struct ReconcileError: Error, Sendable, CustomStringConvertible {
+    /// A stable code: `destructive_plan`.
+    public let code: String
+    public let message: String
+
+    public var description: String { message }
 }

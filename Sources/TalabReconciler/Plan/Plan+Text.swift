@@ -20,6 +20,9 @@ extension Plan {
                 }
             }
         }
+        for reason in destructive {
+            lines.append("Destructive: \(reason); applying it needs --allow-destroy.")
+        }
         lines.append(
             isEmpty
                 ? "No changes: the database matches the configuration (\(tenants.count) tenants)."

@@ -53,10 +53,29 @@ public struct Plan: Sendable {
     public let tenants: [String]
 
     private let counts: [PlanChange.Action: Int]
+    /// Why applying would destroy more than a pull request usually means to: whole branches, or more
+    /// than a fifth of a tenant's items. Applying such a plan needs `--allow-destroy`.
+    public let destructive: [String]
 
-    public init(changes: [PlanChange], tenants: [String]) {
+    /// The share of a tenant's live items a plan may remove without `--allow-destroy`.
+    public static let itemDeletionLimit = 0.2
+
+    public init(changes: [PlanChange], tenants: [String], liveItems: [String: Int] = [:]) {
         self.changes = changes
         self.tenants = tenants
+        var reasons: [String] = []
+        let bySlug = Dictionary(grouping: changes.filter { $0.action == .delete }, by: \.slug)
+        for slug in bySlug.keys.sorted() {
+            let deletes = bySlug[slug] ?? []
+            for branch in deletes where branch.table == .branches {
+                reasons.append("\(slug): it deletes \(branch.label)")
+            }
+            let items = deletes.filter { $0.table == .items }.count
+            if let live = liveItems[slug], live > 0, Double(items) / Double(live) > Plan.itemDeletionLimit {
+                reasons.append("\(slug): it deletes \(items) of \(live) items (more than 20 %)")
+            }
+        }
+        self.destructive = reasons
         var counts: [PlanChange.Action: Int] = [:]
         for change in changes { counts[change.action, default: 0] += 1 }
         self.counts = counts
@@ -96,7 +115,11 @@ public struct Plan: Sendable {
             ($0.element.slug, order[$0.element.table.name] ?? 0, $0.element.label, $0.offset)
         }
         let sorted = keys.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map { changes[$0.3] }
-        return Plan(changes: sorted, tenants: tenants)
+        var liveItems: [String: Int] = [:]
+        for row in actual.values where row.table == .items && row.deletedAt == nil {
+            liveItems[row.slug, default: 0] += 1
+        }
+        return Plan(changes: sorted, tenants: tenants, liveItems: liveItems)
     }
 
     private static func change(
