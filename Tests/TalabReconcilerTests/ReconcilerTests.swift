@@ -356,3 +356,35 @@ extension TestRepository {
         return self
     }
 }
+
+@Suite struct RenameTests {
+    @Test func aRenameWithRenamedFromKeepsTheItemAndItsOptions() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        let reconciler = Reconciler(pool: pool)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        _ = try await reconciler.apply(tenants, commit: commit)
+        let ids = PostgresStatement(
+            "test.shawarma_ids",
+            "SELECT i.id AS item, o.id AS option FROM items i JOIN item_options o ON o.item_id = i.id WHERE i.key = $1 AND o.key = 'no-toum'"
+        )
+        let before = try await pool.query(ids, ["chicken-shawarma"])[0]
+
+        try ReconcilerTests.replace(
+            repository,
+            "Tenants/abu-salim-grill/menus/main.yaml",
+            "  - key: chicken-shawarma\n",
+            "  - key: shawarma-djej\n    renamed_from: chicken-shawarma\n"
+        )
+        let (renamed, renaming) = try ReconcilerTests.tenants(repository.commitReturningSelf("Call it shawarma djej"))
+        let plan = try await reconciler.apply(renamed, commit: renaming).plan
+        #expect(plan.changes.map(\.label) == ["item shawarma-djej"])
+        #expect(plan.changes.first?.action == .update)
+        #expect(plan.changes.first?.fields.map(\.column) == ["key"])
+        let after = try await pool.query(ids, ["shawarma-djej"])[0]
+        #expect(try after.decode(UUID.self, "item") == before.decode(UUID.self, "item"))
+        #expect(try after.decode(UUID.self, "option") == before.decode(UUID.self, "option"))
+        #expect(try await reconciler.plan(renamed).isEmpty)
+    }
+}

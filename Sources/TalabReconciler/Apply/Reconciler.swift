@@ -138,7 +138,11 @@ public struct Reconciler: Sendable {
         var businesses: [UUID: String] = [:]
         for tenant in tenants { businesses[DesiredState.businessID(tenant.slug)] = tenant.slug }
         let actual = try await ActualState.rows(on: connection, businesses: businesses)
-        let desired = tenants.flatMap(DesiredState.rows(for:))
+        var existingItems: [String: [String: UUID]] = [:]
+        for row in actual.values where row.table == .items {
+            if case .text(let key) = row["key"] { existingItems[row.slug, default: [:]][key] = row.id }
+        }
+        let desired = tenants.flatMap { DesiredState.rows(for: $0, existingItems: existingItems[$0.slug] ?? [:]) }
         return Plan.make(desired: desired, actual: actual, tenants: tenants.map(\.slug).sorted())
     }
 

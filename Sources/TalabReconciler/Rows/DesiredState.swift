@@ -3,10 +3,18 @@ import TalabCore
 
 /// The rows a tenant's configuration asks for, with stable ids and the file position of each.
 public enum DesiredState {
-    public static func rows(for tenant: TenantConfig) -> [ConfigRow] {
-        var builder = RowBuilder(slug: tenant.slug)
+    /// The rows of a tenant. `existingItems` maps the keys of items already in the database to their
+    /// ids, so an item with `renamed_from` keeps the id (and the order history) of its old key.
+    public static func rows(for tenant: TenantConfig, existingItems: [String: UUID] = [:]) -> [ConfigRow] {
+        var builder = RowBuilder(slug: tenant.slug, existingItems: existingItems)
         builder.add(tenant)
         return builder.rows
+    }
+
+    /// An item's id: the one its old key had when renamed, the one its key has, or a new stable one.
+    static func itemID(slug: String, item: ItemConfig, existing: [String: UUID]) -> UUID {
+        if let old = item.renamedFrom, let id = existing[old] { return id }
+        return existing[item.key] ?? StableID.make("\(slug)/item/\(item.key)")
     }
 
     /// The id of a tenant's business row.
@@ -15,9 +23,13 @@ public enum DesiredState {
 
 private struct RowBuilder {
     let slug: String
+    let existingItems: [String: UUID]
     var rows: [ConfigRow] = []
 
-    init(slug: String) { self.slug = slug }
+    init(slug: String, existingItems: [String: UUID]) {
+        self.slug = slug
+        self.existingItems = existingItems
+    }
 
     func id(_ name: String) -> UUID { StableID.make("\(slug)/\(name)") }
 
@@ -26,9 +38,10 @@ private struct RowBuilder {
         _ name: String,
         _ label: String,
         _ source: SourceLocation?,
-        _ values: [String: ColumnValue]
+        _ values: [String: ColumnValue],
+        id explicit: UUID? = nil
     ) -> UUID {
-        let id = id(name)
+        let id = explicit ?? id(name)
         rows.append(ConfigRow(table: table, id: id, slug: slug, label: label, values: values, source: source))
         return id
     }
@@ -143,9 +156,12 @@ private struct RowBuilder {
     }
 
     mutating func item(_ businessID: UUID, _ menuID: UUID, _ item: ItemConfig, position: Int) {
+        // Children's ids derive from the item's id, so a renamed item keeps its options' ids too.
+        let resolved = DesiredState.itemID(slug: slug, item: item, existing: existingItems)
+        let itemName = "item/\(resolved.lowercasedText)"
         let itemID = row(
             .items,
-            "item/\(item.key)",
+            itemName,
             "item \(item.key)",
             item.source,
             [
@@ -158,12 +174,13 @@ private struct RowBuilder {
                 "aliases": .texts(item.aliases),
                 "duration_minutes": item.durationMinutes.map(ColumnValue.integer) ?? .null,
                 "capacity": item.capacity.map(ColumnValue.integer) ?? .null, "position": .integer(position),
-            ]
+            ],
+            id: resolved
         )
         for (groupPosition, group) in item.options.enumerated() {
             let groupID = row(
                 .optionGroups,
-                "item/\(item.key)/option/\(group.key)",
+                "\(itemName)/option/\(group.key)",
                 "option_group \(item.key)/\(group.key)",
                 group.source,
                 [
@@ -176,7 +193,7 @@ private struct RowBuilder {
             for (choicePosition, choice) in group.choices.enumerated() {
                 _ = row(
                     .options,
-                    "item/\(item.key)/option/\(group.key)/\(choice.key)",
+                    "\(itemName)/option/\(group.key)/\(choice.key)",
                     "option \(item.key)/\(group.key)/\(choice.key)",
                     choice.source,
                     [
@@ -191,7 +208,7 @@ private struct RowBuilder {
         for ingredient in Set(item.ingredients).sorted() {
             _ = row(
                 .ingredients,
-                "item/\(item.key)/ingredient/\(ingredient)",
+                "\(itemName)/ingredient/\(ingredient)",
                 "ingredient \(item.key)/\(ingredient)",
                 item.source,
                 ["item_id": .uuid(itemID), "ingredient_name": .text(ingredient)]
