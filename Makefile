@@ -37,11 +37,18 @@ test: deps
 	$(MAKE) --no-print-directory lint
 	$(SWIFT) test
 
+# The demo's own master key (kept in .talab/, never in git) and stand-in tokens for the example
+# tenants, which talk to a local fake of the Graph API, never to Meta.
+DEMO_ENV = TALAB_MASTER_KEY="$$(cat .talab/master.key)" ABU_SALIM_WA_TOKEN=demo-token \
+	ABU_SALIM_HAMRA_WA_TOKEN=demo-token PADEL_FIVE_WA_TOKEN=demo-token SALON_RIMA_WA_TOKEN=demo-token
+
 demo: build
+	@mkdir -p .talab
+	@[ -s .talab/master.key ] || head -c 32 /dev/urandom | base64 > .talab/master.key
 	$(TALAB) validate
 	$(TALAB) db start
 	$(TALAB) migrate
-	$(TALAB) apply
+	@$(DEMO_ENV) $(TALAB) apply
 	$(TALAB) db tables
 	@echo
 	@echo "The database keeps running. Connect with:  psql \"$$($(TALAB) db url)\""

@@ -23,7 +23,9 @@ struct PlanCommand: AsyncParsableCommand {
             let selection = try await TenantSelection.make(repository, pool: pool, full: full)
             guard !selection.slugs.isEmpty else { return selection.unchangedPlan }
             let validation = try repository.validTenants(from: selection.source, only: selection.slugs)
-            return try await Reconciler(pool: pool).plan(validation.tenants)
+            return try await Reconciler(pool: pool, sealer: SecretSealer.fromEnvironmentIfSet()).plan(
+                validation.tenants
+            )
         }
         print(plan.text, terminator: "")
         if !plan.isEmpty { throw ExitCode(2) }
@@ -59,7 +61,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 return
             }
             let validation = try repository.validTenants(from: source, only: selection.slugs)
-            let outcome = try await Reconciler(pool: pool).apply(
+            let outcome = try await Reconciler(pool: pool, sealer: SecretSealer.fromEnvironmentIfSet()).apply(
                 validation.tenants,
                 commit: source.commit,
                 subtrees: selection.subtrees,

@@ -11,6 +11,19 @@ import Testing
     static let projectTenants = TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tenants")
 
+    /// The tokens the example tenants name, as a test's own secrets, and a fresh master key.
+    static let secrets = StaticSecrets(values: [
+        "ABU_SALIM_WA_TOKEN": "EAAG-abu-salim-test-token", "ABU_SALIM_HAMRA_WA_TOKEN": "EAAG-hamra-test-token",
+        "PADEL_FIVE_WA_TOKEN": "EAAG-padel-test-token", "SALON_RIMA_WA_TOKEN": "EAAG-salon-test-token",
+    ])
+    static let sealer = try! SecretSealer(
+        base64Key: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    )
+
+    static func reconciler(_ pool: PostgresPool, secrets: StaticSecrets = secrets) -> Reconciler {
+        Reconciler(pool: pool, secrets: secrets, sealer: sealer)
+    }
+
     /// A repository holding a copy of the example tenants, committed by Rima.
     static func exampleRepository() throws -> TestRepository {
         let repository = try TestRepository()
@@ -44,7 +57,7 @@ import Testing
         let repository = try ReconcilerTests.exampleRepository()
         defer { repository.delete() }
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = Reconciler(pool: pool)
+        let reconciler = ReconcilerTests.reconciler(pool)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
 
         let outcome = try await reconciler.apply(tenants, commit: commit)
@@ -83,7 +96,7 @@ import Testing
         let repository = try ReconcilerTests.exampleRepository()
         defer { repository.delete() }
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = Reconciler(pool: pool)
+        let reconciler = ReconcilerTests.reconciler(pool)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         _ = try await reconciler.apply(tenants, commit: commit)
 
@@ -131,7 +144,7 @@ import Testing
         let repository = try ReconcilerTests.exampleRepository()
         defer { repository.delete() }
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = Reconciler(pool: pool)
+        let reconciler = ReconcilerTests.reconciler(pool)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         _ = try await reconciler.apply(tenants, commit: commit)
         let idBefore = try await pool.query(
@@ -180,7 +193,7 @@ import Testing
         )
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         let error = await #expect(throws: PostgresError.self) {
-            try await Reconciler(pool: pool).apply(tenants, commit: commit)
+            try await ReconcilerTests.reconciler(pool).apply(tenants, commit: commit)
         }
         #expect(error?.isUniqueViolation == true)
         #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM users") == 1)
@@ -202,7 +215,7 @@ import Testing
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         let plans = try await withThrowingTaskGroup(of: Plan.self) { group in
             for _ in 0..<2 {
-                group.addTask { try await Reconciler(pool: pool).apply(tenants, commit: commit).plan }
+                group.addTask { try await ReconcilerTests.reconciler(pool).apply(tenants, commit: commit).plan }
             }
             var plans: [Plan] = []
             for try await plan in group { plans.append(plan) }
@@ -259,7 +272,7 @@ import Testing
         let repository = try ReconcilerTests.exampleRepository()
         defer { repository.delete() }
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = Reconciler(pool: pool)
+        let reconciler = ReconcilerTests.reconciler(pool)
         let git = try GitRepository(discoveringFrom: repository.path)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         let subtrees = try git.entries(at: commit, in: TenantLoader.folder)
@@ -292,7 +305,7 @@ import Testing
         let repository = try ReconcilerTests.exampleRepository()
         defer { repository.delete() }
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = Reconciler(pool: pool)
+        let reconciler = ReconcilerTests.reconciler(pool)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         _ = try await reconciler.apply(tenants, commit: commit)
 
@@ -336,7 +349,7 @@ import Testing
         let repository = try ReconcilerTests.exampleRepository()
         defer { repository.delete() }
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = Reconciler(pool: pool)
+        let reconciler = ReconcilerTests.reconciler(pool)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         _ = try await reconciler.apply(tenants, commit: commit)
         let courts = "Tenants/padel-beirut/menus/courts.yaml"
@@ -362,7 +375,7 @@ extension TestRepository {
         let repository = try ReconcilerTests.exampleRepository()
         defer { repository.delete() }
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = Reconciler(pool: pool)
+        let reconciler = ReconcilerTests.reconciler(pool)
         let (tenants, commit) = try ReconcilerTests.tenants(repository)
         _ = try await reconciler.apply(tenants, commit: commit)
         let ids = PostgresStatement(
@@ -386,5 +399,67 @@ extension TestRepository {
         #expect(try after.decode(UUID.self, "item") == before.decode(UUID.self, "item"))
         #expect(try after.decode(UUID.self, "option") == before.decode(UUID.self, "option"))
         #expect(try await reconciler.plan(renamed).isEmpty)
+    }
+}
+
+/// Secrets a test sets for itself, instead of the process environment that tests share.
+struct StaticSecrets: SecretSource {
+    var values: [String: String]
+
+    func value(of reference: SecretReference) -> String? {
+        switch reference {
+        case .environment(let name): return values[name]
+        }
+    }
+}
+
+@Suite struct SecretTests {
+    @Test func tokensAreStoredSealedAndNeverShown() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        let outcome = try await ReconcilerTests.reconciler(pool).apply(tenants, commit: commit)
+        let stored = try await pool.query(
+            PostgresStatement(
+                "test.token",
+                "SELECT whatsapp_access_token_encrypted AS token FROM users WHERE slug = 'abu-salim-grill'"
+            )
+        )[0].decode(String.self, "token")
+        #expect(stored.hasPrefix("v1:"))
+        #expect(!stored.contains("abu-salim-test-token"))
+        #expect(ReconcilerTests.sealer.open(stored) == "EAAG-abu-salim-test-token")
+        let audit = try await pool.query(
+            PostgresStatement("test.audit_text", "SELECT string_agg(after::text, ' ') AS all FROM audit.audit_logs")
+        )
+        let everything = try audit[0].decode(String.self, "all") + outcome.plan.text
+        for token in ReconcilerTests.secrets.values.values { #expect(!everything.contains(token)) }
+
+        // The same token: no change, although every sealing differs.
+        #expect(try await ReconcilerTests.reconciler(pool).plan(tenants).isEmpty)
+        var rotated = ReconcilerTests.secrets
+        rotated.values["PADEL_FIVE_WA_TOKEN"] = "EAAG-padel-rotated"
+        let rotation = try await ReconcilerTests.reconciler(pool, secrets: rotated).plan(tenants)
+        #expect(rotation.changes.map(\.label) == ["business padel-beirut"])
+        #expect(rotation.text.contains("whatsapp_access_token_encrypted: (sensitive value changed)"))
+        #expect(!rotation.text.contains("rotated"))
+    }
+
+    @Test func aMissingSecretIsOneClearErrorNamingWhereItIsUsed() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 1)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        var partial = ReconcilerTests.secrets
+        partial.values["SALON_RIMA_WA_TOKEN"] = nil
+        let error = await #expect(throws: ReconcileError.self) {
+            try await ReconcilerTests.reconciler(pool, secrets: partial).apply(tenants, commit: commit)
+        }
+        #expect(error?.code == "missing_secret")
+        #expect(
+            error?.message
+                == "secrets are not set: environment variable SALON_RIMA_WA_TOKEN (named at Tenants/salon-rima/business.yaml:11)"
+        )
+        #expect(throws: ReconcileError.self) { try SecretSealer(base64Key: "c2hvcnQ=") }
     }
 }

@@ -195,14 +195,16 @@ extension FileReader {
             }
             return value
         }
-        let token = fields["access_token"].flatMap { secret($0, "access_token") }
+        let tokenNode = fields["access_token"]
+        let token = tokenNode.flatMap { secret($0, "access_token") }
         guard let phone, let identifier, let token else { return nil }
         // The id is what must be unique across tenants, so its own position is the one to report.
         return WhatsAppConfig(
             phoneNumber: phone,
             phoneNumberID: identifier,
             accessToken: token,
-            source: location(identifierNode ?? node)
+            source: location(identifierNode ?? node),
+            accessTokenSource: location(tokenNode ?? node)
         )
     }
 

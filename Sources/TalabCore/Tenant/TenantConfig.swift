@@ -19,7 +19,13 @@ public struct TenantConfig: Sendable, Hashable {
 }
 
 /// A secret named in configuration, never written there: the reconciler reads it at apply time.
-public enum SecretReference: Sendable, Hashable {
+public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .environment(let name): return "environment variable \(name)"
+        }
+    }
+
     /// An environment variable of the process that applies the configuration.
     case environment(String)
 }
@@ -57,13 +63,23 @@ public struct WhatsAppConfig: Sendable, Hashable {
     public var phoneNumber: String
     public var phoneNumberID: String
     public var accessToken: SecretReference
+    /// Where `phone_number_id` is written, the value that must be unique everywhere.
     public var source: SourceLocation
+    /// Where `access_token` is written.
+    public var accessTokenSource: SourceLocation
 
-    public init(phoneNumber: String, phoneNumberID: String, accessToken: SecretReference, source: SourceLocation) {
+    public init(
+        phoneNumber: String,
+        phoneNumberID: String,
+        accessToken: SecretReference,
+        source: SourceLocation,
+        accessTokenSource: SourceLocation
+    ) {
         self.phoneNumber = phoneNumber
         self.phoneNumberID = phoneNumberID
         self.accessToken = accessToken
         self.source = source
+        self.accessTokenSource = accessTokenSource
     }
 }
 

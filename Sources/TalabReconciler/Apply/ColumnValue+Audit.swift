@@ -11,6 +11,7 @@ extension ColumnValue: Encodable {
         case .uuid(let value): try container.encode(value.lowercasedText)
         case .texts(let value): try container.encode(value)
         case .json(let value): try container.encode(value)
+        case .secret: try container.encode("(sensitive)")
         }
     }
 }
@@ -28,6 +29,7 @@ extension ColumnValue {
             case .integer(let value): text += String(value)
             case .boolean(let value): text += value ? "true" : "false"
             case .texts(let value): text += "[" + value.map(JSONBText.quoted).joined(separator: ",") + "]"
+            case .secret: text += "\"(sensitive)\""
             case let other: text += JSONBText.quoted(other.literal ?? "")
             }
         }

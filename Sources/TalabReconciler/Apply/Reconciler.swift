@@ -10,9 +10,44 @@ import TalabStore
 /// that fails rolls all of it back; the failed run is still recorded.
 public struct Reconciler: Sendable {
     public let pool: PostgresPool
+    /// Where the secrets that tenant files name are read.
+    public let secrets: any SecretSource
+    /// Seals secrets for the database; needed as soon as a tenant names one.
+    public let sealer: SecretSealer?
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, secrets: any SecretSource = EnvironmentSecrets(), sealer: SecretSealer? = nil) {
         self.pool = pool
+        self.secrets = secrets
+        self.sealer = sealer
+    }
+
+    /// The value of every secret the tenants name; all missing ones in one error, with where each is named.
+    func resolveSecrets(_ tenants: [TenantConfig]) throws(ReconcileError) -> [SecretReference: String] {
+        var values: [SecretReference: String] = [:]
+        var missing: [String] = []
+        for tenant in tenants {
+            let numbers = [tenant.business.whatsapp].compactMap { $0 } + tenant.branches.compactMap(\.whatsapp)
+            for number in numbers where values[number.accessToken] == nil {
+                if let value = secrets.value(of: number.accessToken) {
+                    values[number.accessToken] = value
+                } else {
+                    missing.append(
+                        "\(number.accessToken) (named at \(number.accessTokenSource.file):\(number.accessTokenSource.line))"
+                    )
+                }
+            }
+        }
+        guard missing.isEmpty else {
+            throw ReconcileError(
+                code: "missing_secret",
+                message: "secrets are not set: " + missing.joined(separator: "; ")
+            )
+        }
+        if !values.isEmpty && sealer == nil {
+            // Says whether the key is missing or malformed.
+            _ = try SecretSealer.fromEnvironment()
+        }
+        return values
     }
 
     /// The result of an apply: the plan it carried out and the run's id in `reconcile_runs`.
@@ -137,12 +172,16 @@ public struct Reconciler: Sendable {
     private func makePlan(_ tenants: [TenantConfig], on connection: PostgresConnection) async throws -> Plan {
         var businesses: [UUID: String] = [:]
         for tenant in tenants { businesses[DesiredState.businessID(tenant.slug)] = tenant.slug }
-        let actual = try await ActualState.rows(on: connection, businesses: businesses)
+        let secretValues = try resolveSecrets(tenants)
+        var actual = try await ActualState.rows(on: connection, businesses: businesses)
+        unseal(&actual)
         var existingItems: [String: [String: UUID]] = [:]
         for row in actual.values where row.table == .items {
             if case .text(let key) = row["key"] { existingItems[row.slug, default: [:]][key] = row.id }
         }
-        let desired = tenants.flatMap { DesiredState.rows(for: $0, existingItems: existingItems[$0.slug] ?? [:]) }
+        let desired = tenants.flatMap {
+            DesiredState.rows(for: $0, existingItems: existingItems[$0.slug] ?? [:], secrets: secretValues)
+        }
         return Plan.make(desired: desired, actual: actual, tenants: tenants.map(\.slug).sorted())
     }
 
@@ -169,6 +208,37 @@ public struct Reconciler: Sendable {
         )
     }
 
+    /// Secrets read from the database become their plaintext, to compare with the configuration's.
+    private func unseal(_ rows: inout [UUID: ConfigRow]) {
+        for (id, row) in rows where row.table.columns.contains(where: { $0.kind == .secret }) {
+            var opened = row
+            for column in row.table.columns where column.kind == .secret {
+                guard case .text(let sealed) = row[column.name] else { continue }
+                // Unreadable (another key): a value no configuration has, so the plan re-seals it.
+                opened.values[column.name] = .secret(sealer?.open(sealed) ?? "\u{0}unreadable")
+            }
+            rows[id] = opened
+        }
+    }
+
+    /// The rows as they are written: secrets sealed under the master key.
+    private func sealed(_ rows: [ConfigRow]) throws -> [ConfigRow] {
+        try rows.map { row in
+            var copy = row
+            for column in row.table.columns where column.kind == .secret {
+                guard case .secret(let plaintext) = row[column.name] else { continue }
+                guard let sealer else {
+                    throw ReconcileError(
+                        code: "missing_master_key",
+                        message: "TALAB_MASTER_KEY is needed to store secrets"
+                    )
+                }
+                copy.values[column.name] = .text(try sealer.seal(plaintext))
+            }
+            return copy
+        }
+    }
+
     /// Parents before children for creates and updates, children before parents for deletes.
     private func write(_ plan: Plan, on connection: PostgresConnection) async throws {
         guard !plan.isEmpty else { return }
@@ -184,8 +254,8 @@ public struct Reconciler: Sendable {
             }
         }
         for table in ConfigTable.all {
-            if let rows = creates[table.name] { try await writer.insert(rows, into: table, on: connection) }
-            if let rows = updates[table.name] { try await writer.update(rows, in: table, on: connection) }
+            if let rows = creates[table.name] { try await writer.insert(sealed(rows), into: table, on: connection) }
+            if let rows = updates[table.name] { try await writer.update(sealed(rows), in: table, on: connection) }
         }
         for table in ConfigTable.all.reversed() {
             if let ids = deletes[table.name] { try await writer.delete(ids, from: table, on: connection) }

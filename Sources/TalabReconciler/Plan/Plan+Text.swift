@@ -16,7 +16,11 @@ extension Plan {
                 case .update: lines.append("  ~ \(change.label)\(source)")
                 }
                 for field in change.fields where change.action != .create {
-                    lines.append("      \(field.column): \(field.old) → \(field.new)")
+                    if case .secret = field.new {
+                        lines.append("      \(field.column): (sensitive value changed)")
+                    } else {
+                        lines.append("      \(field.column): \(field.old) → \(field.new)")
+                    }
                 }
             }
         }

@@ -62,7 +62,7 @@ public enum ActualState {
 
     static func value(_ row: PostgresRow, _ column: ConfigTable.Column, at position: Int) throws -> ColumnValue {
         switch column.kind {
-        case .text, .enumText, .time, .date:
+        case .text, .enumText, .time, .date, .secret:
             return try row.decode(String?.self, at: position).map(ColumnValue.text) ?? .null
         case .json:
             return try row.decode(String?.self, at: position).map(ColumnValue.json) ?? .null

@@ -10,6 +10,8 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
     case decimal(Decimal)
     case uuid(UUID)
     case texts([String])
+    /// A secret's plaintext, held only to compare and to seal; it prints as `(sensitive)`.
+    case secret(String)
     /// JSON in jsonb's own printed form (`JSONBText`), so equal documents are equal text.
     case json(String)
 
@@ -24,6 +26,7 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
         case .uuid(let value): return value
         case .texts(let value): return value
         case .json(let value): return value
+        case .secret: return String?.none
         }
     }
 
@@ -37,6 +40,8 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
         case .decimal(let value): return value.description
         case .uuid(let value): return value.lowercasedText
         case .texts(let value): return PostgresTextArray(value.map { Optional($0) }).postgresText
+        // Sealed before writing (`Reconciler.seal`); a plaintext is never written.
+        case .secret: return nil
         }
     }
 
@@ -50,6 +55,7 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
         case .uuid(let value): return value.lowercasedText
         case .texts(let value): return "[" + value.joined(separator: ", ") + "]"
         case .json(let value): return value
+        case .secret: return "(sensitive)"
         }
     }
 

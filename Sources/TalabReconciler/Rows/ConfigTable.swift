@@ -22,6 +22,8 @@ public final class ConfigTable: Sendable, Hashable {
         case time
         /// `date`, exchanged as `YYYY-MM-DD`.
         case date
+        /// Text sealed with AES-256-GCM; compared by its plaintext, never shown.
+        case secret
     }
 
     public struct Column: Sendable, Hashable {
@@ -67,7 +69,8 @@ public final class ConfigTable: Sendable, Hashable {
             ("default_language", .enumText), ("timezone", .text), ("currency", .text),
             ("contact_phone_number", .text), ("email", .text), ("location_id", .uuid),
             ("whatsapp_phone_number", .text), ("whatsapp_phone_number_id", .text),
-            ("allow_scheduled_orders", .boolean), ("allow_delivery", .boolean), ("allow_takeaway", .boolean),
+            ("whatsapp_access_token_encrypted", .secret), ("allow_scheduled_orders", .boolean),
+            ("allow_delivery", .boolean), ("allow_takeaway", .boolean),
             ("allow_on_site", .boolean),
         ]
     )
@@ -89,7 +92,8 @@ public final class ConfigTable: Sendable, Hashable {
         [
             ("business_id", .uuid), ("key", .text), ("branch_name", .text), ("location_id", .uuid),
             ("contact_phone_number", .text), ("is_active", .boolean), ("whatsapp_phone_number", .text),
-            ("whatsapp_phone_number_id", .text), ("min_order_value", .decimal),
+            ("whatsapp_phone_number_id", .text), ("whatsapp_access_token_encrypted", .secret),
+            ("min_order_value", .decimal),
             ("avg_preparation_time_minutes", .integer), ("service_radius_km", .decimal),
             ("delivery_fee_rules", .json),
         ]

@@ -5,8 +5,13 @@ import TalabCore
 public enum DesiredState {
     /// The rows of a tenant. `existingItems` maps the keys of items already in the database to their
     /// ids, so an item with `renamed_from` keeps the id (and the order history) of its old key.
-    public static func rows(for tenant: TenantConfig, existingItems: [String: UUID] = [:]) -> [ConfigRow] {
-        var builder = RowBuilder(slug: tenant.slug, existingItems: existingItems)
+    /// `secrets` holds the value of each secret the tenant names, by reference.
+    public static func rows(
+        for tenant: TenantConfig,
+        existingItems: [String: UUID] = [:],
+        secrets: [SecretReference: String] = [:]
+    ) -> [ConfigRow] {
+        var builder = RowBuilder(slug: tenant.slug, existingItems: existingItems, secrets: secrets)
         builder.add(tenant)
         return builder.rows
     }
@@ -24,11 +29,18 @@ public enum DesiredState {
 private struct RowBuilder {
     let slug: String
     let existingItems: [String: UUID]
+    let secrets: [SecretReference: String]
     var rows: [ConfigRow] = []
 
-    init(slug: String, existingItems: [String: UUID]) {
+    init(slug: String, existingItems: [String: UUID], secrets: [SecretReference: String]) {
         self.slug = slug
         self.existingItems = existingItems
+        self.secrets = secrets
+    }
+
+    func token(_ whatsapp: WhatsAppConfig?) -> ColumnValue {
+        guard let reference = whatsapp?.accessToken, let value = secrets[reference] else { return .null }
+        return .secret(value)
     }
 
     func id(_ name: String) -> UUID { StableID.make("\(slug)/\(name)") }
@@ -64,6 +76,7 @@ private struct RowBuilder {
                 "location_id": locationID.map(ColumnValue.uuid) ?? .null,
                 "whatsapp_phone_number": text(business.whatsapp?.phoneNumber),
                 "whatsapp_phone_number_id": text(business.whatsapp?.phoneNumberID),
+                "whatsapp_access_token_encrypted": token(business.whatsapp),
                 "allow_scheduled_orders": .boolean(business.settings.allowScheduledOrders),
                 "allow_delivery": .boolean(business.settings.allowDelivery),
                 "allow_takeaway": .boolean(business.settings.allowTakeaway),
@@ -115,6 +128,7 @@ private struct RowBuilder {
                 "contact_phone_number": text(branch.contactPhoneNumber), "is_active": .boolean(branch.active),
                 "whatsapp_phone_number": text(branch.whatsapp?.phoneNumber),
                 "whatsapp_phone_number_id": text(branch.whatsapp?.phoneNumberID),
+                "whatsapp_access_token_encrypted": token(branch.whatsapp),
                 "min_order_value": decimal(branch.minOrderValue),
                 "avg_preparation_time_minutes": branch.avgPreparationTimeMinutes.map(ColumnValue.integer) ?? .null,
                 "service_radius_km": decimal(branch.serviceRadiusKm),
