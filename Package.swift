@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "TalabBench",
-            dependencies: ["TalabStore", "TalabConfig", "CLibYAML"],
+            dependencies: ["TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "CLibYAML"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -79,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TalabStoreTests",
-            dependencies: ["TalabStore", "TalabCore", "TalabBench", "TalabTestSupport"],
+            dependencies: ["TalabStore", "TalabCore", "TalabBench", "TalabReconciler", "TalabTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Talab's speed on this machine; figures belong in Benchmarks/README.md.",
-        subcommands: [Database.self, Config.self]
+        subcommands: [Database.self, Config.self, Reconcile.self]
     )
 
     struct Database: AsyncParsableCommand {
@@ -128,6 +128,55 @@ extension BenchCommand {
             let sorted = samples.sorted()
             let median = sorted[sorted.count / 2]
             return String(format: "best %.3f %@, median %.3f %@", sorted[0] * unit, name, median * unit, name)
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Reconcile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reconcile",
+            abstract:
+                "First apply, no-op plan, one-change plan and apply of a generated repository, on a private cluster."
+        )
+
+        @Option(help: "Tenants to generate.") var tenants = 1000
+        @Option(help: "Items in each tenant's menu.") var items = 50
+
+        func run() async throws {
+            try await reportingFailure {
+                guard let folder = Migration.findDirectory(from: currentDirectory) else {
+                    throw ValidationError("run it from the project: Schemas/sql is needed")
+                }
+                let binaries = try PostgresBinaries.locate()
+                let clusterFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "talab-bench-\(UUID())"
+                )
+                let cluster = PrivateCluster(folder: clusterFolder, binaries: binaries, durable: true)
+                defer {
+                    try? cluster.stop(immediate: true)
+                    try? FileManager.default.removeItem(at: clusterFolder)
+                }
+                note("starting a private cluster in \(clusterFolder.path)")
+                let server = try await cluster.start()
+                let report = try await ReconcileBenchmark(tenants: tenants, items: items).run(
+                    server: server,
+                    migrations: try Migration.load(from: folder),
+                    progress: note
+                )
+                print("talab bench reconcile: \(tenants) tenants × \(items) items, \(report.changes) rows")
+                print(String(format: "  first apply                          %8.3f s", report.firstApply))
+                print(String(format: "  no-op plan                           %8.3f s", report.noOpPlan))
+                print(String(format: "  no-op plan, incremental skip off     %8.3f s", report.fullNoOpPlan))
+                print(
+                    String(
+                        format: "  plan after one price change          %8.3f s (%d changes)",
+                        report.planAfterOneChange,
+                        report.changedByOneCommit
+                    )
+                )
+                print(String(format: "  apply after one price change         %8.3f s", report.applyAfterOneChange))
+            }
         }
     }
 }

@@ -20,7 +20,12 @@ struct PlanCommand: AsyncParsableCommand {
         let plan = try await reportingFailure {
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
-            let selection = try await TenantSelection.make(repository, pool: pool, full: full)
+            let selection = try await TenantSelection.make(
+                source: repository.commitSource(),
+                tenants: repository.tenant,
+                reconciler: Reconciler(pool: pool),
+                full: full
+            )
             guard !selection.slugs.isEmpty else { return selection.unchangedPlan }
             let validation = try repository.validTenants(from: selection.source, only: selection.slugs)
             return try await Reconciler(pool: pool, sealer: SecretSealer.fromEnvironmentIfSet()).plan(
@@ -54,7 +59,12 @@ struct ApplyCommand: AsyncParsableCommand {
         try await reportingFailure {
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
-            let selection = try await TenantSelection.make(repository, pool: pool, full: full)
+            let selection = try await TenantSelection.make(
+                source: repository.commitSource(),
+                tenants: repository.tenant,
+                reconciler: Reconciler(pool: pool),
+                full: full
+            )
             let source = selection.source
             guard !selection.slugs.isEmpty else {
                 print(selection.unchangedPlan.text, terminator: "")
@@ -76,33 +86,4 @@ struct ApplyCommand: AsyncParsableCommand {
             )
         }
     }
-}
-
-/// The tenants a plan or an apply looks at: those asked for, less those unchanged since last applied.
-struct TenantSelection {
-    let source: GitCommitSource
-    /// Each tenant folder's git tree id at the commit, by slug.
-    let subtrees: [String: String]
-    let slugs: Set<String>
-
-    static func make(_ repository: RepositoryOptions, pool: PostgresPool, full: Bool) async throws -> TenantSelection {
-        let source = try repository.commitSource()
-        var subtrees = try source.repository.entries(at: source.commit, in: TenantLoader.folder)
-        guard !subtrees.isEmpty else {
-            throw TenantSourceError(message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
-        }
-        if !repository.tenant.isEmpty {
-            if let missing = Set(repository.tenant).subtracting(subtrees.keys).sorted().first {
-                throw TenantSourceError(
-                    message: "no tenant '\(missing)' under \(TenantLoader.folder)/ in \(source.label)"
-                )
-            }
-            subtrees = subtrees.filter { repository.tenant.contains($0.key) }
-        }
-        let slugs = full ? Set(subtrees.keys) : try await Reconciler(pool: pool).tenantsToCompare(subtrees: subtrees)
-        return TenantSelection(source: source, subtrees: subtrees, slugs: slugs)
-    }
-
-    /// The empty plan of a run where every tenant is as it was last applied.
-    var unchangedPlan: Plan { Plan(changes: [], tenants: subtrees.keys.sorted()) }
 }

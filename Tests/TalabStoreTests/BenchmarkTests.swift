@@ -42,3 +42,15 @@ import Testing
         #expect(report.peakMemoryBytes > 0)
     }
 }
+
+@Suite struct ReconcileBenchmarkTests {
+    @Test func theReconcileBenchmarkAppliesPlansAndReappliesOneChange() async throws {
+        let report = try await ReconcileBenchmark(tenants: 3, items: 4).run(
+            server: try await TestCluster.shared.serverURL(),
+            migrations: try TestCluster.migrations()
+        ) { _ in }
+        #expect(report.changes > 3 * 4)
+        #expect(report.changedByOneCommit == 1)
+        #expect(report.firstApply > 0 && report.noOpPlan > 0 && report.fullNoOpPlan > 0)
+    }
+}
