@@ -24,6 +24,16 @@ import Testing
         Reconciler(pool: pool, secrets: secrets, sealer: sealer)
     }
 
+    /// The example tenants in a repository of their own, applied to a migrated database of their own.
+    static func appliedExample() async throws -> (TestRepository, PostgresPool, Reconciler) {
+        let repository = try exampleRepository()
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        let reconciler = reconciler(pool)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        _ = try await reconciler.apply(tenants, commit: commit)
+        return (repository, pool, reconciler)
+    }
+
     /// A repository holding a copy of the example tenants, committed by Rima.
     static func exampleRepository() throws -> TestRepository {
         let repository = try TestRepository()
@@ -93,12 +103,8 @@ import Testing
     }
 
     @Test func aPriceChangeIsOneUpdateAuditedAsItsCommitAuthor() async throws {
-        let repository = try ReconcilerTests.exampleRepository()
+        let (repository, pool, reconciler) = try await ReconcilerTests.appliedExample()
         defer { repository.delete() }
-        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = ReconcilerTests.reconciler(pool)
-        let (tenants, commit) = try ReconcilerTests.tenants(repository)
-        _ = try await reconciler.apply(tenants, commit: commit)
 
         try ReconcilerTests.replace(
             repository,
@@ -141,12 +147,8 @@ import Testing
     }
 
     @Test func removingAndReAddingAnItemRestoresTheSameRow() async throws {
-        let repository = try ReconcilerTests.exampleRepository()
+        let (repository, pool, reconciler) = try await ReconcilerTests.appliedExample()
         defer { repository.delete() }
-        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = ReconcilerTests.reconciler(pool)
-        let (tenants, commit) = try ReconcilerTests.tenants(repository)
-        _ = try await reconciler.apply(tenants, commit: commit)
         let idBefore = try await pool.query(
             PostgresStatement("test.water", "SELECT id FROM items WHERE key = 'water'")
         )[0]
@@ -302,12 +304,8 @@ import Testing
 
 @Suite struct DestroyGuardTests {
     @Test func removingABranchOrManyItemsNeedsAllowDestroy() async throws {
-        let repository = try ReconcilerTests.exampleRepository()
+        let (repository, pool, reconciler) = try await ReconcilerTests.appliedExample()
         defer { repository.delete() }
-        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = ReconcilerTests.reconciler(pool)
-        let (tenants, commit) = try ReconcilerTests.tenants(repository)
-        _ = try await reconciler.apply(tenants, commit: commit)
 
         try repository.remove("Tenants/abu-salim-grill/branches/achrafieh.yaml")
         try repository.remove("Tenants/abu-salim-grill/menus/breakfast.yaml")
@@ -346,12 +344,8 @@ import Testing
     }
 
     @Test func deletingMoreThanAFifthOfTheItemsIsDestructive() async throws {
-        let repository = try ReconcilerTests.exampleRepository()
+        let (repository, _, reconciler) = try await ReconcilerTests.appliedExample()
         defer { repository.delete() }
-        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = ReconcilerTests.reconciler(pool)
-        let (tenants, commit) = try ReconcilerTests.tenants(repository)
-        _ = try await reconciler.apply(tenants, commit: commit)
         let courts = "Tenants/padel-beirut/menus/courts.yaml"
         let text = try String(contentsOf: repository.folder.appendingPathComponent(courts), encoding: .utf8)
         let kept = text.components(separatedBy: "  - key: football-60")[0]
@@ -372,12 +366,8 @@ extension TestRepository {
 
 @Suite struct RenameTests {
     @Test func aRenameWithRenamedFromKeepsTheItemAndItsOptions() async throws {
-        let repository = try ReconcilerTests.exampleRepository()
+        let (repository, pool, reconciler) = try await ReconcilerTests.appliedExample()
         defer { repository.delete() }
-        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = ReconcilerTests.reconciler(pool)
-        let (tenants, commit) = try ReconcilerTests.tenants(repository)
-        _ = try await reconciler.apply(tenants, commit: commit)
         let ids = PostgresStatement(
             "test.shawarma_ids",
             "SELECT i.id AS item, o.id AS option FROM items i JOIN item_options o ON o.item_id = i.id WHERE i.key = $1 AND o.key = 'no-toum'"
