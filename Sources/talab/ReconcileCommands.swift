@@ -4,6 +4,12 @@ import TalabConfig
 import TalabReconciler
 import TalabStore
 
+/// How `talab plan` writes the plan.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -15,8 +21,12 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Compare every tenant row by row, even those unchanged since they were last applied.")
     var full = false
+    @Option(help: "text, or json (with a format_version) for programs and review tools.") var format = PlanFormat.text
+    @Option(help: ArgumentHelp("Write the plan to this file instead of standard output.", valueName: "file"))
+    var out: String?
 
     func run() async throws {
+        var commit: String?
         let plan = try await reportingFailure {
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
@@ -26,13 +36,19 @@ struct PlanCommand: AsyncParsableCommand {
                 reconciler: Reconciler(pool: pool),
                 full: full
             )
+            commit = selection.source.commit.sha
             guard !selection.slugs.isEmpty else { return selection.unchangedPlan }
             let validation = try repository.validTenants(from: selection.source, only: selection.slugs)
             return try await Reconciler(pool: pool, sealer: SecretSealer.fromEnvironmentIfSet()).plan(
                 validation.tenants
             )
         }
-        print(plan.text, terminator: "")
+        let rendered = format == .json ? plan.json(commit: commit) : plan.text
+        if let out {
+            try await reportingFailure { try Data(rendered.utf8).write(to: URL(fileURLWithPath: out)) }
+        } else {
+            print(rendered, terminator: "")
+        }
         if !plan.isEmpty { throw ExitCode(2) }
     }
 }

@@ -453,3 +453,35 @@ struct StaticSecrets: SecretSource {
         #expect(throws: ReconcileError.self) { try SecretSealer(base64Key: "c2hvcnQ=") }
     }
 }
+
+@Suite struct PlanJSONTests {
+    @Test func theJSONPlanHasAVersionTheFieldsAndNoSecret() async throws {
+        let (repository, pool, _) = try await ReconcilerTests.appliedExample()
+        defer { repository.delete() }
+        try ReconcilerTests.replace(
+            repository,
+            "Tenants/abu-salim-grill/menus/main.yaml",
+            "    price: 3.50\n",
+            "    price: 3.75\n"
+        )
+        let (tenants, commit) = try ReconcilerTests.tenants(repository.commitReturningSelf("Hummus up"))
+        var rotated = ReconcilerTests.secrets
+        rotated.values["ABU_SALIM_WA_TOKEN"] = "EAAG-rotated-secret"
+        let plan = try await ReconcilerTests.reconciler(pool, secrets: rotated).plan(tenants)
+        let json = plan.json(commit: commit.sha)
+        #expect(!json.contains("EAAG-rotated-secret"))
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(document["format_version"] as? Int == 1)
+        #expect(document["commit"] as? String == commit.sha)
+        #expect((document["summary"] as? [String: Int])?["update"] == 2)
+        let changes = try #require(document["changes"] as? [[String: Any]])
+        let price = try #require(changes.first { $0["audit_action"] as? String == "update_price" })
+        #expect(price["label"] as? String == "item hummus")
+        #expect(price["file"] as? String == "Tenants/abu-salim-grill/menus/main.yaml")
+        let fields = try #require(price["fields"] as? [[String: Any]])
+        #expect(fields.first?["old"] as? String == "3.5")
+        #expect(fields.first?["new"] as? String == "3.75")
+        let token = try #require(changes.first { $0["label"] as? String == "business abu-salim-grill" })
+        #expect((token["fields"] as? [[String: Any]])?.first?["new"] as? String == "(sensitive)")
+    }
+}
