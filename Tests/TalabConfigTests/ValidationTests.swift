@@ -164,6 +164,19 @@ import Testing
         #expect(!validation.isValid)
     }
 
+    @Test func aFolderNameThatIsNotASlugIsReportedAndItsFilesStillChecked() throws {
+        let validation = try ValidationTests.validate(
+            ["business.yaml": ValidationTests.business],
+            more: ["Abu_Salim": ["business.yaml": "name: Abu Salim\ntype: restaurant\ncurrency: usd\n"]]
+        )
+        #expect(
+            ValidationTests.messages(validation) == [
+                "Tenants/Abu_Salim/business.yaml:1:1: error: the folder name 'Abu_Salim' is the business's slug: 2 to 40 lowercase letters, digits and hyphens",
+                "Tenants/Abu_Salim/business.yaml:3:11: error: currency 'usd' is not an ISO 4217 code such as USD or LBP",
+            ]
+        )
+    }
+
     @Test func aFileWithFiveErrorsReportsFive() throws {
         let menu = """
             name: Main
