@@ -7,6 +7,7 @@ import TalabStore
 /// How `talab plan` writes the plan.
 enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
     case text
+    case markdown
     case json
 }
 
@@ -21,7 +22,8 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Compare every tenant row by row, even those unchanged since they were last applied.")
     var full = false
-    @Option(help: "text, or json (with a format_version) for programs and review tools.") var format = PlanFormat.text
+    @Option(help: "text; markdown for a pull-request comment (under 65,000 characters); json (with a format_version).")
+    var format = PlanFormat.text
     @Option(help: ArgumentHelp("Write the plan to this file instead of standard output.", valueName: "file"))
     var out: String?
 
@@ -43,7 +45,12 @@ struct PlanCommand: AsyncParsableCommand {
                 validation.tenants
             )
         }
-        let rendered = format == .json ? plan.json(commit: commit) : plan.text
+        let rendered: String
+        switch format {
+        case .text: rendered = plan.text
+        case .markdown: rendered = plan.markdown(commit: commit)
+        case .json: rendered = plan.json(commit: commit)
+        }
         if let out {
             try await reportingFailure { try Data(rendered.utf8).write(to: URL(fileURLWithPath: out)) }
         } else {

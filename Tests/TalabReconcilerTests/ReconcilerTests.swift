@@ -485,3 +485,25 @@ struct StaticSecrets: SecretSource {
         #expect((token["fields"] as? [[String: Any]])?.first?["new"] as? String == "(sensitive)")
     }
 }
+
+@Suite struct PlanMarkdownTests {
+    @Test func aMarkdownPlanSummarisesFoldsAndStaysUnderTheCommentLimit() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 1)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        let plan = try await ReconcilerTests.reconciler(pool).plan(tenants)
+        let markdown = plan.markdown(commit: commit.sha)
+        #expect(markdown.hasPrefix("### Talab plan at `\(commit.sha.prefix(12))`"))
+        #expect(markdown.contains("| abu-salim-grill | 120 | 0 | 0 | 0 |"))
+        #expect(markdown.contains("<details><summary>padel-beirut:"))
+        #expect(markdown.contains("+ item padel-60"))
+        #expect(markdown.count <= Plan.commentLimit)
+
+        let short = plan.markdown(commit: commit.sha, limit: 3_000)
+        #expect(short.count <= 3_000)
+        #expect(short.contains("| salon-rima |"))
+        #expect(short.contains("the details of 3 tenants are left out"))
+        #expect(short.contains("talab plan --format json"))
+    }
+}
