@@ -144,6 +144,21 @@ import Testing
         #expect(try audit[0].decode(Int?.self, "line") == change.row.source?.line)
         #expect(try audit[0].decode(String?.self, "price") == "3.75")
         #expect(try await reconciler.plan(changed).isEmpty)
+
+        // "Who changed the price of the hummus, when, in which commit?"
+        let history = try await AuditLog(pool: pool).entries(.init(tenant: "abu-salim-grill", entity: change.id))
+        #expect(history.map(\.action) == ["create_item", "update_price"])
+        let last = try #require(history.last)
+        #expect(last.actorName == "Salim Haddad")
+        #expect(last.commitSHA == sha)
+        #expect(last.changes.map(\.field) == ["price"])
+        #expect(
+            last.text.contains(
+                "update_price item in abu-salim-grill (commit \(sha.prefix(12)), Tenants/abu-salim-grill/menus/main.yaml:"
+            )
+        )
+        #expect(last.text.hasSuffix("price: 3.5 → 3.75"))
+        #expect(try await AuditLog(pool: pool).entries(.init(tenant: "padel-beirut", entity: change.id)).isEmpty)
     }
 
     @Test func removingAndReAddingAnItemRestoresTheSameRow() async throws {
