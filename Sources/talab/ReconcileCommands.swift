@@ -63,6 +63,8 @@ struct PlanCommand: AsyncParsableCommand {
 struct ApplyCommand: AsyncParsableCommand {
     @Flag(help: "Apply even a plan that deletes a branch or more than 20 % of a tenant's items.")
     var allowDestroy = false
+    @Option(help: ArgumentHelp("Give up after waiting this many seconds for another apply.", valueName: "seconds"))
+    var lockTimeout: Double?
 
     static let configuration = CommandConfiguration(
         commandName: "apply",
@@ -98,7 +100,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 validation.tenants,
                 commit: source.commit,
                 subtrees: selection.subtrees,
-                allowDestroy: allowDestroy
+                allowDestroy: allowDestroy,
+                lockTimeout: lockTimeout.map { .milliseconds(Int($0 * 1000)) }
             )
             print(outcome.plan.text, terminator: "")
             print(

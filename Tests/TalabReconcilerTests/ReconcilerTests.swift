@@ -522,3 +522,35 @@ struct StaticSecrets: SecretSource {
         #expect(short.contains("talab plan --format json"))
     }
 }
+
+@Suite struct LockTests {
+    @Test func anApplyThatCannotGetTheLockSaysWhoHoldsIt() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let url = try await TestCluster.shared.migratedDatabase()
+        let pool = PostgresPool(url: url, maxConnections: 2)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        let holder = try await PostgresConnection.connect(url)
+        try await holder.executeScript(
+            "BEGIN; SET LOCAL application_name = 'talab apply 1234abcd by Rima'; SELECT pg_advisory_xact_lock(7150421338)",
+            name: "test.hold"
+        )
+        let error = await #expect(throws: ReconcileError.self) {
+            try await ReconcilerTests.reconciler(pool).apply(tenants, commit: commit, lockTimeout: .milliseconds(300))
+        }
+        #expect(error?.code == "lock_timeout")
+        #expect(
+            error?.message.hasPrefix("another apply holds the lock (talab apply 1234abcd by Rima since 20") == true,
+            "\(error?.message ?? "")"
+        )
+        #expect(try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM items") == 0)
+
+        try await holder.executeScript("COMMIT", name: "test.release")
+        let outcome = try await ReconcilerTests.reconciler(pool).apply(
+            tenants,
+            commit: commit,
+            lockTimeout: .seconds(5)
+        )
+        #expect(outcome.plan.count(.create) > 0)
+    }
+}

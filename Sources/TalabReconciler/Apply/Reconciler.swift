@@ -58,6 +58,20 @@ public struct Reconciler: Sendable {
 
     static let lockKey = 7_150_421_338
     static let lock = PostgresStatement("reconcile.lock", "SELECT pg_advisory_xact_lock($1)")
+    static let tryLock = PostgresStatement("reconcile.try_lock", "SELECT pg_try_advisory_xact_lock($1) AS taken")
+    static let nameSession = PostgresStatement(
+        "reconcile.name_session",
+        "SELECT set_config('application_name', $1, true)"
+    )
+    /// Who holds the apply lock (an advisory lock on a bigint key: its high and low 32 bits), since when.
+    static let lockHolder = PostgresStatement(
+        "reconcile.lock_holder",
+        """
+        SELECT a.application_name AS holder, a.xact_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ($1::bigint >> 32)::oid
+          AND l.objid = ($1::bigint & 4294967295)::oid AND l.pid <> pg_backend_pid()
+        """
+    )
     static let audit = PostgresStatement(
         "reconcile.audit",
         """
@@ -128,13 +142,17 @@ public struct Reconciler: Sendable {
         _ tenants: [TenantConfig],
         commit: GitCommit,
         subtrees: [String: String] = [:],
-        allowDestroy: Bool = false
+        allowDestroy: Bool = false,
+        lockTimeout: Duration? = nil
     ) async throws -> Outcome {
         let runID = UUID()
         let started = Date()
         do {
             let plan = try await pool.withTransaction { connection in
-                try await connection.query(Reconciler.lock, [Reconciler.lockKey])
+                // Named after the commit, so a second apply can say who holds the lock.
+                let name = "talab apply \(commit.shortSHA) by \(commit.author.name)"
+                try await connection.query(Reconciler.nameSession, [String(name.prefix(63))])
+                try await takeLock(on: connection, timeout: lockTimeout)
                 let plan = try await makePlan(tenants, on: connection)
                 if !allowDestroy && !plan.destructive.isEmpty {
                     throw ReconcileError(
@@ -183,6 +201,32 @@ public struct Reconciler: Sendable {
             DesiredState.rows(for: $0, existingItems: existingItems[$0.slug] ?? [:], secrets: secretValues)
         }
         return Plan.make(desired: desired, actual: actual, tenants: tenants.map(\.slug).sorted())
+    }
+
+    /// Waits for the apply lock: forever without a timeout, else until it passes, then says who holds it.
+    private func takeLock(on connection: PostgresConnection, timeout: Duration?) async throws {
+        guard let timeout else {
+            try await connection.query(Reconciler.lock, [Reconciler.lockKey])
+            return
+        }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if try await connection.query(Reconciler.tryLock, [Reconciler.lockKey])[0].decode(Bool.self, "taken") {
+                return
+            }
+            guard ContinuousClock.now < deadline else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let holders = try await connection.query(Reconciler.lockHolder, [Reconciler.lockKey])
+        let holder = try holders.first.map { row in
+            let since = try row.decode(Date?.self, "since").map { ISO8601DateFormatter().string(from: $0) } ?? "?"
+            return "\(try row.decode(String?.self, "holder") ?? "another session") since \(since)"
+        }
+        throw ReconcileError(
+            code: "lock_timeout",
+            message:
+                "another apply holds the lock (\(holder ?? "it has just finished; try again")); gave up after \(timeout)"
+        )
     }
 
     /// Stores each applied tenant's tree id and row fingerprint, taken inside the same transaction.
