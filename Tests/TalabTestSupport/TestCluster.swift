@@ -74,7 +74,8 @@ public actor TestCluster {
         TestCluster.registerForCleanup(cluster)
         let url = try await cluster.start()
         try Data(String(getpid()).utf8).write(to: folder.appendingPathComponent("owner.pid"))
-        let admin = PostgresPool(url: url, maxConnections: 2)
+        // Many suites ask for databases at once; on two cores a clone can take seconds under load.
+        let admin = PostgresPool(url: url, maxConnections: 4, acquireTimeout: .seconds(120))
         try await admin.withConnection { connection in
             try await connection.executeScript("CREATE DATABASE \(TestCluster.templateName)", name: "test.template")
         }
