@@ -549,7 +549,7 @@ struct StaticSecrets: SecretSource {
         let outcome = try await ReconcilerTests.reconciler(pool).apply(
             tenants,
             commit: commit,
-            lockTimeout: .seconds(5)
+            lockTimeout: .seconds(60)
         )
         #expect(outcome.plan.count(.create) > 0)
     }
