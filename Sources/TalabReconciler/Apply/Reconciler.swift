@@ -68,7 +68,9 @@ public struct Reconciler: Sendable {
         "reconcile.lock_holder",
         """
         SELECT a.application_name AS holder, a.xact_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ($1::bigint >> 32)::oid
+        WHERE l.locktype = 'advisory' AND l.granted
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.classid = ($1::bigint >> 32)::oid
           AND l.objid = ($1::bigint & 4294967295)::oid AND l.pid <> pg_backend_pid()
         """
     )
