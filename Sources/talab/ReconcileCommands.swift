@@ -113,3 +113,43 @@ struct ApplyCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct DriftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Find rows changed in the database outside git since they were last applied.",
+        discussion: """
+            A tenant has drifted when its folder is as it was last applied but its rows are not. The
+            output is the plan that puts them back; `talab apply` does it. Exit status: 0 when nothing
+            drifted, 2 when something did, 1 on error.
+            """
+    )
+
+    @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let (drifted, plan) = try await reportingFailure {
+            let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+            defer { pool.close() }
+            let reconciler = Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet())
+            let selection = try await TenantSelection.make(
+                source: repository.commitSource(),
+                tenants: repository.tenant,
+                reconciler: reconciler,
+                full: false
+            )
+            let drifted = try await reconciler.drifted(subtrees: selection.subtrees)
+            guard !drifted.isEmpty else { return (drifted, selection.unchangedPlan) }
+            let validation = try repository.validTenants(from: selection.source, only: drifted)
+            return (drifted, try await reconciler.plan(validation.tenants))
+        }
+        guard !drifted.isEmpty else {
+            print("No drift: every tenant's rows are as they were last applied.")
+            return
+        }
+        print("Changed outside git: \(drifted.sorted().joined(separator: ", ")). Applying puts back:")
+        print(plan.text, terminator: "")
+        throw ExitCode(2)
+    }
+}

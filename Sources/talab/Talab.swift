@@ -11,7 +11,8 @@ struct TalabCommand: AsyncParsableCommand {
         version: "talab \(Talab.version) (libgit2 \(LinkedLibraries.libgit2), libyaml \(LinkedLibraries.libyaml), "
             + "libpq \(LibPQ.version))",
         subcommands: [
-            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, AuditCommand.self, MigrateCommand.self,
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, AuditCommand.self,
+            MigrateCommand.self,
             DatabaseCommand.self,
             BenchCommand.self,
         ]

@@ -310,6 +310,7 @@ import Testing
         // A change made in the database, outside git, is noticed too.
         try await pool.query(PostgresStatement("test.drift", "UPDATE items SET price = 99 WHERE key = 'padel-60'"))
         #expect(try await reconciler.tenantsToCompare(subtrees: newSubtrees) == ["salon-rima", "padel-beirut"])
+        #expect(try await reconciler.drifted(subtrees: newSubtrees) == ["padel-beirut"])
         let padel = try #require(tenants.first { $0.slug == "padel-beirut" })
         let drift = try await reconciler.plan([padel])
         #expect(drift.changes.map(\.label) == ["item padel-60"])

@@ -112,6 +112,15 @@ public struct Reconciler: Sendable {
     /// The tenants a plan must compare row by row: those whose folder (its git tree id) or rows
     /// (their fingerprint) changed since they were last applied. `subtrees` maps slugs to tree ids.
     public func tenantsToCompare(subtrees: [String: String]) async throws -> Set<String> {
+        try await tenantStates(subtrees: subtrees).compare
+    }
+
+    /// The tenants whose folder is as last applied but whose rows moved: changed outside git.
+    public func drifted(subtrees: [String: String]) async throws -> Set<String> {
+        try await tenantStates(subtrees: subtrees).drifted
+    }
+
+    private func tenantStates(subtrees: [String: String]) async throws -> (compare: Set<String>, drifted: Set<String>) {
         try await pool.withConnection { connection in
             var state: [String: (business: UUID, subtree: String, hash: String)] = [:]
             for row in try await connection.query(Reconciler.readState, [PostgresTextArray(subtrees.keys.map { $0 })]) {
@@ -121,13 +130,19 @@ public struct Reconciler: Sendable {
                 )
             }
             let fingerprints = try await TenantFingerprint.take(state.values.map(\.business), on: connection)
-            return Set(
-                subtrees.compactMap { slug, subtree in
-                    guard let known = state[slug], known.subtree == subtree, fingerprints[known.business] == known.hash
-                    else { return slug }
-                    return nil
+            var compare: Set<String> = []
+            var drifted: Set<String> = []
+            for (slug, subtree) in subtrees {
+                guard let known = state[slug], known.subtree == subtree else {
+                    compare.insert(slug)
+                    continue
                 }
-            )
+                if fingerprints[known.business] != known.hash {
+                    compare.insert(slug)
+                    drifted.insert(slug)
+                }
+            }
+            return (compare, drifted)
         }
     }
 
