@@ -76,6 +76,42 @@ public struct Subprocess {
     }
 }
 
+extension Subprocess {
+    /// Starts a program in the background, its output discarded, and returns its process id.
+    public static func spawn(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]
+    ) throws(ClusterError)
+        -> pid_t
+    {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") }
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv + [nil], envp + [nil])
+        guard spawned == 0 else {
+            throw ClusterError("cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        return pid
+    }
+
+    /// Waits for a process started with `spawn` to end.
+    public static func wait(_ pid: pid_t) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+}
+
 /// Why the private cluster could not be created, started or stopped.
 public struct ClusterError: Error, Sendable, CustomStringConvertible {
     public let message: String
