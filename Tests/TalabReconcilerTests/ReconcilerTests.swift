@@ -27,11 +27,17 @@ import Testing
     /// The example tenants in a repository of their own, applied to a migrated database of their own.
     static func appliedExample() async throws -> (TestRepository, PostgresPool, Reconciler) {
         let repository = try exampleRepository()
-        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
-        let reconciler = reconciler(pool)
-        let (tenants, commit) = try ReconcilerTests.tenants(repository)
-        _ = try await reconciler.apply(tenants, commit: commit)
-        return (repository, pool, reconciler)
+        do {
+            let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+            let reconciler = reconciler(pool)
+            let (tenants, commit) = try ReconcilerTests.tenants(repository)
+            _ = try await reconciler.apply(tenants, commit: commit)
+            return (repository, pool, reconciler)
+        } catch {
+            // The caller's `defer` is not in place yet: clean up here.
+            repository.delete()
+            throw error
+        }
     }
 
     /// A repository holding a copy of the example tenants, committed by Rima.
