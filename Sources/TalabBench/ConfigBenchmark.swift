@@ -246,9 +246,7 @@ public struct ConfigBenchmark: Sendable {
     }
 
     private func git(_ folder: URL, _ arguments: [String]) throws {
-        guard let git = ["/usr/bin/git", "/usr/local/bin/git"].first(where: FileManager.default.isExecutableFile) else {
-            throw ClusterError("git is not installed")
-        }
+        guard let git = Subprocess.find("git") else { throw ClusterError("git is not installed") }
         let outcome = try Subprocess.runBlocking(git, ["-C", folder.path] + arguments)
         guard outcome.succeeded else { throw ClusterError("git \(arguments.first ?? "") failed: \(outcome.output)") }
     }

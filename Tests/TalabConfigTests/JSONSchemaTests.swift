@@ -15,7 +15,7 @@ import Testing
 
     /// Runs check-jsonschema on a thread of its own (not blocking the test pool's few threads).
     static func checkJSONSchema(schema kind: String, files: [String]) async throws -> Subprocess.Outcome {
-        guard let program = PostgresBinaries.which("check-jsonschema") else {
+        guard let program = Subprocess.find("check-jsonschema") else {
             throw ClusterError("check-jsonschema is not installed: pip install check-jsonschema (make test does)")
         }
         let schema = root.appendingPathComponent("Schemas/tenant/\(kind).schema.json").path
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func theSchemasAreValidDraft202012() async throws {
-        guard let program = PostgresBinaries.which("check-jsonschema") else {
+        guard let program = Subprocess.find("check-jsonschema") else {
             Issue.record("check-jsonschema is not installed: pip install check-jsonschema (make test does)")
             return
         }

@@ -15,21 +15,6 @@ public enum ColumnValue: Sendable, Hashable, CustomStringConvertible {
     /// JSON in jsonb's own printed form (`JSONBText`), so equal documents are equal text.
     case json(String)
 
-    /// The value as a bound parameter; NULL and text go untyped so the column's type decides.
-    var binding: any PostgresEncodable {
-        switch self {
-        case .null: return String?.none
-        case .text(let value): return value
-        case .integer(let value): return value
-        case .boolean(let value): return value
-        case .decimal(let value): return value
-        case .uuid(let value): return value
-        case .texts(let value): return value
-        case .json(let value): return value
-        case .secret: return String?.none
-        }
-    }
-
     /// The value's text as PostgreSQL reads it back with a cast to the column's type; nil for NULL.
     var literal: String? {
         switch self {

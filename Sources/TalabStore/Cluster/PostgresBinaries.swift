@@ -11,7 +11,7 @@ public struct PostgresBinaries: Sendable {
     /// Looks where `pg_config --bindir` says, then in Debian's `/usr/lib/postgresql/<version>/bin`, newest first.
     public static func locate() throws(ClusterError) -> PostgresBinaries {
         var candidates: [URL] = []
-        if let pgConfig = which("pg_config"),
+        if let pgConfig = Subprocess.find("pg_config"),
             let outcome = try? Subprocess.runBlocking(pgConfig, ["--bindir"]), outcome.succeeded
         {
             candidates.append(URL(fileURLWithPath: outcome.output))
@@ -33,14 +33,5 @@ public struct PostgresBinaries: Sendable {
             "no PostgreSQL server programs found (looked in \(candidates.map(\.path).joined(separator: ", "))); "
                 + "install them with: apt-get install postgresql"
         )
-    }
-
-    public static func which(_ program: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":") {
-            let candidate = "\(folder)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }

@@ -213,7 +213,7 @@ public struct PrivateCluster: Sendable {
     /// The command line that runs a program as the `postgres` user when we are root, as itself otherwise.
     private func asServerUser(_ program: String, _ arguments: [String]) throws(ClusterError) -> (String, [String]) {
         guard PrivateCluster.unprivilegedOwner != nil else { return (program, arguments) }
-        guard let runuser = PostgresBinaries.which("runuser") else {
+        guard let runuser = Subprocess.find("runuser") else {
             throw ClusterError("running as root needs runuser (util-linux) to start PostgreSQL as postgres")
         }
         return (runuser, ["-u", PrivateCluster.superuser, "--", program] + arguments)

@@ -77,6 +77,16 @@ public struct Subprocess {
 }
 
 extension Subprocess {
+    /// The path of a program on `PATH`, or nil when it is not installed.
+    public static func find(_ program: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
     /// Starts a program in the background, its output discarded, and returns its process id.
     public static func spawn(
         _ executable: String,
