@@ -39,10 +39,10 @@ struct PlanCommand: AsyncParsableCommand {
                 full: full
             )
             commit = selection.source.commit.sha
-            guard !selection.slugs.isEmpty else { return selection.unchangedPlan }
-            let validation = try repository.validTenants(from: selection.source, only: selection.slugs)
+            guard !selection.isUnchanged else { return selection.unchangedPlan }
             return try await Reconciler(pool: pool, sealer: SecretSealer.fromEnvironmentIfSet()).plan(
-                validation.tenants
+                repository.tenants(from: selection.source, only: selection.slugs),
+                removed: selection.removed
             )
         }
         let rendered: String
@@ -61,17 +61,13 @@ struct PlanCommand: AsyncParsableCommand {
 }
 
 struct ApplyCommand: AsyncParsableCommand {
-    @Flag(help: "Apply even a plan that deletes a branch or more than 20 % of a tenant's items.")
-    var allowDestroy = false
-    @Option(help: ArgumentHelp("Give up after waiting this many seconds for another apply.", valueName: "seconds"))
-    var lockTimeout: Double?
-
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Apply the tenant configuration at a commit to PostgreSQL in one transaction, audited.",
         discussion: """
             Every change is recorded in audit.audit_logs with the commit's author as the actor, and the
-            run in reconcile_runs. A failure leaves the database exactly as it was.
+            run in reconcile_runs. A failure leaves the database exactly as it was. With --plan, the
+            reviewed JSON plan is applied exactly, at its commit, or refused if the database moved.
             """
     )
 
@@ -79,29 +75,55 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Compare every tenant row by row, even those unchanged since they were last applied.")
     var full = false
+    @Option(help: ArgumentHelp("Apply exactly this plan (from talab plan --format json).", valueName: "file"))
+    var plan: String?
+    @Flag(help: "Apply even a plan that deletes a tenant, a branch or more than 20 % of a tenant's items.")
+    var allowDestroy = false
+    @Option(help: ArgumentHelp("Give up after waiting this many seconds for another apply.", valueName: "seconds"))
+    var lockTimeout: Double?
+
+    func validate() throws {
+        if plan != nil && (repository.ref != nil || !repository.tenant.isEmpty || full) {
+            throw ValidationError("--plan applies the plan's own commit and tenants: drop --ref, --tenant and --full")
+        }
+    }
 
     func run() async throws {
         try await reportingFailure {
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
-            let selection = try await TenantSelection.make(
-                source: repository.commitSource(),
-                tenants: repository.tenant,
-                reconciler: Reconciler(pool: pool),
-                full: full
-            )
+            let reviewed = try plan.map { file in
+                try ReviewedPlan.read(try Data(contentsOf: URL(fileURLWithPath: file)), file: file)
+            }
+            let reconciler = Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet())
+            let selection: TenantSelection
+            if let reviewed {
+                let source = try GitCommitSource(
+                    repository: GitRepository(discoveringFrom: repository.repo),
+                    revision: reviewed.commit
+                )
+                selection = try await TenantSelection.reviewed(reviewed, source: source, reconciler: reconciler)
+            } else {
+                selection = try await TenantSelection.make(
+                    source: repository.commitSource(),
+                    tenants: repository.tenant,
+                    reconciler: reconciler,
+                    full: full
+                )
+            }
             let source = selection.source
-            guard !selection.slugs.isEmpty else {
+            guard !selection.isUnchanged || reviewed != nil else {
                 print(selection.unchangedPlan.text, terminator: "")
                 return
             }
-            let validation = try repository.validTenants(from: source, only: selection.slugs)
-            let outcome = try await Reconciler(pool: pool, sealer: SecretSealer.fromEnvironmentIfSet()).apply(
-                validation.tenants,
+            let outcome = try await reconciler.apply(
+                repository.tenants(from: source, only: selection.slugs),
                 commit: source.commit,
                 subtrees: selection.subtrees,
+                removed: selection.removed,
                 allowDestroy: allowDestroy,
-                lockTimeout: lockTimeout.map { .milliseconds(Int($0 * 1000)) }
+                lockTimeout: lockTimeout.map { .milliseconds(Int($0 * 1000)) },
+                reviewed: reviewed
             )
             print(outcome.plan.text, terminator: "")
             print(
@@ -141,8 +163,7 @@ struct DriftCommand: AsyncParsableCommand {
             )
             let drifted = try await reconciler.drifted(subtrees: selection.subtrees)
             guard !drifted.isEmpty else { return (drifted, selection.unchangedPlan) }
-            let validation = try repository.validTenants(from: selection.source, only: drifted)
-            return (drifted, try await reconciler.plan(validation.tenants))
+            return (drifted, try await reconciler.plan(repository.tenants(from: selection.source, only: drifted)))
         }
         guard !drifted.isEmpty else {
             print("No drift: every tenant's rows are as they were last applied.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TalabConfig
+import TalabCore
 
 /// Which tenant configuration a command reads: a repository, a revision in it, maybe some tenants only.
 struct RepositoryOptions: ParsableArguments {
@@ -12,6 +13,12 @@ struct RepositoryOptions: ParsableArguments {
     /// The configuration at the revision, read from the commit through libgit2.
     func commitSource() throws -> GitCommitSource {
         try GitCommitSource(repository: GitRepository(discoveringFrom: repo), revision: ref ?? "HEAD")
+    }
+
+    /// The valid tenants among `only` (none when it is empty); fails like `validTenants` when invalid.
+    func tenants(from source: any ConfigSource, only: Set<String>) throws -> [TenantConfig] {
+        guard !only.isEmpty else { return [] }
+        return try validTenants(from: source, only: only).tenants
     }
 
     /// Loads and validates (the `--tenant`s, or `only`); prints the diagnostics and fails when invalid.

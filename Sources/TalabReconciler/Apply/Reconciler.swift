@@ -98,6 +98,11 @@ public struct Reconciler: Sendable {
         "reconcile.read_state",
         "SELECT slug, business_id, subtree_oid, content_hash FROM tenant_reconcile_state WHERE slug = ANY($1::text[])"
     )
+    static let appliedSlugs = PostgresStatement("reconcile.applied_slugs", "SELECT slug FROM tenant_reconcile_state")
+    static let forgetState = PostgresStatement(
+        "reconcile.forget_state",
+        "DELETE FROM tenant_reconcile_state WHERE slug = ANY($1::text[])"
+    )
     static let saveState = PostgresStatement(
         "reconcile.save_state",
         """
@@ -108,6 +113,11 @@ public struct Reconciler: Sendable {
             subtree_oid = excluded.subtree_oid, content_hash = excluded.content_hash, applied_at = now()
         """
     )
+
+    /// Every tenant applied from git and not deleted since, by slug.
+    public func appliedTenants() async throws -> Set<String> {
+        Set(try await pool.query(Reconciler.appliedSlugs).map { try $0.decode(String.self, "slug") })
+    }
 
     /// The tenants a plan must compare row by row: those whose folder (its git tree id) or rows
     /// (their fingerprint) changed since they were last applied. `subtrees` maps slugs to tree ids.
@@ -120,7 +130,14 @@ public struct Reconciler: Sendable {
         try await tenantStates(subtrees: subtrees).drifted
     }
 
-    private func tenantStates(subtrees: [String: String]) async throws -> (compare: Set<String>, drifted: Set<String>) {
+    struct TenantStates {
+        var compare: Set<String> = []
+        var drifted: Set<String> = []
+        /// The fingerprint of the rows of each tenant that has some, by slug.
+        var fingerprints: [String: String] = [:]
+    }
+
+    func tenantStates(subtrees: [String: String]) async throws -> TenantStates {
         try await pool.withConnection { connection in
             var state: [String: (business: UUID, subtree: String, hash: String)] = [:]
             for row in try await connection.query(Reconciler.readState, [PostgresTextArray(subtrees.keys.map { $0 })]) {
@@ -130,37 +147,45 @@ public struct Reconciler: Sendable {
                 )
             }
             let fingerprints = try await TenantFingerprint.take(state.values.map(\.business), on: connection)
-            var compare: Set<String> = []
-            var drifted: Set<String> = []
+            var states = TenantStates()
             for (slug, subtree) in subtrees {
-                guard let known = state[slug], known.subtree == subtree else {
-                    compare.insert(slug)
+                guard let known = state[slug] else {
+                    states.compare.insert(slug)
+                    continue
+                }
+                states.fingerprints[slug] = fingerprints[known.business]
+                guard known.subtree == subtree else {
+                    states.compare.insert(slug)
                     continue
                 }
                 if fingerprints[known.business] != known.hash {
-                    compare.insert(slug)
-                    drifted.insert(slug)
+                    states.compare.insert(slug)
+                    states.drifted.insert(slug)
                 }
             }
-            return (compare, drifted)
+            return states
         }
     }
 
-    /// What applying these tenants would change now.
-    public func plan(_ tenants: [TenantConfig]) async throws -> Plan {
+    /// What applying these tenants would change now; `removed` tenants would be deleted.
+    public func plan(_ tenants: [TenantConfig], removed: [String] = []) async throws -> Plan {
         try await pool.withConnection { connection in
-            try await makePlan(tenants, on: connection)
+            try await makePlan(tenants, removed: removed, on: connection)
         }
     }
 
-    /// Applies these tenants as configured at `commit`, all or nothing. With `subtrees` (slug to the
-    /// tenant folder's git tree id), it also records what it applied, so later plans can skip them.
+    /// Applies these tenants as configured at `commit`, all or nothing, and deletes the `removed`
+    /// ones. With `subtrees` (slug to the tenant folder's git tree id), it also records what it
+    /// applied, so later plans can skip them. With `reviewed`, it applies exactly that plan or
+    /// refuses: when the database moved since it was made, or when the plan now differs.
     public func apply(
         _ tenants: [TenantConfig],
         commit: GitCommit,
         subtrees: [String: String] = [:],
+        removed: [String] = [],
         allowDestroy: Bool = false,
-        lockTimeout: Duration? = nil
+        lockTimeout: Duration? = nil,
+        reviewed: ReviewedPlan? = nil
     ) async throws -> Outcome {
         let runID = UUID()
         let started = Date()
@@ -170,7 +195,8 @@ public struct Reconciler: Sendable {
                 let name = "talab apply \(commit.shortSHA) by \(commit.author.name)"
                 try await connection.query(Reconciler.nameSession, [String(name.prefix(63))])
                 try await takeLock(on: connection, timeout: lockTimeout)
-                let plan = try await makePlan(tenants, on: connection)
+                let plan = try await makePlan(tenants, removed: removed, on: connection)
+                if let reviewed { try check(plan, against: reviewed, commit: commit) }
                 if !allowDestroy && !plan.destructive.isEmpty {
                     throw ReconcileError(
                         code: "destructive_plan",
@@ -180,6 +206,7 @@ public struct Reconciler: Sendable {
                 try await write(plan, on: connection)
                 try await record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
+                if !removed.isEmpty { try await connection.query(Reconciler.forgetState, [PostgresTextArray(removed)]) }
                 try await connection.query(
                     Reconciler.recordRun,
                     [
@@ -204,10 +231,16 @@ public struct Reconciler: Sendable {
         }
     }
 
-    private func makePlan(_ tenants: [TenantConfig], on connection: PostgresConnection) async throws -> Plan {
+    private func makePlan(
+        _ tenants: [TenantConfig],
+        removed: [String],
+        on connection: PostgresConnection
+    ) async throws -> Plan {
         var businesses: [UUID: String] = [:]
         for tenant in tenants { businesses[DesiredState.businessID(tenant.slug)] = tenant.slug }
+        for slug in removed { businesses[DesiredState.businessID(slug)] = slug }
         let secretValues = try resolveSecrets(tenants)
+        let fingerprints = try await TenantFingerprint.take(Array(businesses.keys), on: connection)
         var actual = try await ActualState.rows(on: connection, businesses: businesses)
         unseal(&actual)
         var existingItems: [String: [String: UUID]] = [:]
@@ -217,7 +250,38 @@ public struct Reconciler: Sendable {
         let desired = tenants.flatMap {
             DesiredState.rows(for: $0, existingItems: existingItems[$0.slug] ?? [:], secrets: secretValues)
         }
-        return Plan.make(desired: desired, actual: actual, tenants: tenants.map(\.slug).sorted())
+        var plan = Plan.make(
+            desired: desired,
+            actual: actual,
+            tenants: (tenants.map(\.slug) + removed).sorted(),
+            removedTenants: removed.sorted()
+        )
+        for (id, slug) in businesses { plan.basis[slug] = fingerprints[id] ?? "" }
+        return plan
+    }
+
+    /// Refuses a reviewed plan that is not the one about to be applied, saying what moved.
+    private func check(_ plan: Plan, against reviewed: ReviewedPlan, commit: GitCommit) throws(ReconcileError) {
+        guard reviewed.commit == commit.sha else {
+            throw ReconcileError(
+                code: "stale_plan",
+                message: "the plan was made at \(reviewed.commit.prefix(12)), not at \(commit.shortSHA)"
+            )
+        }
+        let moved = reviewed.tenants.filter { reviewed.basis[$0] != plan.basis[$0] }
+        guard moved.isEmpty, Set(reviewed.tenants) == Set(plan.tenants) else {
+            let which = moved.isEmpty ? "the tenants to compare differ" : "changed: " + moved.joined(separator: ", ")
+            throw ReconcileError(
+                code: "stale_plan",
+                message: "the database moved since the plan was made (\(which)); make a new plan and review it"
+            )
+        }
+        guard reviewed.digest == plan.digest else {
+            throw ReconcileError(
+                code: "stale_plan",
+                message: "the changes differ from the reviewed plan (a secret or the schema changed); make a new plan"
+            )
+        }
     }
 
     /// Waits for the apply lock: forever without a timeout, else until it passes, then says who holds it.

@@ -56,16 +56,27 @@ public struct Plan: Sendable {
     /// Why applying would destroy more than a pull request usually means to: whole branches, or more
     /// than a fifth of a tenant's items. Applying such a plan needs `--allow-destroy`.
     public let destructive: [String]
+    /// The fingerprint of each compared tenant's rows when the plan was made ("" for a tenant with
+    /// none yet): `apply --plan` refuses when the database no longer matches it.
+    public internal(set) var basis: [String: String] = [:]
+    /// Tenants whose folder is gone from the commit: every row of theirs is deleted.
+    public let removedTenants: [String]
 
     /// The share of a tenant's live items a plan may remove without `--allow-destroy`.
     public static let itemDeletionLimit = 0.2
 
-    public init(changes: [PlanChange], tenants: [String], liveItems: [String: Int] = [:]) {
+    public init(
+        changes: [PlanChange],
+        tenants: [String],
+        liveItems: [String: Int] = [:],
+        removedTenants: [String] = []
+    ) {
         self.changes = changes
         self.tenants = tenants
-        var reasons: [String] = []
+        self.removedTenants = removedTenants
+        var reasons = removedTenants.map { "\($0): its folder is gone, so the whole tenant is deleted" }
         let bySlug = Dictionary(grouping: changes.filter { $0.action == .delete }, by: \.slug)
-        for slug in bySlug.keys.sorted() {
+        for slug in bySlug.keys.sorted() where !removedTenants.contains(slug) {
             let deletes = bySlug[slug] ?? []
             for branch in deletes where branch.table == .branches {
                 reasons.append("\(slug): it deletes \(branch.label)")
@@ -86,7 +97,12 @@ public struct Plan: Sendable {
     public func count(_ action: PlanChange.Action) -> Int { counts[action] ?? 0 }
 
     /// Compares the rows the configuration asks for with the rows the database holds.
-    public static func make(desired: [ConfigRow], actual: [UUID: ConfigRow], tenants: [String]) -> Plan {
+    public static func make(
+        desired: [ConfigRow],
+        actual: [UUID: ConfigRow],
+        tenants: [String],
+        removedTenants: [String] = []
+    ) -> Plan {
         var changes: [PlanChange] = []
         var wanted: Set<UUID> = []
         for row in desired {
@@ -119,7 +135,7 @@ public struct Plan: Sendable {
         for row in actual.values where row.table == .items && row.deletedAt == nil {
             liveItems[row.slug, default: 0] += 1
         }
-        return Plan(changes: sorted, tenants: tenants, liveItems: liveItems)
+        return Plan(changes: sorted, tenants: tenants, liveItems: liveItems, removedTenants: removedTenants)
     }
 
     private static func change(

@@ -18,11 +18,17 @@ public struct Subprocess {
     }
 
     /// Runs the program on a thread of its own, so the caller's task does not block a pool thread.
-    public static func run(_ executable: String, _ arguments: [String]) async throws(ClusterError) -> Outcome {
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil
+    ) async throws(ClusterError) -> Outcome {
         let result: Result<Outcome, ClusterError> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 do throws(ClusterError) {
-                    continuation.resume(returning: .success(try runBlocking(executable, arguments)))
+                    continuation.resume(
+                        returning: .success(try runBlocking(executable, arguments, environment: environment))
+                    )
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
@@ -33,8 +39,13 @@ public struct Subprocess {
         return try result.get()
     }
 
-    /// Runs the program, blocking the calling thread until it exits.
-    public static func runBlocking(_ executable: String, _ arguments: [String]) throws(ClusterError) -> Outcome {
+    /// Runs the program, blocking the calling thread until it exits; with this process's environment
+    /// unless another is given.
+    public static func runBlocking(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil
+    ) throws(ClusterError) -> Outcome {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("talab-subprocess-\(UUID())")
             .path
         defer { unlink(outputPath) }
@@ -57,9 +68,18 @@ public struct Subprocess {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([executable] + arguments).map { strdup($0) }
-        defer { for pointer in argv { free(pointer) } }
+        let envp = environment?.map { strdup("\($0.key)=\($0.value)") }
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp ?? [] { free(pointer) }
+        }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], environ)
+        let spawned =
+            if let envp {
+                posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], envp + [nil])
+            } else {
+                posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], environ)
+            }
         guard spawned == 0 else {
             throw ClusterError("cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
