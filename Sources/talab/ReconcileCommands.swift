@@ -20,6 +20,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var objects: ObjectStoreOptions
     @Flag(help: "Compare every tenant row by row, even those unchanged since they were last applied.")
     var full = false
     @Option(help: "text; markdown for a pull-request comment (under 65,000 characters); json (with a format_version).")
@@ -40,7 +41,7 @@ struct PlanCommand: AsyncParsableCommand {
             )
             commit = selection.source.commit.sha
             guard !selection.isUnchanged else { return selection.unchangedPlan }
-            return try await Reconciler(pool: pool, sealer: SecretSealer.fromEnvironmentIfSet()).plan(
+            return try await objects.reconciler(pool).plan(
                 repository.tenants(from: selection.source, only: selection.slugs),
                 removed: selection.removed
             )
@@ -73,6 +74,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var objects: ObjectStoreOptions
     @Flag(help: "Compare every tenant row by row, even those unchanged since they were last applied.")
     var full = false
     @Option(help: ArgumentHelp("Apply exactly this plan (from talab plan --format json).", valueName: "file"))
@@ -95,7 +97,7 @@ struct ApplyCommand: AsyncParsableCommand {
             let reviewed = try plan.map { file in
                 try ReviewedPlan.read(try Data(contentsOf: URL(fileURLWithPath: file)), file: file)
             }
-            let reconciler = Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet())
+            let reconciler = try objects.reconciler(pool)
             let selection: TenantSelection
             if let reviewed {
                 let source = try GitCommitSource(
@@ -126,6 +128,9 @@ struct ApplyCommand: AsyncParsableCommand {
                 reviewed: reviewed
             )
             print(outcome.plan.text, terminator: "")
+            if outcome.imagesCopied > 0 {
+                print("Copied \(outcome.imagesCopied) images to \(objects.store().directory.path).")
+            }
             print(
                 outcome.plan.isEmpty
                     ? "Nothing to apply at \(source.commit.shortSHA)."
@@ -149,12 +154,13 @@ struct DriftCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var objects: ObjectStoreOptions
 
     func run() async throws {
         let (drifted, plan) = try await reportingFailure {
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
-            let reconciler = Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet())
+            let reconciler = try objects.reconciler(pool)
             let selection = try await TenantSelection.make(
                 source: repository.commitSource(),
                 tenants: repository.tenant,

@@ -20,8 +20,21 @@ import Testing
         base64Key: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     )
 
-    static func reconciler(_ pool: PostgresPool, secrets: StaticSecrets = secrets) -> Reconciler {
-        Reconciler(pool: pool, secrets: secrets, sealer: sealer)
+    /// The object store of this test process, removed when it exits.
+    static let objects: LocalObjectStore = {
+        atexit { try? FileManager.default.removeItem(at: ReconcilerTests.objectsFolder) }
+        return LocalObjectStore(directory: objectsFolder)
+    }()
+    static let objectsFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "talab-test-objects-\(getpid())"
+    )
+
+    static func reconciler(
+        _ pool: PostgresPool,
+        secrets: StaticSecrets = secrets,
+        objects: LocalObjectStore = objects
+    ) -> Reconciler {
+        Reconciler(pool: pool, secrets: secrets, sealer: sealer, objects: objects)
     }
 
     /// The example tenants in a repository of their own, applied to a migrated database of their own.
@@ -584,6 +597,7 @@ struct StaticSecrets: SecretSource {
 
         var environment = ProcessInfo.processInfo.environment
         environment["TALAB_MASTER_KEY"] = Data(repeating: 9, count: 32).base64EncodedString()
+        environment["TALAB_OBJECTS_DIR"] = ReconcilerTests.objectsFolder.path
         for (name, value) in ReconcilerTests.secrets.values { environment[name] = value }
         let pid = try Subprocess.spawn(
             CrashTests.binary.path,

@@ -182,6 +182,7 @@ import Testing
         defer { pool.close() }
         var environment = ProcessInfo.processInfo.environment
         environment["TALAB_MASTER_KEY"] = Data(repeating: 7, count: 32).base64EncodedString()
+        environment["TALAB_OBJECTS_DIR"] = ReconcilerTests.objectsFolder.path
         for (name, value) in ReconcilerTests.secrets.values { environment[name] = value }
         let planFile = repository.folder.appendingPathComponent("plan.json").path
         func talab(_ arguments: String...) async throws -> Subprocess.Outcome {
@@ -213,5 +214,66 @@ import Testing
         #expect(stale.output.contains("the database moved since the plan was made (changed: padel-beirut)"))
         let mixed = try await talab("apply", "--plan", planFile, "--ref", "HEAD")
         #expect(mixed.status == 64, "\(mixed.output)")
+    }
+}
+
+@Suite struct ImageTests {
+    @Test func imagesAreCopiedOnceByBlobIDAndTheirURLsWritten() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talab-objects-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = LocalObjectStore(directory: folder, baseURL: "https://cdn.example.com/talab")
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        let reconciler = ReconcilerTests.reconciler(pool, objects: store)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+
+        let first = try await reconciler.apply(tenants, commit: commit)
+        #expect(first.imagesCopied == 3)
+        let blob = try repository.git("rev-parse", "HEAD:Tenants/abu-salim-grill/images/shawarma.png")
+        let url = "https://cdn.example.com/talab/images/\(blob).png"
+        let imageURL = PostgresStatement("test.image_url", "SELECT item_image_url FROM items WHERE key = $1")
+        #expect(try await pool.query(imageURL, ["chicken-shawarma"]).first?.decode(String?.self, at: 0) == url)
+        let stored = try Data(contentsOf: folder.appendingPathComponent("images/\(blob).png"))
+        let original = try Data(
+            contentsOf: repository.folder.appendingPathComponent("Tenants/abu-salim-grill/images/shawarma.png")
+        )
+        #expect(stored == original)
+
+        // A price change copies nothing; a new picture is one more object and one changed URL.
+        try ReconcilerTests.replace(
+            repository,
+            "Tenants/abu-salim-grill/menus/main.yaml",
+            "price: 3.50\n",
+            "price: 3.75\n"
+        )
+        try repository.commit("Dearer")
+        let (dearer, dearerCommit) = try ReconcilerTests.tenants(repository)
+        #expect(try await reconciler.apply(dearer, commit: dearerCommit).imagesCopied == 0)
+
+        try repository.write("Tenants/abu-salim-grill/images/shawarma.png", original + Data([0]))
+        try repository.commit("New shawarma picture")
+        let (pictured, picturedCommit) = try ReconcilerTests.tenants(repository)
+        let outcome = try await reconciler.apply(pictured, commit: picturedCommit)
+        #expect(outcome.imagesCopied == 1)
+        #expect(outcome.plan.changes.map(\.label) == ["item chicken-shawarma"])
+        #expect(outcome.plan.changes.first?.fields.map(\.column) == ["item_image_url"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("images").path)
+        #expect(files.count == 4)
+
+        // Without an object store, images cannot be placed: a clear error, not a missing URL.
+        let error = await #expect(throws: ReconcileError.self) {
+            try await Reconciler(pool: pool, secrets: ReconcilerTests.secrets, sealer: ReconcilerTests.sealer)
+                .plan(pictured)
+        }
+        #expect(error?.code == "missing_object_store")
+    }
+
+    @Test func aKeyThatWouldLeaveTheStoreIsRefused() throws {
+        let store = LocalObjectStore(directory: URL(fileURLWithPath: "/tmp/talab-objects-never"))
+        for key in ["../etc/passwd", "/etc/passwd", "images/../../x", "images//x", ""] {
+            #expect(throws: ObjectStoreError.self) { try store.file(key) }
+        }
+        #expect(try store.file("images/ab.png").path == "/tmp/talab-objects-never/images/ab.png")
     }
 }

@@ -244,6 +244,15 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
+    /// The id git gives a file with these bytes, whether or not any repository holds it.
+    public static func blobID(of bytes: [UInt8]) -> String {
+        _ = LibGit2.ready
+        var oid = git_oid()
+        let code = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
+        precondition(code == 0, "git_odb_hash cannot fail on a buffer")
+        return withUnsafePointer(to: &oid) { hex($0) }
+    }
+
     static func hex(_ oid: UnsafePointer<git_oid>?) -> String {
         // git_oid_tostr_s writes into a thread-local buffer, copied out at once.
         guard let oid, let text = git_oid_tostr_s(oid) else { return "" }

@@ -71,7 +71,18 @@ struct TenantFolder {
         }
         checkItemKeys(menus)
         guard let business else { return nil }
-        return TenantConfig(slug: slug, business: business, branches: branches, menus: menus)
+        var tenant = TenantConfig(slug: slug, business: business, branches: branches, menus: menus)
+        let named = tenant.imagePaths
+        for file in files {
+            let path = String(file.path.dropFirst(prefix.count))
+            guard named.contains(path) else { continue }
+            tenant.images[path] = TenantImage(
+                path: path,
+                blobID: GitRepository.blobID(of: file.bytes),
+                bytes: file.bytes
+            )
+        }
+        return tenant
     }
 
     private mutating func decode<Value>(

@@ -7,6 +7,8 @@ public struct TenantConfig: Sendable, Hashable {
     public var business: BusinessConfig
     public var branches: [BranchConfig]
     public var menus: [MenuConfig]
+    /// The images its menus and items name, by path inside the tenant folder.
+    public var images: [String: TenantImage] = [:]
 
     public init(slug: String, business: BusinessConfig, branches: [BranchConfig], menus: [MenuConfig]) {
         self.slug = slug
@@ -15,7 +17,49 @@ public struct TenantConfig: Sendable, Hashable {
         self.menus = menus
     }
 
+    /// Every image path its menus and items name.
+    public var imagePaths: Set<String> {
+        Set(menus.flatMap { menu in [menu.image].compactMap { $0 } + menu.items.compactMap(\.image) })
+    }
+
     public var itemCount: Int { menus.reduce(0) { $0 + $1.items.count } }
+}
+
+/// An image file of a tenant: its bytes and the git blob id that names that content.
+public struct TenantImage: Sendable, Hashable {
+    /// The path inside the tenant folder: `images/shawarma.png`.
+    public let path: String
+    /// The git blob id of the bytes (SHA-1 of `blob <size>\0` and the bytes), as git names the file.
+    public let blobID: String
+    public let bytes: [UInt8]
+
+    public init(path: String, blobID: String, bytes: [UInt8]) {
+        self.path = path
+        self.blobID = blobID
+        self.bytes = bytes
+    }
+
+    /// The media type its extension names, for serving it.
+    public var contentType: String {
+        switch fileExtension {
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "webp": return "image/webp"
+        case "gif": return "image/gif"
+        case "svg": return "image/svg+xml"
+        default: return "application/octet-stream"
+        }
+    }
+
+    /// The name's extension in lowercase when it is a plain one (`png`), else none.
+    public var fileExtension: String? {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
+        let ext = path[path.index(after: dot)...].lowercased()
+        guard (1...5).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            return nil
+        }
+        return ext
+    }
 }
 
 /// A secret named in configuration, never written there: the reconciler reads it at apply time.

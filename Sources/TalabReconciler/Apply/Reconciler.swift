@@ -14,11 +14,60 @@ public struct Reconciler: Sendable {
     public let secrets: any SecretSource
     /// Seals secrets for the database; needed as soon as a tenant names one.
     public let sealer: SecretSealer?
+    /// Where the images tenants name are copied; needed as soon as a tenant names one.
+    public let objects: (any ObjectStore)?
 
-    public init(pool: PostgresPool, secrets: any SecretSource = EnvironmentSecrets(), sealer: SecretSealer? = nil) {
+    public init(
+        pool: PostgresPool,
+        secrets: any SecretSource = EnvironmentSecrets(),
+        sealer: SecretSealer? = nil,
+        objects: (any ObjectStore)? = nil
+    ) {
         self.pool = pool
         self.secrets = secrets
         self.sealer = sealer
+        self.objects = objects
+    }
+
+    /// An image's key in the object store: its git blob id, so equal content is one object.
+    public static func imageKey(_ image: TenantImage) -> String {
+        "images/\(image.blobID)" + (image.fileExtension.map { ".\($0)" } ?? "")
+    }
+
+    /// The URL of each image a tenant names, by path.
+    func imageURLs(_ tenant: TenantConfig) throws(ReconcileError) -> [String: String] {
+        guard !tenant.images.isEmpty else { return [:] }
+        guard let objects else {
+            throw ReconcileError(
+                code: "missing_object_store",
+                message: "\(tenant.slug) names images, and no object store is set to copy them to"
+            )
+        }
+        return tenant.images.mapValues { objects.url(of: Reconciler.imageKey($0)) }
+    }
+
+    /// Copies the images that the plan's rows point at and the store lacks; returns how many it copied.
+    func storeImages(_ plan: Plan, _ tenants: [TenantConfig]) async throws -> Int {
+        guard let objects else { return 0 }
+        var wanted: [String: TenantImage] = [:]
+        for tenant in tenants {
+            for image in tenant.images.values { wanted[objects.url(of: Reconciler.imageKey(image))] = image }
+        }
+        var urls: Set<String> = []
+        for change in plan.changes where change.action != .delete {
+            for column in ["menu_image_url", "item_image_url"] {
+                if case .text(let url) = change.row[column] { urls.insert(url) }
+            }
+        }
+        var copied = 0
+        for url in urls.sorted() {
+            guard let image = wanted[url] else { continue }
+            let key = Reconciler.imageKey(image)
+            if try await objects.contains(key) { continue }
+            try await objects.put(key, image.bytes, contentType: image.contentType)
+            copied += 1
+        }
+        return copied
     }
 
     /// The value of every secret the tenants name; all missing ones in one error, with where each is named.
@@ -54,6 +103,8 @@ public struct Reconciler: Sendable {
     public struct Outcome: Sendable {
         public let plan: Plan
         public let runID: UUID
+        /// Images copied to the object store; one already there is not copied again.
+        public let imagesCopied: Int
     }
 
     static let lockKey = 7_150_421_338
@@ -190,7 +241,7 @@ public struct Reconciler: Sendable {
         let runID = UUID()
         let started = Date()
         do {
-            let plan = try await pool.withTransaction { connection in
+            let (plan, copied) = try await pool.withTransaction { connection in
                 // Named after the commit, so a second apply can say who holds the lock.
                 let name = "talab apply \(commit.shortSHA) by \(commit.author.name)"
                 try await connection.query(Reconciler.nameSession, [String(name.prefix(63))])
@@ -203,6 +254,8 @@ public struct Reconciler: Sendable {
                         message: "refused without --allow-destroy: " + plan.destructive.joined(separator: "; ")
                     )
                 }
+                // Before the rows point at them; a rollback leaves unused objects, never a broken URL.
+                let copied = try await storeImages(plan, tenants)
                 try await write(plan, on: connection)
                 try await record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
@@ -215,9 +268,9 @@ public struct Reconciler: Sendable {
                         plan.count(.delete), plan.count(.restore), String?.none,
                     ]
                 )
-                return plan
+                return (plan, copied)
             }
-            return Outcome(plan: plan, runID: runID)
+            return Outcome(plan: plan, runID: runID, imagesCopied: copied)
         } catch {
             // The transaction rolled back; the attempt itself is still worth a record.
             _ = try? await pool.query(
@@ -247,8 +300,13 @@ public struct Reconciler: Sendable {
         for row in actual.values where row.table == .items {
             if case .text(let key) = row["key"] { existingItems[row.slug, default: [:]][key] = row.id }
         }
-        let desired = tenants.flatMap {
-            DesiredState.rows(for: $0, existingItems: existingItems[$0.slug] ?? [:], secrets: secretValues)
+        let desired = try tenants.flatMap { tenant throws(ReconcileError) in
+            DesiredState.rows(
+                for: tenant,
+                existingItems: existingItems[tenant.slug] ?? [:],
+                secrets: secretValues,
+                imageURLs: try imageURLs(tenant)
+            )
         }
         var plan = Plan.make(
             desired: desired,

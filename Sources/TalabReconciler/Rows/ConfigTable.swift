@@ -105,7 +105,7 @@ public final class ConfigTable: Sendable, Hashable {
         business: byBusiness,
         [
             ("business_id", .uuid), ("key", .text), ("name", .text), ("description", .text), ("is_shared", .boolean),
-            ("is_active", .boolean),
+            ("is_active", .boolean), ("menu_image_url", .text),
         ]
     )
     public static let branchMenus = ConfigTable(
@@ -125,6 +125,7 @@ public final class ConfigTable: Sendable, Hashable {
             ("price", .decimal), ("cost", .decimal), ("preparation_time_minutes", .integer),
             ("availability", .enumText), ("is_featured", .boolean), ("tags", .texts), ("translations", .json),
             ("aliases", .texts), ("duration_minutes", .integer), ("capacity", .integer), ("position", .integer),
+            ("item_image_url", .text),
         ]
     )
     public static let optionGroups = ConfigTable(

@@ -5,13 +5,16 @@ import TalabCore
 public enum DesiredState {
     /// The rows of a tenant. `existingItems` maps the keys of items already in the database to their
     /// ids, so an item with `renamed_from` keeps the id (and the order history) of its old key.
-    /// `secrets` holds the value of each secret the tenant names, by reference.
+    /// `secrets` holds the value of each secret the tenant names, by reference; `imageURLs` the URL
+    /// of each image it names, by path.
     public static func rows(
         for tenant: TenantConfig,
         existingItems: [String: UUID] = [:],
-        secrets: [SecretReference: String] = [:]
+        secrets: [SecretReference: String] = [:],
+        imageURLs: [String: String] = [:]
     ) -> [ConfigRow] {
         var builder = RowBuilder(slug: tenant.slug, existingItems: existingItems, secrets: secrets)
+        builder.imageURLs = imageURLs
         builder.add(tenant)
         return builder.rows
     }
@@ -30,6 +33,7 @@ private struct RowBuilder {
     let slug: String
     let existingItems: [String: UUID]
     let secrets: [SecretReference: String]
+    var imageURLs: [String: String] = [:]
     var rows: [ConfigRow] = []
 
     init(slug: String, existingItems: [String: UUID], secrets: [SecretReference: String]) {
@@ -42,6 +46,8 @@ private struct RowBuilder {
         guard let reference = whatsapp?.accessToken, let value = secrets[reference] else { return .null }
         return .secret(value)
     }
+
+    func image(_ path: String?) -> ColumnValue { text(path.flatMap { imageURLs[$0] }) }
 
     func id(_ name: String) -> UUID { StableID.make("\(slug)/\(name)") }
 
@@ -160,7 +166,7 @@ private struct RowBuilder {
             [
                 "business_id": .uuid(businessID), "key": .text(menu.key), "name": .text(menu.name),
                 "description": text(menu.description), "is_shared": .boolean(menu.shared),
-                "is_active": .boolean(menu.active),
+                "is_active": .boolean(menu.active), "menu_image_url": image(menu.image),
             ]
         )
         for (position, item) in menu.items.enumerated() {
@@ -188,6 +194,7 @@ private struct RowBuilder {
                 "aliases": .texts(item.aliases),
                 "duration_minutes": item.durationMinutes.map(ColumnValue.integer) ?? .null,
                 "capacity": item.capacity.map(ColumnValue.integer) ?? .null, "position": .integer(position),
+                "item_image_url": image(item.image),
             ],
             id: resolved
         )

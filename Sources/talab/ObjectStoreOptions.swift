@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import TalabReconciler
+import TalabStore
+
+/// Where `apply` copies the images tenants name, and the URL they are served under.
+struct ObjectStoreOptions: ParsableArguments {
+    @Option(
+        name: .customLong("objects-dir"),
+        help: ArgumentHelp(
+            "The local object store for images (default: $TALAB_OBJECTS_DIR, then .talab/objects).",
+            valueName: "path"
+        )
+    )
+    var directory: String?
+    @Option(
+        name: .customLong("objects-url"),
+        help: ArgumentHelp(
+            "The URL images are served under (default: $TALAB_OBJECTS_URL, then /objects/ of talab serve).",
+            valueName: "url"
+        )
+    )
+    var baseURL: String?
+
+    func store() -> LocalObjectStore {
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ flag: String?, _ variable: String) -> String? {
+            if let flag, !flag.isEmpty { return flag }
+            return environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let folder =
+            setting(directory, "TALAB_OBJECTS_DIR").map { URL(fileURLWithPath: $0) }
+            ?? LocalCluster.projectFolder(from: currentDirectory).appendingPathComponent(".talab/objects")
+        let base = setting(baseURL, "TALAB_OBJECTS_URL") ?? "/objects/"
+        return LocalObjectStore(directory: folder, baseURL: base)
+    }
+
+    /// A reconciler on this pool with the environment's master key (if set) and this object store.
+    func reconciler(_ pool: PostgresPool) throws -> Reconciler {
+        Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet(), objects: store())
+    }
+}
