@@ -337,6 +337,35 @@ import Testing
     }
 }
 
+@Suite struct CatalogVersionTests {
+    @Test func everyWriteToATenantsRowsMovesItsVersionOnceAndNothingElseDoes() async throws {
+        let (repository, pool, _) = try await ReconcilerTests.appliedExample()
+        defer { repository.delete() }
+        let salon = DesiredState.businessID("salon-rima")
+        func version() async throws -> Int {
+            try await ReconcilerTests.count(
+                pool,
+                "SELECT version::int FROM catalog_versions WHERE business_id = $1",
+                [salon]
+            )
+        }
+        func run(_ sql: String) async throws {
+            try await pool.query(PostgresStatement("test.write", sql, prepared: false))
+        }
+        let start = try await version()
+        // A child row reaches its business through its item; a statement of many rows counts once.
+        try await run("UPDATE item_options SET price_delta = price_delta + 1 WHERE key IN ('short', 'long')")
+        #expect(try await version() == start + 1)
+        try await run(
+            "DELETE FROM branch_menus WHERE branch_id IN (SELECT id FROM branches WHERE business_id = '\(salon.lowercasedText)')"
+        )
+        #expect(try await version() == start + 2)
+        // A customer's delivery address belongs to no business.
+        try await run("INSERT INTO locations (city) VALUES ('Beirut')")
+        #expect(try await version() == start + 2)
+    }
+}
+
 @Suite struct DestroyGuardTests {
     @Test func removingABranchOrManyItemsNeedsAllowDestroy() async throws {
         let (repository, pool, reconciler) = try await ReconcilerTests.appliedExample()

@@ -209,7 +209,7 @@ public struct Reconciler: Sendable {
                     states.compare.insert(slug)
                     continue
                 }
-                if fingerprints[known.business] != known.hash {
+                if (fingerprints[known.business] ?? "") != known.hash {
                     states.compare.insert(slug)
                     states.drifted.insert(slug)
                 }
