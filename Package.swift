@@ -19,6 +19,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
@@ -44,7 +48,14 @@ let package = Package(
         ),
         .target(
             name: "TalabServer",
-            dependencies: ["TalabCore", "TalabConfig", "TalabStore", "TalabReconciler"],
+            dependencies: [
+                "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -57,12 +68,13 @@ let package = Package(
             dependencies: [
                 "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabServer", "TalabBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TalabTestSupport",
-            dependencies: ["TalabStore", "TalabConfig"],
+            dependencies: ["TalabStore", "TalabConfig", "TalabCore", "TalabReconciler"],
             path: "Tests/TalabTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -75,6 +87,15 @@ let package = Package(
         .testTarget(
             name: "TalabReconcilerTests",
             dependencies: ["TalabReconciler", "TalabConfig", "TalabStore", "TalabCore", "TalabTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TalabServerTests",
+            dependencies: [
+                "TalabServer", "TalabReconciler", "TalabConfig", "TalabStore", "TalabCore", "TalabTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,150 @@
-/// The runtime server: the WhatsApp webhook, the dashboard and the workers.
-///
-/// This module is filled by the runtime issue (`talab serve`); until then it only names the place,
-/// so that the module graph of DESIGN.md builds from the first commit.
-public enum Server {}
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TalabReconciler
+import TalabStore
+
+/// The runtime server: the WhatsApp webhook, health checks, and the workers behind them.
+public enum Server {
+    /// Everything `talab serve` is configured with.
+    public struct Settings: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public var databaseURL: DatabaseURL
+        /// `TALAB_WHATSAPP_APP_SECRET`: the key of `X-Hub-Signature-256`.
+        public var appSecret: String
+        /// `TALAB_WHATSAPP_VERIFY_TOKEN`: what Meta's handshake must present.
+        public var verifyToken: String
+        public var graph = GraphSettings()
+        /// Workers claiming webhook bodies in this process.
+        public var inboxWorkers = 2
+        public var poolSize = 8
+
+        public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
+            self.databaseURL = databaseURL
+            self.appSecret = appSecret
+            self.verifyToken = verifyToken
+        }
+    }
+
+    /// The parts a running server is made of, for tests that drive a worker by hand.
+    public struct Parts: Sendable {
+        public let pool: PostgresPool
+        public let catalog: CatalogCache
+        public let inbox: WebhookInbox
+        public let processor: WebhookProcessor
+        public let inboxBell: Doorbell
+        public let outboundBell: Doorbell
+        public let sender: OutboundSender
+    }
+
+    public static func parts(
+        _ settings: Settings,
+        sealer: SecretSealer?,
+        handler: any ConversationHandler,
+        http: HTTPClient = .shared,
+        logger: Logger
+    ) -> Parts {
+        let pool = PostgresPool(url: settings.databaseURL, maxConnections: settings.poolSize)
+        let catalog = CatalogCache(pool: pool)
+        let outboundBell = Doorbell()
+        return Parts(
+            pool: pool,
+            catalog: catalog,
+            inbox: WebhookInbox(pool: pool),
+            processor: WebhookProcessor(catalog: catalog, handler: handler, logger: logger),
+            inboxBell: Doorbell(),
+            outboundBell: outboundBell,
+            sender: OutboundSender(
+                pool: pool,
+                graph: GraphClient(settings: settings.graph, http: http, logger: logger),
+                sealer: sealer,
+                doorbell: outboundBell,
+                logger: logger
+            )
+        )
+    }
+
+    /// The routes: `/healthz`, `/readyz`, `/webhooks/whatsapp`.
+    public static func router(_ parts: Parts, settings: Settings) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
+        router.get("/readyz") { _, _ -> HealthStatus in
+            guard (try? await parts.pool.query(Server.ping)) != nil else {
+                throw APIError(.serviceUnavailable, code: "database_unreachable", message: "PostgreSQL does not answer")
+            }
+            guard let snapshot = parts.catalog.snapshot else {
+                throw APIError(
+                    .serviceUnavailable,
+                    code: "catalog_not_loaded",
+                    message: "the catalog is not loaded yet"
+                )
+            }
+            return HealthStatus(status: "ready", businesses: snapshot.businesses.count)
+        }
+        WebhookController<BasicRequestContext>(
+            inbox: parts.inbox,
+            appSecret: settings.appSecret,
+            verifyToken: settings.verifyToken
+        ).add(to: router)
+        return router
+    }
+
+    /// The application with its workers, ready for `runService()`: SIGTERM drains and exits 0.
+    public static func application(
+        _ settings: Settings,
+        sealer: SecretSealer?,
+        handler: any ConversationHandler = AcknowledgingHandler(),
+        logger: Logger
+    ) async throws -> some ApplicationProtocol {
+        let parts = parts(settings, sealer: sealer, handler: handler, logger: logger)
+        try await parts.catalog.refresh()
+        // A service group stops its services last to first: the pool closes after everything else.
+        var services: [any Service] = [
+            PoolCloser(pool: parts.pool),
+            NotificationRelay(
+                url: settings.databaseURL,
+                catalog: parts.catalog,
+                inbox: parts.inboxBell,
+                outbound: parts.outboundBell,
+                logger: logger
+            ),
+            parts.sender,
+        ]
+        for _ in 0..<max(settings.inboxWorkers, 1) {
+            services.append(
+                InboxWorker(
+                    inbox: parts.inbox,
+                    processor: parts.processor,
+                    doorbell: parts.inboxBell,
+                    outbound: parts.outboundBell
+                )
+            )
+        }
+        return Application(
+            router: router(parts, settings: settings),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "talab"),
+            services: services,
+            logger: logger
+        )
+    }
+
+    static let ping = PostgresStatement("server.ping", "SELECT 1 AS one")
+}
+
+struct HealthStatus: ResponseEncodable {
+    let status: String
+    var businesses: Int?
+}
+
+/// Closes the pool when the server shuts down, after the workers stopped.
+struct PoolCloser: Service {
+    let pool: PostgresPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        pool.close()
+    }
+}

@@ -457,16 +457,6 @@ extension TestRepository {
 }
 
 /// Secrets a test sets for itself, instead of the process environment that tests share.
-struct StaticSecrets: SecretSource {
-    var values: [String: String]
-
-    func value(of reference: SecretReference) -> String? {
-        switch reference {
-        case .environment(let name): return values[name]
-        }
-    }
-}
-
 @Suite struct SecretTests {
     @Test func tokensAreStoredSealedAndNeverShown() async throws {
         let repository = try ReconcilerTests.exampleRepository()

@@ -149,6 +149,11 @@ public struct Reconciler: Sendable {
         "reconcile.read_state",
         "SELECT slug, business_id, subtree_oid, content_hash FROM tenant_reconcile_state WHERE slug = ANY($1::text[])"
     )
+    /// Tells running servers (`talab serve` listens) that the catalog changed; sent at commit.
+    static let notifyServers = PostgresStatement(
+        "reconcile.notify",
+        "SELECT pg_notify('talab_catalog', $1) IS NULL AS sent"
+    )
     static let appliedSlugs = PostgresStatement("reconcile.applied_slugs", "SELECT slug FROM tenant_reconcile_state")
     static let forgetState = PostgresStatement(
         "reconcile.forget_state",
@@ -257,6 +262,7 @@ public struct Reconciler: Sendable {
                 // Before the rows point at them; a rollback leaves unused objects, never a broken URL.
                 let copied = try await storeImages(plan, tenants)
                 try await write(plan, on: connection)
+                if !plan.isEmpty { try await connection.query(Reconciler.notifyServers, [commit.sha]) }
                 try await record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
                 if !removed.isEmpty { try await connection.query(Reconciler.forgetState, [PostgresTextArray(removed)]) }

@@ -1,0 +1,49 @@
+import Foundation
+import TalabStore
+
+/// A customer of one business, as the runtime knows them.
+public struct WhatsAppCustomer: Sendable, Hashable {
+    public let id: UUID
+    public let userID: String?
+    public let waID: String?
+    public let name: String?
+
+    /// Where replies go: the phone when WhatsApp gave one, else the business-scoped user id.
+    public var recipient: Recipient? {
+        if let waID { return .phone(waID) }
+        return userID.map(Recipient.userID)
+    }
+}
+
+/// One inbound message, with the business, branch and customer it belongs to.
+public struct InboundContext: Sendable {
+    public let business: CatalogSnapshot.Business
+    /// Nil when the number is the business's and it has several branches: the conversation asks.
+    public let branch: CatalogSnapshot.Branch?
+    public let customer: WhatsAppCustomer
+    public let message: InboundMessage
+    public let phoneNumberID: String
+}
+
+/// Decides the replies to a message. It runs inside the transaction that logs the message, so its
+/// own writes (carts, orders) commit with it, exactly once; the replies are sent after the commit.
+public protocol ConversationHandler: Sendable {
+    func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
+}
+
+/// Until the conversation engine answers: marks the message read and acknowledges it in one line.
+public struct AcknowledgingHandler: ConversationHandler {
+    public init() {}
+
+    public func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
+    {
+        guard let id = context.message.id else { return [] }
+        switch context.message.content {
+        case .reaction, .system, .unsupported, .unknown:
+            return [.markRead(id, typing: false)]
+        default:
+            return [.markRead(id)]
+                + OutboundMessage.text("\(context.business.name) received your message.", replyTo: id)
+        }
+    }
+}

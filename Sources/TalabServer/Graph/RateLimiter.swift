@@ -1,0 +1,23 @@
+import Foundation
+import Synchronization
+
+/// Spaces calls per key (a business phone number) to at most `perSecond`, in the order they ask.
+final class RateLimiter: Sendable {
+    private let interval: Duration
+    private let next = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init(perSecond: Double) {
+        interval = .nanoseconds(Int64(1_000_000_000 / max(perSecond, 0.001)))
+    }
+
+    /// Waits for this key's next free slot and takes it.
+    func wait(for key: String) async {
+        let now = ContinuousClock.now
+        let slot = next.withLock { slots -> ContinuousClock.Instant in
+            let slot = max(slots[key] ?? now, now)
+            slots[key] = slot + interval
+            return slot
+        }
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import TalabStore
+
+/// The webhook inbox in PostgreSQL: bodies stored before the 200, claimed by workers afterwards.
+public struct WebhookInbox: Sendable {
+    public let pool: PostgresPool
+    /// The channel `talab serve` listens on to wake its workers.
+    public static let channel = "talab_webhook_inbox"
+
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    static let insert = PostgresStatement(
+        "inbox.insert",
+        """
+        WITH stored AS (INSERT INTO webhook_inbox (body, ordering_key) VALUES ($1::bytea, $2) RETURNING id)
+        SELECT id, pg_notify('\(channel)', '') IS NULL AS woken FROM stored
+        """
+    )
+
+    /// Stores a verified body; returns its inbox id once it is durable.
+    @discardableResult
+    public func store(_ body: [UInt8], orderingKey: String?) async throws -> Int {
+        try await pool.query(WebhookInbox.insert, [PostgresBytes(body), orderingKey])[0].decode(Int.self, "id")
+    }
+
+    /// The oldest pending rows no worker holds and no older pending row of the same customer precedes.
+    static let claim = PostgresStatement(
+        "inbox.claim",
+        """
+        SELECT i.id, i.body, i.attempts FROM webhook_inbox i
+        WHERE i.state = 'pending' AND i.available_at <= now()
+          AND (i.ordering_key IS NULL OR NOT EXISTS (
+              SELECT 1 FROM webhook_inbox e
+              WHERE e.state = 'pending' AND e.ordering_key = i.ordering_key AND e.id < i.id))
+        ORDER BY i.id LIMIT $1 FOR UPDATE OF i SKIP LOCKED
+        """
+    )
+    static let lockPending = PostgresStatement(
+        "inbox.lock_pending",
+        "SELECT id FROM webhook_inbox WHERE id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED"
+    )
+    static let finish = PostgresStatement(
+        "inbox.finish",
+        "UPDATE webhook_inbox SET state = 'done', processed_at = now(), attempts = attempts + 1 WHERE id = $1"
+    )
+    /// A failed attempt waits (2^attempts seconds, at most an hour) and is given up after 10.
+    static let retry = PostgresStatement(
+        "inbox.retry",
+        """
+        UPDATE webhook_inbox SET attempts = attempts + 1, error = $2,
+            state = CASE WHEN attempts + 1 >= 10 THEN 'failed'::webhook_state ELSE 'pending'::webhook_state END,
+            available_at = now() + least(power(2, attempts + 1), 3600) * interval '1 second'
+        WHERE id = $1
+        """
+    )
+    static let pendingCount = PostgresStatement(
+        "inbox.pending",
+        "SELECT count(*)::int AS n FROM webhook_inbox WHERE state = 'pending'"
+    )
+
+    public func pending() async throws -> Int {
+        try await pool.query(WebhookInbox.pendingCount)[0].decode(Int.self, "n")
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import TalabStore
+
+/// Handles one stored webhook body inside a transaction: routes it to a tenant, knows the customer,
+/// logs each message once, moves statuses forward, and queues the replies.
+public struct WebhookProcessor: Sendable {
+    public let catalog: CatalogCache
+    public let handler: any ConversationHandler
+    public let logger: Logger
+
+    public init(catalog: CatalogCache, handler: any ConversationHandler, logger: Logger) {
+        self.catalog = catalog
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// What one body contained and what became of it.
+    public struct Summary: Sendable, Equatable {
+        public var messages = 0
+        public var duplicates = 0
+        public var statuses = 0
+        public var unroutable = 0
+        public var replies = 0
+        public var ignored = 0
+    }
+
+    public func process(_ body: [UInt8], on connection: PostgresConnection) async throws -> Summary {
+        let payload = WebhookPayload.read(body)
+        var summary = Summary()
+        summary.ignored = payload.skipped
+        let snapshot: CatalogSnapshot
+        if let current = catalog.snapshot { snapshot = current } else { snapshot = try await catalog.refresh() }
+        for (field, value) in payload.values {
+            guard field == nil || field == "messages" else {
+                summary.ignored += 1
+                continue
+            }
+            guard !value.messages.isEmpty || !value.statuses.isEmpty else { continue }
+            let route = snapshot.route(phoneNumberID: value.phoneNumberID)
+            let (business, branch): (CatalogSnapshot.Business, CatalogSnapshot.Branch?)
+            switch route {
+            case .branch(let owner, let place): (business, branch) = (owner, place)
+            case .business(let owner): (business, branch) = (owner, nil)
+            case .unroutable:
+                summary.unroutable += 1
+                try await connection.query(WebhookProcessor.countUnroutable, [value.phoneNumberID ?? "(none)"])
+                continue
+            }
+            for status in value.statuses {
+                try await record(status, business: business.id, on: connection)
+                summary.statuses += 1
+            }
+            for message in value.messages {
+                try await handle(
+                    message,
+                    in: value,
+                    business: business,
+                    branch: branch,
+                    summary: &summary,
+                    on: connection
+                )
+            }
+        }
+        return summary
+    }
+
+    private func handle(
+        _ message: InboundMessage,
+        in value: WebhookPayload.Value,
+        business: CatalogSnapshot.Business,
+        branch: CatalogSnapshot.Branch?,
+        summary: inout Summary,
+        on connection: PostgresConnection
+    ) async throws {
+        let contact = value.contact(for: message)
+        let userID = message.fromUserID ?? contact?.userID
+        let waID = message.from ?? contact?.waID
+        guard userID != nil || waID != nil else {
+            summary.ignored += 1
+            return
+        }
+        let customer = try await Customers.identify(
+            business: business.id,
+            userID: userID,
+            waID: waID,
+            name: contact?.name,
+            username: contact?.username,
+            on: connection
+        )
+        let logged = try await connection.query(
+            WebhookProcessor.logInbound,
+            [
+                business.id, branch?.id, customer.id, customer.waID, customer.userID, message.type ?? "unknown",
+                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(),
+            ]
+        )
+        guard !logged.isEmpty else {
+            summary.duplicates += 1
+            return
+        }
+        summary.messages += 1
+        if case .system(let system) = message.content {
+            try await Customers.apply(system, to: customer, business: business.id, on: connection)
+        }
+        guard let phoneNumberID = value.phoneNumberID else { return }
+        let context = InboundContext(
+            business: business,
+            branch: branch,
+            customer: customer,
+            message: message,
+            phoneNumberID: phoneNumberID
+        )
+        let replies = try await handler.replies(to: context, on: connection)
+        guard let recipient = customer.recipient else { return }
+        for reply in replies {
+            let body = String(decoding: JSONValue.encode(reply.requestBody(to: recipient)), as: UTF8.self)
+            try await connection.query(
+                WebhookProcessor.queueReply,
+                [business.id, branch?.id, customer.id, phoneNumberID, body]
+            )
+            summary.replies += 1
+        }
+    }
+
+    private func record(_ status: DeliveryStatus, business: UUID, on connection: PostgresConnection) async throws {
+        guard let id = status.messageID, let rank = status.rank, let name = status.status else { return }
+        let error = status.errors.first
+        try await connection.query(
+            WebhookProcessor.moveStatus,
+            [id, business, name, rank, error?.code, error?.title, status.timestamp ?? Date()]
+        )
+    }
+
+    static let countUnroutable = PostgresStatement(
+        "webhook.unroutable",
+        """
+        INSERT INTO webhook_unroutable (phone_number_id, payloads) VALUES ($1, 1)
+        ON CONFLICT (phone_number_id) DO UPDATE SET payloads = webhook_unroutable.payloads + 1, last_seen_at = now()
+        """
+    )
+    /// Logs an inbound message unless this business already has it: the row returned says it is new.
+    static let logInbound = PostgresStatement(
+        "webhook.log_inbound",
+        """
+        INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
+                                        direction, message_type, text, meta_message_id, context_message_id, sent_at)
+        VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, $10)
+        ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
+        RETURNING id
+        """
+    )
+    /// sent < failed < delivered < read < played: a status only replaces a lower one.
+    static let moveStatus = PostgresStatement(
+        "webhook.status",
+        """
+        INSERT INTO message_delivery (meta_message_id, business_id, status, rank, error_code, error_title, status_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (meta_message_id) DO UPDATE SET status = excluded.status, rank = excluded.rank,
+            error_code = excluded.error_code, error_title = excluded.error_title, status_at = excluded.status_at,
+            updated_at = now()
+        WHERE excluded.rank > message_delivery.rank
+        """
+    )
+    static let queueReply = PostgresStatement(
+        "webhook.queue_reply",
+        """
+        INSERT INTO outbound_messages (business_id, branch_id, customer_id, phone_number_id, body)
+        VALUES ($1, $2, $3, $4, $5::jsonb)
+        """
+    )
+}

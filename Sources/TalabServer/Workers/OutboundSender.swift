@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TalabReconciler
+import TalabStore
+
+/// Sends queued replies through the Graph API: one customer's replies in order, customers in
+/// parallel; the branch's token, else the business's, opened from the database.
+public struct OutboundSender: Service {
+    public let pool: PostgresPool
+    public let graph: GraphClient
+    public let sealer: SecretSealer?
+    public let doorbell: Doorbell
+    public let logger: Logger
+    public let batch: Int
+
+    public init(
+        pool: PostgresPool,
+        graph: GraphClient,
+        sealer: SecretSealer?,
+        doorbell: Doorbell,
+        logger: Logger,
+        batch: Int = 64
+    ) {
+        self.pool = pool
+        self.graph = graph
+        self.sealer = sealer
+        self.doorbell = doorbell
+        self.logger = logger
+        self.batch = batch
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let sent = try await cancelWhenGracefulShutdown { try await sendOnce() }
+            if sent == 0 { await doorbell.wait(timeout: .seconds(1)) }
+        }
+    }
+
+    /// The first pending reply of each customer, oldest first, that no other sender holds.
+    static let claim = PostgresStatement(
+        "outbound.claim",
+        """
+        SELECT o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body::text AS body,
+               o.attempts,
+               coalesce(b.whatsapp_access_token_encrypted, u.whatsapp_access_token_encrypted) AS token
+        FROM outbound_messages o
+        JOIN users u ON u.id = o.business_id
+        LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
+        WHERE o.state = 'pending' AND o.available_at <= now()
+          AND NOT EXISTS (SELECT 1 FROM outbound_messages e WHERE e.state = 'pending'
+                          AND e.customer_id IS NOT DISTINCT FROM o.customer_id AND e.id < o.id)
+        ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+        """
+    )
+    static let markSent = PostgresStatement(
+        "outbound.sent",
+        """
+        UPDATE outbound_messages SET state = 'sent', meta_message_id = $2, sent_at = now(), attempts = attempts + 1
+        WHERE id = $1
+        """
+    )
+    static let markFailed = PostgresStatement(
+        "outbound.failed",
+        """
+        UPDATE outbound_messages SET state = 'failed', error_code = $2, error = $3, attempts = attempts + 1
+        WHERE id = $1
+        """
+    )
+    /// Still failing after the client's own retries: wait a minute, up to ten times.
+    static let postpone = PostgresStatement(
+        "outbound.postpone",
+        """
+        UPDATE outbound_messages SET attempts = attempts + 1, error_code = $2, error = $3,
+            state = CASE WHEN attempts + 1 >= 10 THEN 'failed'::outbound_state ELSE 'pending'::outbound_state END,
+            available_at = now() + interval '1 minute'
+        WHERE id = $1
+        """
+    )
+    static let logOutbound = PostgresStatement(
+        "outbound.log",
+        """
+        INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
+                                        direction, message_type, text, meta_message_id, context_message_id, sent_at)
+        SELECT $1, $2, $3, c.wa_id, c.user_id, 'outbound', $4, $5, $6, $7, now()
+        FROM whatsapp_customers c WHERE c.id = $3
+        ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
+        """
+    )
+
+    struct Pending: Sendable {
+        let id: Int
+        let business: UUID
+        let branch: UUID?
+        let customer: UUID?
+        let phoneNumberID: String
+        let body: String
+        let token: String?
+    }
+
+    enum Result: Sendable {
+        case sent(String?)
+        case failed(GraphError)
+    }
+
+    /// Sends one batch in one transaction; returns how many replies it handled.
+    @discardableResult
+    public func sendOnce() async throws -> Int {
+        try await pool.withTransaction { connection in
+            let pending = try await connection.query(OutboundSender.claim, [batch]).map { row in
+                Pending(
+                    id: try row.decode(Int.self, "id"),
+                    business: try row.decode(UUID.self, "business_id"),
+                    branch: try row.decode(UUID?.self, "branch_id"),
+                    customer: try row.decode(UUID?.self, "customer_id"),
+                    phoneNumberID: try row.decode(String.self, "phone_number_id"),
+                    body: try row.decode(String.self, "body"),
+                    token: try row.decode(String?.self, "token")
+                )
+            }
+            guard !pending.isEmpty else { return 0 }
+            let results = await withTaskGroup(of: (Int, Result).self) { group in
+                for message in pending {
+                    group.addTask { (message.id, await deliver(message)) }
+                }
+                var results: [Int: Result] = [:]
+                for await (id, result) in group { results[id] = result }
+                return results
+            }
+            for message in pending {
+                switch results[message.id] {
+                case .sent(let id):
+                    try await connection.query(OutboundSender.markSent, [message.id, id])
+                    try await log(message, messageID: id, on: connection)
+                case .failed(let error) where error.retryable:
+                    try await connection.query(OutboundSender.postpone, [message.id, error.code, error.description])
+                case .failed(let error):
+                    logger.warning(
+                        "reply not sent",
+                        metadata: [
+                            "outbound_id": "\(message.id)", "code": "\(error.code ?? 0)", "title": "\(error.title)",
+                        ]
+                    )
+                    try await connection.query(OutboundSender.markFailed, [message.id, error.code, error.description])
+                case nil: break
+                }
+            }
+            return pending.count
+        }
+    }
+
+    private func deliver(_ message: Pending) async -> Result {
+        guard let sealed = message.token, let sealer, let token = sealer.open(sealed) else {
+            return .failed(
+                GraphError(
+                    httpStatus: nil,
+                    code: nil,
+                    title: "no readable access token for this number",
+                    retryable: false
+                )
+            )
+        }
+        do {
+            return .sent(
+                try await graph.send(Array(message.body.utf8), from: message.phoneNumberID, token: token).messageID
+            )
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    private func log(_ message: Pending, messageID: String?, on connection: PostgresConnection) async throws {
+        guard let customer = message.customer,
+            let body = try? JSONDecoder().decode(JSONValue.self, from: Data(message.body.utf8)),
+            body["status"] == nil
+        else { return }
+        let type = body["type"]?.string ?? "unknown"
+        let text = body["text"]?["body"]?.string ?? body["interactive"]?["body"]?["text"]?.string
+        try await connection.query(
+            OutboundSender.logOutbound,
+            [message.business, message.branch, customer, type, text, messageID, body["context"]?["message_id"]?.string]
+        )
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TalabReconciler
+import TalabServer
+import TalabStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the WhatsApp runtime: the Cloud API webhook, its workers and the replies.",
+        discussion: """
+            Every setting has a flag and an environment variable; the flag wins. Secrets come only from
+            the environment: TALAB_WHATSAPP_APP_SECRET (signs webhooks), TALAB_WHATSAPP_VERIFY_TOKEN (the
+            handshake), TALAB_MASTER_KEY (opens the stored access tokens). SIGTERM or SIGINT drains
+            in-flight work, then exits 0.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("Address to listen on ($TALAB_HOST, default 127.0.0.1).", valueName: "host"))
+    var host: String?
+    @Option(help: ArgumentHelp("Port to listen on ($TALAB_PORT, default 8080).", valueName: "port"))
+    var port: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Graph API base URL ($TALAB_GRAPH_URL, default https://graph.facebook.com).",
+            valueName: "url"
+        )
+    )
+    var graphURL: String?
+    @Option(help: ArgumentHelp("Graph API version ($TALAB_GRAPH_VERSION, default v23.0).", valueName: "version"))
+    var graphVersion: String?
+    @Option(
+        help: ArgumentHelp("Messages per second per business number ($TALAB_SEND_RATE, default 80).", valueName: "n")
+    )
+    var sendRate: Double?
+    @Option(help: ArgumentHelp("Webhook workers in this process ($TALAB_INBOX_WORKERS, default 2).", valueName: "n"))
+    var inboxWorkers: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Log level: trace, debug, info, notice, warning, error ($TALAB_LOG_LEVEL, default info).",
+            valueName: "level"
+        )
+    )
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ flag: String?, _ name: String) -> String? {
+            flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func secret(_ name: String) throws -> String {
+            guard let value = environment[name], !value.isEmpty else {
+                throw ValidationError("\(name) is not set: talab serve reads it from the environment only")
+            }
+            return value
+        }
+        let app = try await reportingFailure {
+            var settings = Server.Settings(
+                databaseURL: try database.resolve(),
+                appSecret: try secret("TALAB_WHATSAPP_APP_SECRET"),
+                verifyToken: try secret("TALAB_WHATSAPP_VERIFY_TOKEN")
+            )
+            settings.host = setting(host, "TALAB_HOST") ?? settings.host
+            guard let port = port ?? Int(setting(nil, "TALAB_PORT") ?? "8080") else {
+                throw ValidationError("TALAB_PORT is not a port number")
+            }
+            settings.port = port
+            settings.graph = GraphSettings(
+                baseURL: setting(graphURL, "TALAB_GRAPH_URL") ?? "https://graph.facebook.com",
+                version: setting(graphVersion, "TALAB_GRAPH_VERSION") ?? "v23.0",
+                messagesPerSecond: sendRate ?? Double(setting(nil, "TALAB_SEND_RATE") ?? "80") ?? 80
+            )
+            settings.inboxWorkers = inboxWorkers ?? Int(setting(nil, "TALAB_INBOX_WORKERS") ?? "2") ?? 2
+            var logger = Logger(label: "talab")
+            let level = setting(logLevel, "TALAB_LOG_LEVEL") ?? "info"
+            guard let parsed = Logger.Level(rawValue: level) else {
+                throw ValidationError("log level '\(level)' is not one of trace, debug, info, notice, warning, error")
+            }
+            logger.logLevel = parsed
+            return try await Server.application(
+                settings,
+                sealer: try SecretSealer.fromEnvironmentIfSet(),
+                logger: logger
+            )
+        }
+        try await app.runService()
+    }
+}
