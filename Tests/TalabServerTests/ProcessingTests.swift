@@ -1,0 +1,201 @@
+import Foundation
+import TalabServer
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// What the workers make of stored bodies, on a real database with the example tenants.
+@Suite struct ProcessingTests {
+    @Test func aMessageRedeliveredOrRepeatedInAnotherPayloadTakesEffectOnce() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        let body = ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.ONCE", text: "baddi court")
+        try await fixture.parts.inbox.store(body, orderingKey: nil)
+        try await fixture.parts.inbox.store(body, orderingKey: nil)
+        // The same message id again, in a body of different bytes.
+        let again = ServerFixture.textPayload(
+            to: ExampleCatalog.padelNumber,
+            id: "wamid.ONCE",
+            text: "baddi court",
+            timestamp: 1
+        )
+        try await fixture.parts.inbox.store(again, orderingKey: nil)
+        try await fixture.drain()
+        #expect(try await fixture.count("SELECT count(*)::int FROM webhook_inbox WHERE state = 'done'") == 3)
+        #expect(try await fixture.count("SELECT count(*)::int FROM audit.message_logs") == 1)
+        #expect(try await fixture.count("SELECT count(*)::int FROM whatsapp_customers") == 1)
+        // Mark-as-read and one acknowledgement: once.
+        #expect(try await fixture.count("SELECT count(*)::int FROM outbound_messages") == 2)
+    }
+
+    @Test func statusesOnlyMoveForwardAndAFailureKeepsItsCode() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        let number = ExampleCatalog.salonNumber
+        for (id, status, code) in [
+            ("wamid.R", "read", nil), ("wamid.R", "sent", nil), ("wamid.R", "delivered", nil),
+            ("wamid.F", "sent", nil), ("wamid.F", "failed", 131047),
+            ("wamid.L", "failed", 131047), ("wamid.L", "delivered", nil),
+        ] as [(String, String, Int?)] {
+            try await fixture.parts.inbox.store(
+                ServerFixture.statusPayload(to: number, messageID: id, status: status, code: code),
+                orderingKey: nil
+            )
+            try await fixture.drain()
+        }
+        let rows = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.delivery",
+                "SELECT meta_message_id, status, error_code FROM message_delivery ORDER BY meta_message_id"
+            )
+        )
+        let states = try rows.map {
+            "\(try $0.decode(String.self, "meta_message_id")) \(try $0.decode(String.self, "status")) \(try $0.decode(Int?.self, "error_code").map(String.init) ?? "-")"
+        }
+        #expect(states == ["wamid.F failed 131047", "wamid.L delivered -", "wamid.R read -"])
+    }
+
+    @Test func aNumberRoutesToItsBranchItsBusinessOrNowhere() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        let snapshot = try await fixture.parts.catalog.refresh()
+        guard case .branch(let abu, let hamra) = snapshot.route(phoneNumberID: ExampleCatalog.hamraNumber) else {
+            throw TestFailure("Hamra's number does not lead to Hamra")
+        }
+        #expect(abu.slug == "abu-salim-grill" && hamra.key == "hamra")
+        guard case .business(let both) = snapshot.route(phoneNumberID: ExampleCatalog.abuSalimNumber) else {
+            throw TestFailure("Abu Salim's own number does not lead to the business")
+        }
+        #expect(both.branches.map(\.key) == ["achrafieh", "hamra"])
+        guard case .branch(_, let only) = snapshot.route(phoneNumberID: ExampleCatalog.padelNumber) else {
+            throw TestFailure("a business with one branch is that branch")
+        }
+        #expect(only.key == "dbayeh")
+        #expect(snapshot.route(phoneNumberID: "999") == .unroutable)
+
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: "999", id: "wamid.X", text: "hi"),
+            orderingKey: nil
+        )
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: "999", id: "wamid.Y", text: "hi"),
+            orderingKey: nil
+        )
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: ExampleCatalog.abuSalimNumber, id: "wamid.Z", text: "marhaba"),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        #expect(
+            try await fixture.count("SELECT payloads::int FROM webhook_unroutable WHERE phone_number_id = '999'") == 2
+        )
+        #expect(try await fixture.count("SELECT count(*)::int FROM audit.message_logs") == 1)
+        #expect(try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE branch_id IS NULL") == 1)
+    }
+
+    @Test func aCustomerIsKnownByUserIDThenPhoneAndKeepsHistoryThroughChanges() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        let number = ExampleCatalog.salonNumber
+        func send(_ body: [UInt8]) async throws {
+            try await fixture.parts.inbox.store(body, orderingKey: nil)
+            try await fixture.drain()
+        }
+        try await send(
+            ServerFixture.textPayload(to: number, from: "96170000123", userID: "LB.777", id: "wamid.1", text: "hi")
+        )
+        // The same person as a username user: no phone, same user id.
+        try await send(ServerFixture.textPayload(to: number, from: nil, userID: "LB.777", id: "wamid.2", text: "again"))
+        #expect(try await fixture.count("SELECT count(*)::int FROM whatsapp_customers") == 1)
+
+        // A phone-only customer who later gets a user id keeps the same row.
+        try await send(ServerFixture.textPayload(to: number, from: "96171111111", id: "wamid.3", text: "hello"))
+        try await send(
+            ServerFixture.textPayload(to: number, from: "96171111111", userID: "LB.888", id: "wamid.4", text: "x")
+        )
+        #expect(try await fixture.count("SELECT count(*)::int FROM whatsapp_customers") == 2)
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM whatsapp_customers WHERE user_id = 'LB.888' AND wa_id = '96171111111'"
+            ) == 1
+        )
+
+        // WhatsApp reports a new number: the customer and its history stay.
+        let changed = """
+            {"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+            "metadata":{"phone_number_id":"\(number)"},"messages":[{"from":"96171111111","id":"wamid.5",
+            "timestamp":"1790000000","type":"system","system":{"body":"changed","wa_id":"96172222222",
+            "type":"user_changed_number"}}]}}]}]}
+            """
+        try await send(Array(changed.utf8))
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM whatsapp_customers WHERE wa_id = '96172222222' AND user_id = 'LB.888'"
+            ) == 1
+        )
+        #expect(
+            try await fixture.count(
+                "SELECT count(DISTINCT customer_id)::int FROM audit.message_logs WHERE meta_message_id IN ('wamid.3', 'wamid.4', 'wamid.5')"
+            ) == 1
+        )
+
+        // A customer known only by user id is answered through `recipient`.
+        try await send(ServerFixture.textPayload(to: number, from: nil, userID: "LB.999", id: "wamid.6", text: "hi"))
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM outbound_messages WHERE body->>'recipient' = 'LB.999' AND body->>'to' IS NULL"
+            ) == 1
+        )
+    }
+
+    @Test func oneCustomersBodiesWaitForTheOlderOneAnotherWorkerHolds() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        let number = ExampleCatalog.padelNumber
+        var ids: [Int] = []
+        for (index, text) in ["first", "second"].enumerated() {
+            let body = ServerFixture.textPayload(to: number, id: "wamid.order.\(index)", text: text)
+            ids.append(try await fixture.parts.inbox.store(body, orderingKey: WebhookPayload.read(body).orderingKey))
+        }
+        let other = ServerFixture.textPayload(to: number, from: "96179999999", id: "wamid.other", text: "hi")
+        try await fixture.parts.inbox.store(other, orderingKey: WebhookPayload.read(other).orderingKey)
+
+        // Another worker is in the middle of the first body.
+        let holder = try await PostgresConnection.connect(fixture.url)
+        try await holder.executeScript(
+            "BEGIN; SELECT id FROM webhook_inbox WHERE id = \(ids[0]) FOR UPDATE",
+            name: "test.hold"
+        )
+        #expect(try await fixture.worker().drainOnce() == 1)  // the other customer only
+        #expect(try await fixture.count("SELECT count(*)::int FROM webhook_inbox WHERE state = 'pending'") == 2)
+        try await holder.executeScript("ROLLBACK", name: "test.release")
+
+        try await fixture.drain()
+        let order = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.order",
+                "SELECT text FROM audit.message_logs WHERE meta_message_id LIKE 'wamid.order.%' ORDER BY id"
+            )
+        )
+        #expect(try order.map { try $0.decode(String.self, "text") } == ["first", "second"])
+    }
+
+    @Test func theMessageLogRefusesUpdateAndDelete() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.K", text: "keep"),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        for sql in [
+            "UPDATE audit.message_logs SET text = 'forged'", "DELETE FROM audit.message_logs",
+            "TRUNCATE audit.message_logs",
+        ] {
+            await #expect(throws: PostgresError.self) {
+                try await fixture.parts.pool.query(PostgresStatement("test.forge", sql, prepared: false))
+            }
+        }
+        #expect(try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE text = 'keep'") == 1)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import TalabReconciler
+import TalabServer
+import TalabStore
+import TalabTestSupport
+
+/// A migrated database with the example tenants applied, and the server's parts on it.
+struct ServerFixture {
+    static let appSecret = "test-app-secret-not-meta"
+    static let verifyToken = "talab-verify-test"
+    static let sealer = try! SecretSealer(base64Key: Data(repeating: 3, count: 32).base64EncodedString())
+
+    let url: DatabaseURL
+    let settings: Server.Settings
+    let parts: Server.Parts
+
+    static func make(
+        graphURL: String = "http://127.0.0.1:9",
+        handler: any ConversationHandler = AcknowledgingHandler(),
+        attempts: Int = 3
+    ) async throws -> ServerFixture {
+        let url = try await TestCluster.shared.migratedDatabase()
+        try await ExampleCatalog.apply(to: url, sealer: sealer)
+        var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
+        settings.graph = GraphSettings(
+            baseURL: graphURL,
+            version: "v23.0",
+            attempts: attempts,
+            backoff: .milliseconds(10)
+        )
+        settings.poolSize = 4
+        var logger = Logger(label: "talab.test")
+        logger.logLevel = .critical
+        let parts = Server.parts(settings, sealer: sealer, handler: handler, logger: logger)
+        return ServerFixture(url: url, settings: settings, parts: parts)
+    }
+
+    static let signature = WebhookSignature(appSecret: appSecret)
+
+    func count(_ sql: String) async throws -> Int {
+        try await parts.pool.query(PostgresStatement("test.count", sql, prepared: false))[0].decode(Int.self, at: 0)
+    }
+
+    func worker() -> InboxWorker {
+        InboxWorker(inbox: parts.inbox, processor: parts.processor, doorbell: parts.inboxBell, outbound: nil)
+    }
+
+    /// Processes every stored body.
+    func drain() async throws {
+        while try await worker().drainOnce() > 0 {}
+    }
+
+    /// A text message from a customer to a business number, as Meta would post it.
+    static func textPayload(
+        to number: String,
+        from phone: String? = "96170000123",
+        userID: String? = nil,
+        id: String,
+        text: String,
+        timestamp: Int = 1_790_000_000
+    ) -> [UInt8] {
+        var contact: [String: Any] = ["profile": ["name": "Rami"]]
+        var message: [String: Any] = [
+            "id": id, "timestamp": String(timestamp), "type": "text", "text": ["body": text],
+        ]
+        if let phone {
+            contact["wa_id"] = phone
+            message["from"] = phone
+        }
+        if let userID {
+            contact["user_id"] = userID
+            message["from_user_id"] = userID
+        }
+        let body: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [
+                [
+                    "id": "WABA",
+                    "changes": [
+                        [
+                            "field": "messages",
+                            "value": [
+                                "messaging_product": "whatsapp",
+                                "metadata": ["display_phone_number": "9611000000", "phone_number_id": number],
+                                "contacts": [contact], "messages": [message],
+                            ],
+                        ]
+                    ],
+                ]
+            ],
+        ]
+        return Array(try! JSONSerialization.data(withJSONObject: body))
+    }
+
+    static func statusPayload(to number: String, messageID: String, status: String, code: Int? = nil) -> [UInt8] {
+        var entry: [String: Any] = [
+            "id": messageID, "status": status, "timestamp": "1790000100", "recipient_id": "96170000123",
+        ]
+        if let code { entry["errors"] = [["code": code, "title": "Re-engagement message"]] }
+        let body: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [
+                [
+                    "id": "WABA",
+                    "changes": [
+                        [
+                            "field": "messages",
+                            "value": ["metadata": ["phone_number_id": number], "statuses": [entry]],
+                        ]
+                    ],
+                ]
+            ],
+        ]
+        return Array(try! JSONSerialization.data(withJSONObject: body))
+    }
+}
