@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import TalabServer
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// Replies sent to a fake of the Graph API that speaks its wire format.
+@Suite struct OutboundTests {
+    static let abuToken = ExampleCatalog.tokens["ABU_SALIM_WA_TOKEN"]!
+    static let hamraToken = ExampleCatalog.tokens["ABU_SALIM_HAMRA_WA_TOKEN"]!
+    static let padelToken = ExampleCatalog.tokens["PADEL_FIVE_WA_TOKEN"]!
+
+    static func queue(_ fixture: ServerFixture, to number: String, id: String, text: String) async throws {
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: number, id: id, text: text),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+    }
+
+    @Test func repliesGoOutWithTheBranchTokenElseTheBusinessOneAndAreLogged() async throws {
+        let graph = FakeGraphAPI(acceptedTokens: [
+            OutboundTests.abuToken, OutboundTests.hamraToken, OutboundTests.padelToken,
+        ])
+        let server = try await LiveServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: server.url)
+        defer { fixture.parts.pool.close() }
+        try await OutboundTests.queue(fixture, to: ExampleCatalog.hamraNumber, id: "wamid.H", text: "menu?")
+        try await OutboundTests.queue(fixture, to: ExampleCatalog.abuSalimNumber, id: "wamid.A", text: "menu?")
+        while try await fixture.parts.sender.sendOnce() > 0 {}
+        try await server.stop()
+
+        let received = graph.received
+        #expect(received.count == 4)
+        #expect(received.allSatisfy { $0.version == "v23.0" })
+        let hamra = received.filter { $0.phoneNumberID == ExampleCatalog.hamraNumber }
+        #expect(hamra.count == 2 && hamra.allSatisfy { $0.token == OutboundTests.hamraToken })
+        let business = received.filter { $0.phoneNumberID == ExampleCatalog.abuSalimNumber }
+        #expect(business.count == 2 && business.allSatisfy { $0.token == OutboundTests.abuToken })
+        // Read receipt (with typing) first, then the reply quoting the customer's message.
+        #expect(hamra[0].body["status"] == "read" && hamra[0].body["typing_indicator"]?["type"] == "text")
+        #expect(hamra[1].body["to"] == "96170000123" && hamra[1].body["context"]?["message_id"] == "wamid.H")
+        #expect(try await fixture.count("SELECT count(*)::int FROM outbound_messages WHERE state = 'sent'") == 4)
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM audit.message_logs WHERE direction = 'outbound' AND meta_message_id LIKE 'wamid.FAKE.%'"
+            ) == 2
+        )
+    }
+
+    @Test func throughputAndServerErrorsAreRetriedButOutsideTheWindowIsRecordedNotRetried() async throws {
+        let graph = FakeGraphAPI()
+        let server = try await LiveServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: server.url, attempts: 3)
+        defer { fixture.parts.pool.close() }
+        try await OutboundTests.queue(fixture, to: ExampleCatalog.padelNumber, id: "wamid.P", text: "court?")
+        // The read receipt meets a 429 and a 500, then passes; the reply meets 131047.
+        graph.fail(.throughput, .serverError)
+        #expect(try await fixture.parts.sender.sendOnce() == 1)
+        graph.fail(.outsideWindow)
+        #expect(try await fixture.parts.sender.sendOnce() == 1)
+        try await server.stop()
+
+        #expect(graph.received.count == 4)
+        let rows = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.outbound",
+                "SELECT state::text AS state, error_code, attempts FROM outbound_messages ORDER BY id"
+            )
+        )
+        #expect(try rows[0].decode(String.self, "state") == "sent")
+        #expect(try rows[1].decode(String.self, "state") == "failed")
+        #expect(try rows[1].decode(Int?.self, "error_code") == 131047)
+        #expect(try rows[1].decode(Int.self, "attempts") == 1)
+    }
+
+    @Test func aFailureThatOutlastsTheRetriesWaitsForALaterTurn() async throws {
+        let graph = FakeGraphAPI()
+        let server = try await LiveServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: server.url, attempts: 2)
+        defer { fixture.parts.pool.close() }
+        try await OutboundTests.queue(fixture, to: ExampleCatalog.padelNumber, id: "wamid.Q", text: "hi")
+        graph.fail(.serverError, .serverError)
+        #expect(try await fixture.parts.sender.sendOnce() == 1)
+        try await server.stop()
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM outbound_messages WHERE state = 'pending' AND attempts = 1 AND available_at > now()"
+            ) == 1
+        )
+        // The customer's next reply waits behind it: order is kept.
+        #expect(try await fixture.parts.sender.sendOnce() == 0)
+    }
+
+    @Test func tokensNeverAppearInErrorsOrLogs() async throws {
+        let graph = FakeGraphAPI(acceptedTokens: ["another-token"])
+        let server = try await LiveServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: server.url)
+        defer { fixture.parts.pool.close() }
+        try await OutboundTests.queue(fixture, to: ExampleCatalog.padelNumber, id: "wamid.T", text: "hi")
+        #expect(try await fixture.parts.sender.sendOnce() == 1)
+        try await server.stop()
+        let errors = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.errors",
+                "SELECT coalesce(string_agg(error, ' '), '') AS errors, max(error_code) AS code FROM outbound_messages"
+            )
+        )
+        #expect(try errors[0].decode(Int?.self, "code") == 190)
+        #expect(!(try errors[0].decode(String.self, "errors")).contains("EAAG"))
+        #expect(try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE text LIKE '%EAAG%'") == 0)
+    }
+}
