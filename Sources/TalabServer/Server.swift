@@ -97,7 +97,8 @@ public enum Server {
         _ settings: Settings,
         sealer: SecretSealer?,
         handler: any ConversationHandler = AcknowledgingHandler(),
-        logger: Logger
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let parts = parts(settings, sealer: sealer, handler: handler, logger: logger)
         try await parts.catalog.refresh()
@@ -127,6 +128,7 @@ public enum Server {
             router: router(parts, settings: settings),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "talab"),
             services: services,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger
         )
     }

@@ -112,7 +112,8 @@ import Testing
             if name.hasSuffix("_at") || name == "orders.scheduled_for" {
                 #expect(type == "timestamp with time zone", "\(name) is \(type)")
             }
-            if name.hasSuffix(".id") {
+            // Queues are ordered by their ids: the inbox and outbox use bigint identities on purpose.
+            if name.hasSuffix(".id") && !["webhook_inbox.id", "outbound_messages.id"].contains(name) {
                 #expect(type == "uuid", "\(name) is \(type)")
             }
         }
@@ -172,6 +173,10 @@ import Testing
             "payment_method": PaymentMethod.allCases.map(\.rawValue),
             "payment_status": PaymentStatus.allCases.map(\.rawValue),
             "status_changed_by": StatusChangedBy.allCases.map(\.rawValue),
+            "message_direction": MessageDirection.allCases.map(\.rawValue),
+            // The runtime's queue states (TalabServer reads them as text).
+            "webhook_state": ["pending", "done", "failed"],
+            "outbound_state": ["pending", "sent", "failed"],
         ]
         #expect(Set(labels.keys) == Set(domain.keys))
         for (name, values) in domain {

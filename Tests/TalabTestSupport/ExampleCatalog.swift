@@ -34,14 +34,19 @@ public enum ExampleCatalog {
         TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Applies the tenants as committed at the project's HEAD... of a copy, so uncommitted edits count too.
-    public static func apply(to url: DatabaseURL, sealer: SecretSealer) async throws {
+    /// Applies a copy of the project's `Tenants/` (uncommitted edits included), changed by `edit` if given.
+    public static func apply(
+        to url: DatabaseURL,
+        sealer: SecretSealer,
+        edit: (TestRepository) throws -> Void = { _ in }
+    ) async throws {
         let repository = try TestRepository()
         defer { repository.delete() }
         try FileManager.default.copyItem(
             at: projectFolder.appendingPathComponent("Tenants"),
             to: repository.folder.appendingPathComponent("Tenants")
         )
+        try edit(repository)
         try repository.commit("Example tenants")
         let source = try GitCommitSource(repository: GitRepository(discoveringFrom: repository.path), revision: "HEAD")
         let validation = try TenantLoader().load(from: source)

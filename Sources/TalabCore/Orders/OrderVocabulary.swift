@@ -20,6 +20,12 @@ public enum OrderSource: String, Sendable, CaseIterable, Codable {
     case whatsapp
 }
 
+/// Whether a logged message came from the customer or went to them.
+public enum MessageDirection: String, Sendable, CaseIterable, Codable {
+    case inbound
+    case outbound
+}
+
 /// How the customer pays.
 public enum PaymentMethod: String, Sendable, CaseIterable, Codable {
     case cash

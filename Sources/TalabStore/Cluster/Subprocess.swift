@@ -135,10 +135,12 @@ extension Subprocess {
         return pid
     }
 
-    /// Waits for a process started with `spawn` to end.
-    public static func wait(_ pid: pid_t) {
+    /// Waits for a process started with `spawn` to end; returns its exit status (128 + signal if killed).
+    @discardableResult
+    public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 
