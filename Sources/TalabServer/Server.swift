@@ -18,7 +18,7 @@ public enum Server {
         /// `TALAB_WHATSAPP_VERIFY_TOKEN`: what Meta's handshake must present.
         public var verifyToken: String
         public var graph = GraphSettings()
-        /// Workers claiming webhook bodies in this process.
+        /// Workers claiming webhook bodies in this process; 0 makes a receive-only server (others process).
         public var inboxWorkers = 2
         public var poolSize = 8
 
@@ -114,7 +114,7 @@ public enum Server {
             ),
             parts.sender,
         ]
-        for _ in 0..<max(settings.inboxWorkers, 1) {
+        for _ in 0..<max(settings.inboxWorkers, 0) {
             services.append(
                 InboxWorker(
                     inbox: parts.inbox,

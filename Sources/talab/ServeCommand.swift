@@ -35,7 +35,12 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp("Messages per second per business number ($TALAB_SEND_RATE, default 80).", valueName: "n")
     )
     var sendRate: Double?
-    @Option(help: ArgumentHelp("Webhook workers in this process ($TALAB_INBOX_WORKERS, default 2).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Webhook workers in this process; 0 only receives ($TALAB_INBOX_WORKERS, default 2).",
+            valueName: "n"
+        )
+    )
     var inboxWorkers: Int?
     @Option(
         help: ArgumentHelp(

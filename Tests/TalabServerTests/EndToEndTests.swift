@@ -18,13 +18,15 @@ import Testing
         return false
     }
 
-    @Test func aSignedWebhookIsAnsweredAndTheServerFollowsAnApply() async throws {
-        let graph = FakeGraphAPI()
+    @Test func aSignedWebhookIsAnsweredItsStatusesComeBackAndTheServerFollowsAnApply() async throws {
+        let serverPort = try PrivateCluster.freeLoopbackPort()
+        let graph = FakeGraphAPI(
+            statusWebhook: ("http://127.0.0.1:\(serverPort)/webhooks/whatsapp", ServerFixture.appSecret)
+        )
         let graphServer = try await LiveServer.start(graph.router())
         let fixture = try await ServerFixture.make(graphURL: graphServer.url)
-        fixture.parts.pool.close()
         var settings = fixture.settings
-        settings.port = 0
+        settings.port = serverPort
         var logger = Logger(label: "talab.test.e2e")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -55,6 +57,12 @@ import Testing
         )
         #expect(try await EndToEndTests.waitFor { graph.received.count == 2 })
         #expect(graph.received.last?.body["text"]?["body"] == "Padel & Five Beirut received your message.")
+        // The fake posts sent, delivered and read back; the reply ends up read.
+        #expect(
+            try await EndToEndTests.waitFor {
+                try await fixture.count("SELECT count(*)::int FROM message_delivery WHERE status = 'read'") == 1
+            }
+        )
 
         // Padel Beirut moves to a new number by pull request; the running server follows the apply.
         let moved = "106540352243111"
@@ -73,6 +81,7 @@ import Testing
         await group.triggerGracefulShutdown()
         try await running.value
         try await graphServer.stop()
+        fixture.parts.pool.close()
     }
 }
 
@@ -119,5 +128,76 @@ import Testing
         ] {
             #expect(help.output.contains(setting), "\(setting)")
         }
+    }
+}
+
+/// A server killed after its 200 and before processing loses nothing and doubles nothing.
+@Suite struct CrashRecoveryTests {
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: ServeCommandTests.binary.path), "build talab first")
+    )
+    func aMessageAcknowledgedByAKilledServerIsProcessedOnceAfterRestart() async throws {
+        let graph = FakeGraphAPI()
+        let graphServer = try await LiveServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: graphServer.url)
+        defer { fixture.parts.pool.close() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALAB_WHATSAPP_APP_SECRET"] = ServerFixture.appSecret
+        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = ServerFixture.verifyToken
+        environment["TALAB_MASTER_KEY"] = Data(repeating: 3, count: 32).base64EncodedString()
+        func serve(workers: Int) throws -> (pid_t, Int) {
+            let port = try PrivateCluster.freeLoopbackPort()
+            let pid = try Subprocess.spawn(
+                ServeCommandTests.binary.path,
+                [
+                    "serve", "--database-url", fixture.url.unredacted, "--port", String(port), "--graph-url",
+                    graphServer.url, "--inbox-workers", String(workers),
+                ],
+                environment: environment
+            )
+            return (pid, port)
+        }
+        func post(_ body: [UInt8], port: Int) async -> Int? {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
+            request.method = .POST
+            request.headers.add(name: "X-Hub-Signature-256", value: ServerFixture.signature.header(for: body))
+            request.body = .bytes(ByteBuffer(bytes: body))
+            return (try? await HTTPClient.shared.execute(request, timeout: .seconds(2))).map { Int($0.status.code) }
+        }
+
+        // A receiving server with no workers acknowledges, then dies without a chance to clean up.
+        let (receiver, port) = try serve(workers: 0)
+        let body = ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.KILL", text: "court at 8?")
+        var status: Int?
+        for _ in 0..<100 where status == nil {
+            status = await post(body, port: port)
+            if status == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(status == 200)
+        kill(receiver, SIGKILL)
+        #expect(Subprocess.wait(receiver) == 128 + SIGKILL)
+        #expect(try await fixture.count("SELECT count(*)::int FROM webhook_inbox WHERE state = 'pending'") == 1)
+
+        // Meta redelivers to the restarted server too; the message still takes effect once.
+        let (worker, secondPort) = try serve(workers: 2)
+        var redelivered: Int?
+        for _ in 0..<100 where redelivered == nil {
+            redelivered = await post(body, port: secondPort)
+            if redelivered == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(redelivered == 200)
+        #expect(try await EndToEndTests.waitFor { graph.received.count >= 2 })
+        #expect(
+            try await EndToEndTests.waitFor {
+                try await fixture.count("SELECT count(*)::int FROM webhook_inbox WHERE state = 'done'") == 2
+            }
+        )
+        kill(worker, SIGTERM)
+        #expect(Subprocess.wait(worker) == 0)
+        try await graphServer.stop()
+        #expect(graph.received.count == 2)
+        #expect(
+            try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE direction = 'inbound'") == 1
+        )
     }
 }

@@ -180,6 +180,30 @@ import Testing
         #expect(try order.map { try $0.decode(String.self, "text") } == ["first", "second"])
     }
 
+    @Test func theServiceWindowClosesADayAfterTheCustomersLastMessage() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        let sent = 1_790_000_000
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.W", text: "hi", timestamp: sent),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        let customer = try await fixture.parts.pool.query(
+            PostgresStatement("test.customer", "SELECT id FROM whatsapp_customers")
+        )[0]
+        .decode(UUID.self, "id")
+        try await fixture.parts.pool.withConnection { connection in
+            let closes = try await ServiceWindow.closesAt(customer: customer, on: connection)
+            #expect(closes == Date(timeIntervalSince1970: TimeInterval(sent) + 86_400))
+            let inside = Date(timeIntervalSince1970: TimeInterval(sent) + 86_000)
+            let after = Date(timeIntervalSince1970: TimeInterval(sent) + 86_401)
+            #expect(try await ServiceWindow.isOpen(customer: customer, at: inside, on: connection))
+            #expect(try await !ServiceWindow.isOpen(customer: customer, at: after, on: connection))
+            #expect(try await !ServiceWindow.isOpen(customer: UUID(), on: connection))
+        }
+    }
+
     @Test func theMessageLogRefusesUpdateAndDelete() async throws {
         let fixture = try await ServerFixture.make()
         defer { fixture.parts.pool.close() }

@@ -84,6 +84,40 @@ import Testing
         #expect(try await fixture.count("SELECT count(*)::int FROM webhook_inbox") == 1)
     }
 
+    @Test func aSignatureOverReserialisedJSONDoesNotSignTheRawBytes() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        // Meta's own bytes: Arabic as \u escapes, a slash escaped. A framework that parses and
+        // re-serialises gets other bytes, and its HMAC is not Meta's.
+        let raw = Array(
+            #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352243100"},"messages":[{"from":"96170000123","id":"wamid.AR","timestamp":"1790000000","type":"text","text":{"body":"\u0645\u0631\u062d\u0628\u0627 http:\/\/x"}}]}}]}]}"#
+                .utf8
+        )
+        let reserialised = Array(
+            try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: Data(raw)))
+        )
+        #expect(reserialised != raw)
+        try await WebhookHTTPTests.application(fixture).test(.router) { client in
+            let forged = try await WebhookHTTPTests.post(
+                client,
+                raw,
+                signature: ServerFixture.signature.header(for: reserialised)
+            )
+            #expect(forged.status == .unauthorized)
+            let exact = try await WebhookHTTPTests.post(
+                client,
+                raw,
+                signature: ServerFixture.signature.header(for: raw)
+            )
+            #expect(exact.status == .ok)
+        }
+        // The raw bytes are what is stored.
+        let stored = try await fixture.parts.pool.query(
+            PostgresStatement("test.body", "SELECT body FROM webhook_inbox")
+        )
+        #expect(try stored[0].decode(PostgresBytes.self, "body").bytes == raw)
+    }
+
     @Test func aBodyOverThreeMebibytesIsRefusedWith413() async throws {
         let fixture = try await ServerFixture.make()
         defer { fixture.parts.pool.close() }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -43,11 +44,14 @@ public final class FakeGraphAPI: Sendable {
         var sequence = 0
     }
     private let state = Mutex(State())
-    /// The only token it accepts, when set (error 190 otherwise).
+    /// The only tokens it accepts, when set; without a bearer token every request fails (error 190).
     public let acceptedTokens: Set<String>?
+    /// Where to post signed status webhooks (sent, delivered, read) for each accepted message.
+    public let statusWebhook: (url: String, signature: WebhookSignature)?
 
-    public init(acceptedTokens: Set<String>? = nil) {
+    public init(acceptedTokens: Set<String>? = nil, statusWebhook: (url: String, appSecret: String)? = nil) {
         self.acceptedTokens = acceptedTokens
+        self.statusWebhook = statusWebhook.map { ($0.url, WebhookSignature(appSecret: $0.appSecret)) }
     }
 
     public var received: [Received] { state.withLock { $0.received } }
@@ -71,7 +75,7 @@ public final class FakeGraphAPI: Sendable {
                 token: token,
                 body: body
             )
-            if let accepted = self.acceptedTokens, !accepted.contains(token ?? "") {
+            guard let token, !token.isEmpty, self.acceptedTokens?.contains(token) ?? true else {
                 return FakeGraphAPI.error(.unauthorized, code: 190, title: "Invalid OAuth access token")
             }
             let (failure, sequence) = self.state.withLock { state -> (Failure?, Int) in
@@ -82,6 +86,10 @@ public final class FakeGraphAPI: Sendable {
             if let failure { return FakeGraphAPI.error(failure.status, code: failure.code, title: failure.title) }
             if body["status"] == "read" { return FakeGraphAPI.json(.ok, ["success": true]) }
             let recipient = body["to"] ?? body["recipient"] ?? .null
+            if self.statusWebhook != nil {
+                let phone = received.phoneNumberID
+                Task { await self.postStatuses(for: "wamid.FAKE.\(sequence)", from: phone, to: body) }
+            }
             return FakeGraphAPI.json(
                 .ok,
                 [
@@ -92,6 +100,45 @@ public final class FakeGraphAPI: Sendable {
             )
         }
         return router
+    }
+
+    /// Posts `sent`, `delivered` and `read` for a message, signed, as Meta does after accepting it.
+    func postStatuses(for messageID: String, from phoneNumberID: String, to body: JSONValue) async {
+        guard let (url, signature) = statusWebhook else { return }
+        for status in ["sent", "delivered", "read"] {
+            var entry: [String: JSONValue] = [
+                "id": .string(messageID), "status": .string(status),
+                "timestamp": .string(String(Int(Date().timeIntervalSince1970))),
+            ]
+            if let to = body["to"] { entry["recipient_id"] = to }
+            if let user = body["recipient"] { entry["recipient_user_id"] = user }
+            let payload = JSONValue.encode([
+                "object": "whatsapp_business_account",
+                "entry": [
+                    [
+                        "id": "FAKE_WABA",
+                        "changes": [
+                            [
+                                "field": "messages",
+                                "value": [
+                                    "messaging_product": "whatsapp",
+                                    "metadata": [
+                                        "display_phone_number": "0", "phone_number_id": .string(phoneNumberID),
+                                    ],
+                                    "statuses": [.object(entry)],
+                                ],
+                            ]
+                        ],
+                    ]
+                ],
+            ])
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: payload))
+            request.body = .bytes(ByteBuffer(bytes: payload))
+            _ = try? await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        }
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {

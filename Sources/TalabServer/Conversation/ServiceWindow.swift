@@ -1,0 +1,30 @@
+import Foundation
+import TalabStore
+
+/// WhatsApp's customer-service window: free-form replies are allowed for 24 hours after the
+/// customer's last message; after that only a template. Derived from the message log.
+public enum ServiceWindow {
+    public static let length: TimeInterval = 24 * 60 * 60
+
+    static let lastInbound = PostgresStatement(
+        "window.last_inbound",
+        "SELECT max(sent_at) AS last FROM audit.message_logs WHERE customer_id = $1 AND direction = 'inbound'"
+    )
+
+    /// When the customer's window closes (or closed); nil when they never wrote.
+    public static func closesAt(customer: UUID, on connection: PostgresConnection) async throws -> Date? {
+        try await connection.query(lastInbound, [customer])[0].decode(Date?.self, "last")
+            .map { $0.addingTimeInterval(length) }
+    }
+
+    /// Whether a free-form message may be sent to the customer at `date`.
+    public static func isOpen(
+        customer: UUID,
+        at date: Date = Date(),
+        on connection: PostgresConnection
+    ) async throws
+        -> Bool
+    {
+        try await closesAt(customer: customer, on: connection).map { $0 > date } ?? false
+    }
+}
