@@ -62,7 +62,13 @@ let package = Package(
         ),
         .target(
             name: "TalabBench",
-            dependencies: ["TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "CLibYAML"],
+            dependencies: [
+                "TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "TalabServer", "CLibYAML",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

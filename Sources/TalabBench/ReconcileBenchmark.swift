@@ -114,7 +114,7 @@ public struct ReconcileBenchmark: Sendable {
 }
 
 /// Every generated tenant's token, made up: the benchmark never talks to Meta.
-private struct BenchSecrets: SecretSource {
+struct BenchSecrets: SecretSource {
     func value(of reference: SecretReference) -> String? {
         switch reference {
         case .environment(let name): return "bench-token-\(name.lowercased())"

@@ -50,12 +50,13 @@ public enum Server {
         let pool = PostgresPool(url: settings.databaseURL, maxConnections: settings.poolSize)
         let catalog = CatalogCache(pool: pool)
         let outboundBell = Doorbell()
+        let inboxBell = Doorbell()
         return Parts(
             pool: pool,
             catalog: catalog,
-            inbox: WebhookInbox(pool: pool),
+            inbox: WebhookInbox(pool: pool, stored: inboxBell),
             processor: WebhookProcessor(catalog: catalog, handler: handler, logger: logger),
-            inboxBell: Doorbell(),
+            inboxBell: inboxBell,
             outboundBell: outboundBell,
             sender: OutboundSender(
                 pool: pool,

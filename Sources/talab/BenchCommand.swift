@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Talab's speed on this machine; figures belong in Benchmarks/README.md.",
-        subcommands: [Database.self, Config.self, Reconcile.self]
+        subcommands: [Database.self, Config.self, Reconcile.self, Webhook.self]
     )
 
     struct Database: AsyncParsableCommand {
@@ -178,6 +178,77 @@ extension BenchCommand {
                 print(String(format: "  apply after one price change         %8.3f s", report.applyAfterOneChange))
             }
         }
+    }
+}
+
+extension BenchCommand {
+    struct Webhook: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "webhook",
+            abstract: "Signed webhooks into a live talab serve at rising rates, then a SIGKILL and restart mid-load."
+        )
+
+        @Option(help: "Target rates of the steps, per second; 0 is unpaced.") var rates = "500,1000,2000,4000,0"
+        @Option(help: "Seconds per step.") var seconds = 5.0
+        @Option(help: "Concurrent client connections.") var connections = 64
+        @Option(help: "Rate of the run that kills the server halfway.") var crashRate = 1000
+
+        func run() async throws {
+            try await reportingFailure {
+                guard let folder = Migration.findDirectory(from: currentDirectory) else {
+                    throw ValidationError("run it from the project: Schemas/sql is needed")
+                }
+                let steps = rates.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let binaries = try PostgresBinaries.locate()
+                let clusterFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "talab-bench-\(UUID())"
+                )
+                let cluster = PrivateCluster(folder: clusterFolder, binaries: binaries, durable: true)
+                defer {
+                    try? cluster.stop(immediate: true)
+                    try? FileManager.default.removeItem(at: clusterFolder)
+                }
+                note("starting a private cluster in \(clusterFolder.path)")
+                let server = try await cluster.start()
+                let report = try await WebhookBenchmark(
+                    rates: steps,
+                    seconds: seconds,
+                    connections: connections,
+                    crashRate: crashRate,
+                    executable: CommandLine.executablePath,
+                    project: folder.deletingLastPathComponent().deletingLastPathComponent()
+                ).run(server: server, migrations: try Migration.load(from: folder), progress: note)
+                print("talab bench webhook: \(connections) connections, \(seconds) s per step, fsync on")
+                print("  target/s    sent   acked   acked/s   p50 ms   p99 ms   server RSS")
+                for step in report.steps {
+                    print(
+                        String(
+                            format: "  %8@ %7d %7d %9.0f %8.2f %8.2f %8d MiB",
+                            step.target == 0 ? "max" : String(step.target),
+                            step.sent,
+                            step.acknowledged,
+                            step.perSecond,
+                            step.p50 * 1000,
+                            step.p99 * 1000,
+                            step.rssBytes / 1_048_576
+                        )
+                    )
+                }
+                print("  peak server RSS \(report.peakRSSBytes / 1_048_576) MiB")
+                print(
+                    "  crash run: \(report.crashAcknowledged) acknowledged, \(report.lost) lost, "
+                        + "\(report.duplicated) duplicated (drained in \(String(format: "%.1f", report.drainSeconds)) s)"
+                )
+                if report.lost > 0 || report.duplicated > 0 { throw ExitCode.failure }
+            }
+        }
+    }
+}
+
+extension CommandLine {
+    /// This program's own path, to start it again as a server.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
     }
 }
 

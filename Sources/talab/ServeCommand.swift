@@ -50,6 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var logLevel: String?
 
+    @Option(
+        help: ArgumentHelp("PostgreSQL connections of this process ($TALAB_POOL_SIZE, default 8).", valueName: "n")
+    )
+    var poolSize: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ name: String) -> String? {
@@ -77,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
                 version: setting(graphVersion, "TALAB_GRAPH_VERSION") ?? "v23.0",
                 messagesPerSecond: sendRate ?? Double(setting(nil, "TALAB_SEND_RATE") ?? "80") ?? 80
             )
+            settings.poolSize = poolSize ?? Int(setting(nil, "TALAB_POOL_SIZE") ?? "8") ?? 8
             settings.inboxWorkers = inboxWorkers ?? Int(setting(nil, "TALAB_INBOX_WORKERS") ?? "2") ?? 2
             var logger = Logger(label: "talab")
             let level = setting(logLevel, "TALAB_LOG_LEVEL") ?? "info"

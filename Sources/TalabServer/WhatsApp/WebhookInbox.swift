@@ -4,23 +4,29 @@ import TalabStore
 /// The webhook inbox in PostgreSQL: bodies stored before the 200, claimed by workers afterwards.
 public struct WebhookInbox: Sendable {
     public let pool: PostgresPool
-    /// The channel `talab serve` listens on to wake its workers.
+    /// The channel `talab serve` listens on to wake its workers (for tools that add bodies).
     public static let channel = "talab_webhook_inbox"
+    /// Rung after each stored body: this process's workers start at once.
+    public let stored: Doorbell?
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    public init(pool: PostgresPool, stored: Doorbell? = nil) {
+        self.pool = pool
+        self.stored = stored
+    }
 
+    /// No NOTIFY here: a notifying transaction takes a cluster-wide lock at commit, which would
+    /// serialise every webhook's commit. The receiving process rings its own workers; others poll.
     static let insert = PostgresStatement(
         "inbox.insert",
-        """
-        WITH stored AS (INSERT INTO webhook_inbox (body, ordering_key) VALUES ($1::bytea, $2) RETURNING id)
-        SELECT id, pg_notify('\(channel)', '') IS NULL AS woken FROM stored
-        """
+        "INSERT INTO webhook_inbox (body, ordering_key) VALUES ($1::bytea, $2) RETURNING id"
     )
 
     /// Stores a verified body; returns its inbox id once it is durable.
     @discardableResult
     public func store(_ body: [UInt8], orderingKey: String?) async throws -> Int {
-        try await pool.query(WebhookInbox.insert, [PostgresBytes(body), orderingKey])[0].decode(Int.self, "id")
+        let id = try await pool.query(WebhookInbox.insert, [PostgresBytes(body), orderingKey])[0].decode(Int.self, "id")
+        stored?.ring()
+        return id
     }
 
     /// The oldest pending rows no worker holds and no older pending row of the same customer precedes.
@@ -34,10 +40,6 @@ public struct WebhookInbox: Sendable {
               WHERE e.state = 'pending' AND e.ordering_key = i.ordering_key AND e.id < i.id))
         ORDER BY i.id LIMIT $1 FOR UPDATE OF i SKIP LOCKED
         """
-    )
-    static let lockPending = PostgresStatement(
-        "inbox.lock_pending",
-        "SELECT id FROM webhook_inbox WHERE id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED"
     )
     static let finish = PostgresStatement(
         "inbox.finish",

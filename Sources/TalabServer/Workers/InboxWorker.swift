@@ -34,38 +34,34 @@ public struct InboxWorker: Service {
         }
     }
 
-    /// Processes one batch; returns how many bodies it handled.
+    /// Processes one batch in one transaction (one WAL flush for all of it), each body behind a
+    /// savepoint: a body that fails is rolled back alone, retried later, and blocks only its customer.
+    /// Returns how many bodies it handled.
     @discardableResult
     public func drainOnce() async throws -> Int {
-        let claimed = try await inbox.pool.withTransaction { connection in
-            try await connection.query(WebhookInbox.claim, [batch]).map {
+        let (handled, replies) = try await inbox.pool.withTransaction { connection -> (Int, Int) in
+            let claimed = try await connection.query(WebhookInbox.claim, [batch]).map {
                 (try $0.decode(Int.self, "id"), try $0.decode(PostgresBytes.self, "body").bytes)
             }
-        }
-        guard !claimed.isEmpty else { return 0 }
-        var replies = 0
-        for (id, body) in claimed {
-            // One transaction per body: a body that fails is retried later and blocks only its customer.
-            do {
-                let summary = try await inbox.pool.withTransaction { connection in
-                    // Lock it again: another worker may have claimed it since the batch's commit.
-                    guard try await !connection.query(WebhookInbox.lockPending, [id]).isEmpty else {
-                        return WebhookProcessor.Summary()
-                    }
-                    let summary = try await processor.process(body, on: connection)
+            var replies = 0
+            for (id, body) in claimed {
+                try await connection.executeScript("SAVEPOINT body", name: "inbox.savepoint")
+                do {
+                    replies += try await processor.process(body, on: connection).replies
                     try await connection.query(WebhookInbox.finish, [id])
-                    return summary
+                    try await connection.executeScript("RELEASE SAVEPOINT body", name: "inbox.release")
+                } catch {
+                    try await connection.executeScript("ROLLBACK TO SAVEPOINT body", name: "inbox.rollback")
+                    processor.logger.error(
+                        "webhook processing failed",
+                        metadata: ["inbox_id": "\(id)", "error": "\(error)"]
+                    )
+                    try await connection.query(WebhookInbox.retry, [id, String(describing: error)])
                 }
-                replies += summary.replies
-            } catch {
-                processor.logger.error(
-                    "webhook processing failed",
-                    metadata: ["inbox_id": "\(id)", "error": "\(error)"]
-                )
-                _ = try? await inbox.pool.query(WebhookInbox.retry, [id, String(describing: error)])
             }
+            return (claimed.count, replies)
         }
         if replies > 0 { outbound?.ring() }
-        return claimed.count
+        return handled
     }
 }

@@ -1,0 +1,327 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import TalabConfig
+import TalabReconciler
+import TalabServer
+import TalabStore
+
+/// Drives a live `talab serve` on loopback with signed webhooks at increasing rates, then kills
+/// and restarts it in the middle of a run and checks that every acknowledged message took effect
+/// exactly once.
+public struct WebhookBenchmark: Sendable {
+    /// Target rates of the steps, webhooks per second; 0 is as fast as the connections go.
+    public let rates: [Int]
+    public let seconds: Double
+    public let connections: Int
+    /// The rate of the run whose server is SIGKILLed halfway.
+    public let crashRate: Int
+    /// The `talab` binary to run as the server.
+    public let executable: String
+    public let project: URL
+
+    public init(rates: [Int], seconds: Double, connections: Int, crashRate: Int, executable: String, project: URL) {
+        self.rates = rates
+        self.seconds = seconds
+        self.connections = connections
+        self.crashRate = crashRate
+        self.executable = executable
+        self.project = project
+    }
+
+    public struct Step: Sendable {
+        public let target: Int
+        public let sent: Int
+        public let acknowledged: Int
+        public let perSecond: Double
+        public let p50: Double
+        public let p99: Double
+        public let rssBytes: Int
+    }
+
+    public struct Report: Sendable {
+        public var steps: [Step] = []
+        public var crashAcknowledged = 0
+        public var lost = 0
+        public var duplicated = 0
+        public var peakRSSBytes = 0
+        public var drainSeconds = 0.0
+    }
+
+    static let appSecret = "bench-app-secret"
+    static let number = "106540352243100"  // Padel Beirut's, in the example tenants
+
+    public func run(
+        server: DatabaseURL,
+        migrations: [Migration],
+        progress: @Sendable (String) -> Void
+    ) async throws
+        -> Report
+    {
+        let admin = try await PostgresConnection.connect(server)
+        try await admin.executeScript("DROP DATABASE IF EXISTS talab_bench_webhook WITH (FORCE)", name: "bench.drop")
+        try await admin.executeScript("CREATE DATABASE talab_bench_webhook", name: "bench.create")
+        let url = server.database("talab_bench_webhook")
+        try await Migrator(migrations: migrations).migrate(url)
+        let masterKey = Data(repeating: 5, count: 32).base64EncodedString()
+        progress("applying the example tenants")
+        try await applyExample(url, masterKey: masterKey)
+
+        let graph = FakeGraphAPI()
+        let graphServer = try await BenchServer.start(graph.router())
+        defer { Task { await graphServer.stop() } }
+        let port = try PrivateCluster.freeLoopbackPort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALAB_WHATSAPP_APP_SECRET"] = WebhookBenchmark.appSecret
+        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = "bench"
+        environment["TALAB_MASTER_KEY"] = masterKey
+        environment["TALAB_LOG_LEVEL"] = "error"
+        let arguments = [
+            "serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url,
+        ]
+        var pid = try Subprocess.spawn(executable, arguments, environment: environment)
+        defer {
+            kill(pid, SIGTERM)
+            Subprocess.wait(pid)
+        }
+        try await waitUntilHealthy(port)
+        let signature = WebhookSignature(appSecret: WebhookBenchmark.appSecret)
+        var report = Report()
+        for (index, rate) in rates.enumerated() {
+            progress("step \(index + 1): \(rate == 0 ? "as fast as possible" : "\(rate)/s") for \(seconds) s")
+            let outcome = try await drive(port: port, rate: rate, label: "s\(index)", signature: signature)
+            let rss = WebhookBenchmark.memory(of: pid)
+            report.peakRSSBytes = max(report.peakRSSBytes, rss.peak)
+            report.steps.append(outcome.step(target: rate, seconds: seconds, rss: rss.current))
+        }
+
+        progress("crash run: \(crashRate)/s for \(seconds) s, SIGKILL and restart halfway")
+        let victim = pid
+        let (executable, seconds) = (executable, seconds)
+        let killer = Task {
+            try await Task.sleep(for: .seconds(seconds / 2))
+            kill(victim, SIGKILL)
+            Subprocess.wait(victim)
+            let restarted = try Subprocess.spawn(executable, arguments, environment: environment)
+            return restarted
+        }
+        let crash = try await drive(port: port, rate: crashRate, label: "crash", signature: signature)
+        pid = try await killer.value
+        report.crashAcknowledged = crash.acknowledgedIDs.count
+        try await waitUntilHealthy(port)
+        progress("waiting for the inbox to drain")
+        let pool = PostgresPool(url: url, maxConnections: 2)
+        defer { pool.close() }
+        let start = ContinuousClock.now
+        while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
+            guard ContinuousClock.now - start < .seconds(600) else { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        report.drainSeconds = (ContinuousClock.now - start).seconds
+        let ids = PostgresTextArray(crash.acknowledgedIDs.map { Optional($0) })
+        report.lost = try await pool.query(WebhookBenchmark.lost, [ids])[0].decode(Int.self, "n")
+        report.duplicated = try await pool.query(WebhookBenchmark.duplicated)[0].decode(Int.self, "n")
+        return report
+    }
+
+    static let pending = PostgresStatement(
+        "bench.pending",
+        "SELECT count(*)::int AS n FROM webhook_inbox WHERE state = 'pending'"
+    )
+    static let lost = PostgresStatement(
+        "bench.lost",
+        """
+        SELECT count(*)::int AS n FROM unnest($1::text[]) AS a(id)
+        WHERE NOT EXISTS (SELECT 1 FROM audit.message_logs m WHERE m.meta_message_id = a.id AND m.direction = 'inbound')
+        """
+    )
+    /// An inbound message answered more than once (one text reply each is the effect).
+    static let duplicated = PostgresStatement(
+        "bench.duplicated",
+        """
+        SELECT count(*)::int AS n FROM (
+            SELECT body->'context'->>'message_id' FROM outbound_messages WHERE body->>'type' = 'text'
+            GROUP BY 1 HAVING count(*) > 1) d
+        """
+    )
+
+    private func applyExample(_ url: DatabaseURL, masterKey: String) async throws {
+        let source = try GitCommitSource(repository: GitRepository(discoveringFrom: project.path), revision: "HEAD")
+        let validation = try TenantLoader().load(from: source)
+        let pool = PostgresPool(url: url, maxConnections: 1)
+        defer { pool.close() }
+        let objects = LocalObjectStore(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-objects")
+        )
+        _ = try await Reconciler(
+            pool: pool,
+            secrets: BenchSecrets(),
+            sealer: try SecretSealer(base64Key: masterKey),
+            objects: objects
+        ).apply(validation.tenants, commit: source.commit)
+    }
+
+    private func waitUntilHealthy(_ port: Int) async throws {
+        for _ in 0..<300 {
+            let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz")
+            if (try? await HTTPClient.shared.execute(request, timeout: .seconds(1)))?.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ClusterError("talab serve did not become ready on port \(port)")
+    }
+
+    struct Outcome: Sendable {
+        var latencies: [Double] = []
+        var sent = 0
+        var acknowledgedIDs: [String] = []
+        var elapsed = 0.0
+
+        func step(target: Int, seconds: Double, rss: Int) -> Step {
+            let sorted = latencies.sorted()
+            func percentile(_ p: Double) -> Double {
+                sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+            }
+            return Step(
+                target: target,
+                sent: sent,
+                acknowledged: acknowledgedIDs.count,
+                perSecond: Double(acknowledgedIDs.count) / max(elapsed, 0.001),
+                p50: percentile(0.5),
+                p99: percentile(0.99),
+                rssBytes: rss
+            )
+        }
+    }
+
+    /// Sends signed text messages from 2,000 customers for `seconds`, paced to `rate` (0: unpaced).
+    private func drive(port: Int, rate: Int, label: String, signature: WebhookSignature) async throws -> Outcome {
+        let next = Counter()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let end = start + .seconds(seconds)
+        let url = "http://127.0.0.1:\(port)/webhooks/whatsapp"
+        let outcome = await withTaskGroup(of: Outcome.self) { group in
+            for _ in 0..<connections {
+                group.addTask {
+                    var mine = Outcome()
+                    while true {
+                        let index = next.value.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if rate > 0 {
+                            let due = start + .seconds(Double(index) / Double(rate))
+                            if due >= end { break }
+                            if due > clock.now { try? await Task.sleep(until: due, clock: clock) }
+                        } else if clock.now >= end {
+                            break
+                        }
+                        let id = "wamid.bench.\(label).\(index)"
+                        let body = WebhookBenchmark.body(id: id, customer: index % 2000)
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: body))
+                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let sent = clock.now
+                        mine.sent += 1
+                        let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5))
+                        if let response, response.status == .ok {
+                            mine.latencies.append((clock.now - sent).seconds)
+                            mine.acknowledgedIDs.append(id)
+                        }
+                        _ = try? await response?.body.collect(upTo: 1024)
+                    }
+                    return mine
+                }
+            }
+            var all = Outcome()
+            for await part in group {
+                all.latencies += part.latencies
+                all.sent += part.sent
+                all.acknowledgedIDs += part.acknowledgedIDs
+            }
+            return all
+        }
+        var result = outcome
+        result.elapsed = (clock.now - start).seconds
+        return result
+    }
+
+    static func body(id: String, customer: Int) -> [UInt8] {
+        let phone = "9617\(String(format: "%07d", customer))"
+        return Array(
+            """
+            {"object":"whatsapp_business_account","entry":[{"id":"BENCH","changes":[{"field":"messages","value":{\
+            "messaging_product":"whatsapp","metadata":{"display_phone_number":"9611000000","phone_number_id":"\(number)"},\
+            "contacts":[{"profile":{"name":"Customer \(customer)"},"wa_id":"\(phone)"}],\
+            "messages":[{"from":"\(phone)","id":"\(id)","timestamp":"\(Int(Date().timeIntervalSince1970))",\
+            "type":"text","text":{"body":"baddi court bokra 8 l masa"}}]}}]}]}
+            """.utf8
+        )
+    }
+
+    /// The process's resident memory now and at its peak, from /proc.
+    static func memory(of pid: pid_t) -> (current: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+        func value(_ key: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return 0 }
+            return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0)
+                * 1024
+        }
+        return (value("VmRSS:"), value("VmHWM:"))
+    }
+}
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}
+
+/// A Hummingbird application on a free loopback port (the fake Graph API of a benchmark).
+final class BenchServer: Sendable {
+    let url: String
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    private init(url: String, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.url = url
+        self.group = group
+        self.task = task
+    }
+
+    static func start(_ router: Router<BasicRequestContext>) async throws -> BenchServer {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "talab.bench.graph")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw ClusterError("the fake Graph API did not start")
+        }
+        return BenchServer(url: "http://127.0.0.1:\(port)", group: group, task: task)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
