@@ -58,3 +58,5 @@ bench: deps
 	$(SWIFT) build -c release
 	.build/release/talab bench db
 	.build/release/talab bench config
+	.build/release/talab bench reconcile
+	.build/release/talab bench webhook

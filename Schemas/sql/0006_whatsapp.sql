@@ -110,3 +110,4 @@ CREATE TABLE outbound_messages (
     sent_at timestamptz
 );
 CREATE INDEX outbound_messages_pending_idx ON outbound_messages (id) WHERE state = 'pending';
+CREATE INDEX outbound_messages_customer_pending_idx ON outbound_messages (customer_id, id) WHERE state = 'pending';

@@ -50,6 +50,9 @@ public struct WebhookBenchmark: Sendable {
         public var duplicated = 0
         public var peakRSSBytes = 0
         public var drainSeconds = 0.0
+        /// Bodies whose processing failed at least once, and the most common reason.
+        public var retried = 0
+        public var commonestError: String?
     }
 
     static let appSecret = "bench-app-secret"
@@ -125,9 +128,16 @@ public struct WebhookBenchmark: Sendable {
         let ids = PostgresTextArray(crash.acknowledgedIDs.map { Optional($0) })
         report.lost = try await pool.query(WebhookBenchmark.lost, [ids])[0].decode(Int.self, "n")
         report.duplicated = try await pool.query(WebhookBenchmark.duplicated)[0].decode(Int.self, "n")
+        let errors = try await pool.query(WebhookBenchmark.errors)
+        report.retried = try errors.reduce(0) { $0 + (try $1.decode(Int.self, "n")) }
+        report.commonestError = try errors.first?.decode(String.self, "error")
         return report
     }
 
+    static let errors = PostgresStatement(
+        "bench.errors",
+        "SELECT error, count(*)::int AS n FROM webhook_inbox WHERE error IS NOT NULL GROUP BY error ORDER BY 2 DESC"
+    )
     static let pending = PostgresStatement(
         "bench.pending",
         "SELECT count(*)::int AS n FROM webhook_inbox WHERE state = 'pending'"

@@ -239,6 +239,9 @@ extension BenchCommand {
                     "  crash run: \(report.crashAcknowledged) acknowledged, \(report.lost) lost, "
                         + "\(report.duplicated) duplicated (drained in \(String(format: "%.1f", report.drainSeconds)) s)"
                 )
+                if let error = report.commonestError {
+                    print("  \(report.retried) bodies needed a retry; commonest reason: \(error)")
+                }
                 if report.lost > 0 || report.duplicated > 0 { throw ExitCode.failure }
             }
         }

@@ -9,22 +9,20 @@ public struct WebhookInbox: Sendable {
     /// Rung after each stored body: this process's workers start at once.
     public let stored: Doorbell?
 
-    public init(pool: PostgresPool, stored: Doorbell? = nil) {
+    private let writer: InboxWriter
+
+    public init(pool: PostgresPool, stored: Doorbell? = nil, writers: Int = 4) {
         self.pool = pool
         self.stored = stored
+        self.writer = InboxWriter(pool: pool, maxWriters: writers)
     }
 
-    /// No NOTIFY here: a notifying transaction takes a cluster-wide lock at commit, which would
-    /// serialise every webhook's commit. The receiving process rings its own workers; others poll.
-    static let insert = PostgresStatement(
-        "inbox.insert",
-        "INSERT INTO webhook_inbox (body, ordering_key) VALUES ($1::bytea, $2) RETURNING id"
-    )
-
-    /// Stores a verified body; returns its inbox id once it is durable.
+    /// Stores a verified body; returns its inbox id once it is durable. Concurrent calls share
+    /// commits (`InboxWriter`). No NOTIFY: a notifying transaction takes a cluster-wide lock at
+    /// commit, which would serialise the writes; this process rings its own workers, others poll.
     @discardableResult
     public func store(_ body: [UInt8], orderingKey: String?) async throws -> Int {
-        let id = try await pool.query(WebhookInbox.insert, [PostgresBytes(body), orderingKey])[0].decode(Int.self, "id")
+        let id = try await writer.store(body, orderingKey: orderingKey)
         stored?.ring()
         return id
     }

@@ -48,8 +48,9 @@ public struct OutboundSender: Service {
         JOIN users u ON u.id = o.business_id
         LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
         WHERE o.state = 'pending' AND o.available_at <= now()
-          AND NOT EXISTS (SELECT 1 FROM outbound_messages e WHERE e.state = 'pending'
-                          AND e.customer_id IS NOT DISTINCT FROM o.customer_id AND e.id < o.id)
+          AND (o.customer_id IS NULL OR NOT EXISTS (
+              SELECT 1 FROM outbound_messages e
+              WHERE e.state = 'pending' AND e.customer_id = o.customer_id AND e.id < o.id))
         ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
         """
     )
