@@ -23,8 +23,19 @@ public struct WebhookBenchmark: Sendable {
     /// The `talab` binary to run as the server.
     public let executable: String
     public let project: URL
+    /// The server's webhook workers during the rate steps (0: receive only; the crash run always processes).
+    public let workers: Int
 
-    public init(rates: [Int], seconds: Double, connections: Int, crashRate: Int, executable: String, project: URL) {
+    public init(
+        rates: [Int],
+        seconds: Double,
+        connections: Int,
+        crashRate: Int,
+        executable: String,
+        project: URL,
+        workers: Int = 2
+    ) {
+        self.workers = workers
         self.rates = rates
         self.seconds = seconds
         self.connections = connections
@@ -86,7 +97,11 @@ public struct WebhookBenchmark: Sendable {
         let arguments = [
             "serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url,
         ]
-        var pid = try Subprocess.spawn(executable, arguments, environment: environment)
+        var pid = try Subprocess.spawn(
+            executable,
+            arguments + ["--inbox-workers", String(workers)],
+            environment: environment
+        )
         defer {
             kill(pid, SIGTERM)
             Subprocess.wait(pid)
@@ -207,56 +222,51 @@ public struct WebhookBenchmark: Sendable {
         }
     }
 
-    /// Sends signed text messages from 2,000 customers for `seconds`, paced to `rate` (0: unpaced).
+    /// Sends signed text messages from 2,000 customers for `seconds`, paced to `rate` (0: unpaced),
+    /// over `connections` keep-alive connections of a lean client (`LoadClient`).
     private func drive(port: Int, rate: Int, label: String, signature: WebhookSignature) async throws -> Outcome {
-        let next = Counter()
+        let counter = Counter()
         let clock = ContinuousClock()
         let start = clock.now
         let end = start + .seconds(seconds)
-        let url = "http://127.0.0.1:\(port)/webhooks/whatsapp"
-        let outcome = await withTaskGroup(of: Outcome.self) { group in
+        let client = LoadClient(host: "127.0.0.1", port: port)
+        let host = "127.0.0.1:\(port)"
+        @Sendable func request(_ index: Int) -> ByteBuffer {
+            let body = WebhookBenchmark.body(id: "wamid.bench.\(label).\(index)", customer: index % 2000)
+            return LoadClient.post(
+                path: "/webhooks/whatsapp",
+                host: host,
+                body: body,
+                signature: signature.header(for: body)
+            )
+        }
+        @Sendable func next() -> (index: Int, due: ContinuousClock.Instant)? {
+            let index = counter.value.wrappingAdd(1, ordering: .relaxed).oldValue
+            if rate > 0 {
+                let due = start + .seconds(Double(index) / Double(rate))
+                return due < end ? (index, due) : nil
+            }
+            let now = clock.now
+            return now < end ? (index, now) : nil
+        }
+        let results = await withTaskGroup(of: LoadClient.Result.self) { group in
             for _ in 0..<connections {
-                group.addTask {
-                    var mine = Outcome()
-                    while true {
-                        let index = next.value.wrappingAdd(1, ordering: .relaxed).oldValue
-                        if rate > 0 {
-                            let due = start + .seconds(Double(index) / Double(rate))
-                            if due >= end { break }
-                            if due > clock.now { try? await Task.sleep(until: due, clock: clock) }
-                        } else if clock.now >= end {
-                            break
-                        }
-                        let id = "wamid.bench.\(label).\(index)"
-                        let body = WebhookBenchmark.body(id: id, customer: index % 2000)
-                        var request = HTTPClientRequest(url: url)
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: body))
-                        request.body = .bytes(ByteBuffer(bytes: body))
-                        let sent = clock.now
-                        mine.sent += 1
-                        let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5))
-                        if let response, response.status == .ok {
-                            mine.latencies.append((clock.now - sent).seconds)
-                            mine.acknowledgedIDs.append(id)
-                        }
-                        _ = try? await response?.body.collect(upTo: 1024)
-                    }
-                    return mine
-                }
+                group.addTask { await client.run(request: request, next: next, giveUpAt: end + .seconds(30)) }
             }
-            var all = Outcome()
-            for await part in group {
-                all.latencies += part.latencies
-                all.sent += part.sent
-                all.acknowledgedIDs += part.acknowledgedIDs
-            }
+            var all: [LoadClient.Result] = []
+            for await result in group { all.append(result) }
             return all
         }
-        var result = outcome
-        result.elapsed = (clock.now - start).seconds
-        return result
+        var outcome = Outcome()
+        for result in results {
+            outcome.sent += result.answers.count + result.failed
+            for answer in result.answers where answer.ok {
+                outcome.latencies.append(answer.seconds)
+                outcome.acknowledgedIDs.append("wamid.bench.\(label).\(answer.index)")
+            }
+        }
+        outcome.elapsed = (clock.now - start).seconds
+        return outcome
     }
 
     static func body(id: String, customer: Int) -> [UInt8] {

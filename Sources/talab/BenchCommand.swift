@@ -192,6 +192,8 @@ extension BenchCommand {
         @Option(help: "Seconds per step.") var seconds = 5.0
         @Option(help: "Concurrent client connections.") var connections = 64
         @Option(help: "Rate of the run that kills the server halfway.") var crashRate = 1000
+        @Option(help: "The server's webhook workers during the rate steps; 0 measures receiving alone.")
+        var workers = 2
 
         func run() async throws {
             try await reportingFailure {
@@ -216,9 +218,12 @@ extension BenchCommand {
                     connections: connections,
                     crashRate: crashRate,
                     executable: CommandLine.executablePath,
-                    project: folder.deletingLastPathComponent().deletingLastPathComponent()
+                    project: folder.deletingLastPathComponent().deletingLastPathComponent(),
+                    workers: workers
                 ).run(server: server, migrations: try Migration.load(from: folder), progress: note)
-                print("talab bench webhook: \(connections) connections, \(seconds) s per step, fsync on")
+                print(
+                    "talab bench webhook: \(connections) connections, \(seconds) s per step, \(workers) workers, fsync on"
+                )
                 print("  target/s    sent   acked   acked/s   p50 ms   p99 ms   server RSS")
                 for step in report.steps {
                     print(
