@@ -139,6 +139,21 @@ import Testing
             ) == 1
         )
 
+        // And a new business-scoped user id.
+        let renamed = """
+            {"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+            "metadata":{"phone_number_id":"\(number)"},"messages":[{"from_user_id":"LB.777","id":"wamid.5b",
+            "timestamp":"1790000000","type":"system","system":{"body":"changed","user_id":"LB.778",
+            "type":"user_changed_user_id"}}]}}]}]}
+            """
+        try await send(Array(renamed.utf8))
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM whatsapp_customers WHERE user_id = 'LB.778' AND wa_id = '96170000123'"
+            ) == 1
+        )
+        #expect(try await fixture.count("SELECT count(*)::int FROM whatsapp_customers") == 2)
+
         // A customer known only by user id is answered through `recipient`.
         try await send(ServerFixture.textPayload(to: number, from: nil, userID: "LB.999", id: "wamid.6", text: "hi"))
         #expect(

@@ -13,11 +13,16 @@ final class RateLimiter: Sendable {
     /// Waits for this key's next free slot and takes it.
     func wait(for key: String) async {
         let now = ContinuousClock.now
-        let slot = next.withLock { slots -> ContinuousClock.Instant in
+        let slot = reserve(key, now: now)
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+
+    /// Takes this key's next free slot at or after `now` and returns it.
+    func reserve(_ key: String, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        next.withLock { slots in
             let slot = max(slots[key] ?? now, now)
             slots[key] = slot + interval
             return slot
         }
-        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
     }
 }

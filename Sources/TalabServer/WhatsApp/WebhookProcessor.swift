@@ -36,6 +36,16 @@ public struct WebhookProcessor: Sendable {
                 summary.ignored += 1
                 continue
             }
+            for error in value.errors {
+                // Meta's out-of-band errors (a number's problem, not a message's): for the operator.
+                logger.warning(
+                    "Cloud API reported an error",
+                    metadata: [
+                        "phone_number_id": "\(value.phoneNumberID ?? "?")", "code": "\(error.code ?? 0)",
+                        "title": "\(error.title ?? "")",
+                    ]
+                )
+            }
             guard !value.messages.isEmpty || !value.statuses.isEmpty else { continue }
             let route = snapshot.route(phoneNumberID: value.phoneNumberID)
             let (business, branch): (CatalogSnapshot.Business, CatalogSnapshot.Branch?)
