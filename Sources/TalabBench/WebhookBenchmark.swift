@@ -86,8 +86,8 @@ public struct WebhookBenchmark: Sendable {
         try await applyExample(url, masterKey: masterKey)
 
         let graph = FakeGraphAPI()
-        let graphServer = try await BenchServer.start(graph.router())
-        defer { Task { await graphServer.stop() } }
+        let graphServer = try await LoopbackServer.start(graph.router())
+        defer { Task { try? await graphServer.stop() } }
         let port = try PrivateCluster.freeLoopbackPort()
         var environment = ProcessInfo.processInfo.environment
         environment["TALAB_WHATSAPP_APP_SECRET"] = WebhookBenchmark.appSecret
@@ -302,46 +302,5 @@ extension Duration {
     var seconds: Double {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) / 1e18
-    }
-}
-
-/// A Hummingbird application on a free loopback port (the fake Graph API of a benchmark).
-final class BenchServer: Sendable {
-    let url: String
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
-
-    private init(url: String, group: ServiceGroup, task: Task<Void, any Error>) {
-        self.url = url
-        self.group = group
-        self.task = task
-    }
-
-    static func start(_ router: Router<BasicRequestContext>) async throws -> BenchServer {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "talab.bench.graph")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
-            throw ClusterError("the fake Graph API did not start")
-        }
-        return BenchServer(url: "http://127.0.0.1:\(port)", group: group, task: task)
-    }
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
     }
 }

@@ -145,25 +145,13 @@ extension BenchCommand {
 
         func run() async throws {
             try await reportingFailure {
-                guard let folder = Migration.findDirectory(from: currentDirectory) else {
-                    throw ValidationError("run it from the project: Schemas/sql is needed")
+                let report = try await withBenchCluster { server, migrations, _ in
+                    try await ReconcileBenchmark(tenants: tenants, items: items).run(
+                        server: server,
+                        migrations: migrations,
+                        progress: note
+                    )
                 }
-                let binaries = try PostgresBinaries.locate()
-                let clusterFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "talab-bench-\(UUID())"
-                )
-                let cluster = PrivateCluster(folder: clusterFolder, binaries: binaries, durable: true)
-                defer {
-                    try? cluster.stop(immediate: true)
-                    try? FileManager.default.removeItem(at: clusterFolder)
-                }
-                note("starting a private cluster in \(clusterFolder.path)")
-                let server = try await cluster.start()
-                let report = try await ReconcileBenchmark(tenants: tenants, items: items).run(
-                    server: server,
-                    migrations: try Migration.load(from: folder),
-                    progress: note
-                )
                 print("talab bench reconcile: \(tenants) tenants × \(items) items, \(report.changes) rows")
                 print(String(format: "  first apply                          %8.3f s", report.firstApply))
                 print(String(format: "  no-op plan                           %8.3f s", report.noOpPlan))
@@ -197,30 +185,18 @@ extension BenchCommand {
 
         func run() async throws {
             try await reportingFailure {
-                guard let folder = Migration.findDirectory(from: currentDirectory) else {
-                    throw ValidationError("run it from the project: Schemas/sql is needed")
-                }
                 let steps = rates.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                let binaries = try PostgresBinaries.locate()
-                let clusterFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "talab-bench-\(UUID())"
-                )
-                let cluster = PrivateCluster(folder: clusterFolder, binaries: binaries, durable: true)
-                defer {
-                    try? cluster.stop(immediate: true)
-                    try? FileManager.default.removeItem(at: clusterFolder)
+                let report = try await withBenchCluster { server, migrations, project in
+                    try await WebhookBenchmark(
+                        rates: steps,
+                        seconds: seconds,
+                        connections: connections,
+                        crashRate: crashRate,
+                        executable: CommandLine.executablePath,
+                        project: project,
+                        workers: workers
+                    ).run(server: server, migrations: migrations, progress: note)
                 }
-                note("starting a private cluster in \(clusterFolder.path)")
-                let server = try await cluster.start()
-                let report = try await WebhookBenchmark(
-                    rates: steps,
-                    seconds: seconds,
-                    connections: connections,
-                    crashRate: crashRate,
-                    executable: CommandLine.executablePath,
-                    project: folder.deletingLastPathComponent().deletingLastPathComponent(),
-                    workers: workers
-                ).run(server: server, migrations: try Migration.load(from: folder), progress: note)
                 print(
                     "talab bench webhook: \(connections) connections, \(seconds) s per step, \(workers) workers, fsync on"
                 )
@@ -251,6 +227,28 @@ extension BenchCommand {
             }
         }
     }
+}
+
+/// Runs a benchmark on a fresh durable private cluster, removed afterwards; needs the project's
+/// migrations, so it runs from the project.
+func withBenchCluster<Report>(
+    _ body: (DatabaseURL, [Migration], URL) async throws -> Report
+) async throws -> Report {
+    guard let folder = Migration.findDirectory(from: currentDirectory) else {
+        throw ValidationError("run it from the project: Schemas/sql is needed")
+    }
+    let clusterFolder = FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-\(UUID())")
+    let cluster = PrivateCluster(folder: clusterFolder, binaries: try PostgresBinaries.locate(), durable: true)
+    defer {
+        try? cluster.stop(immediate: true)
+        try? FileManager.default.removeItem(at: clusterFolder)
+    }
+    note("starting a private cluster in \(clusterFolder.path)")
+    return try await body(
+        try await cluster.start(),
+        try Migration.load(from: folder),
+        folder.deletingLastPathComponent().deletingLastPathComponent()
+    )
 }
 
 extension CommandLine {

@@ -23,7 +23,7 @@ import Testing
         let graph = FakeGraphAPI(
             statusWebhook: ("http://127.0.0.1:\(serverPort)/webhooks/whatsapp", ServerFixture.appSecret)
         )
-        let graphServer = try await LiveServer.start(graph.router())
+        let graphServer = try await LoopbackServer.start(graph.router())
         let fixture = try await ServerFixture.make(graphURL: graphServer.url)
         var settings = fixture.settings
         settings.port = serverPort
@@ -138,7 +138,7 @@ import Testing
     )
     func aMessageAcknowledgedByAKilledServerIsProcessedOnceAfterRestart() async throws {
         let graph = FakeGraphAPI()
-        let graphServer = try await LiveServer.start(graph.router())
+        let graphServer = try await LoopbackServer.start(graph.router())
         let fixture = try await ServerFixture.make(graphURL: graphServer.url)
         defer { fixture.parts.pool.close() }
         var environment = ProcessInfo.processInfo.environment

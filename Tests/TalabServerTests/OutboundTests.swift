@@ -24,7 +24,7 @@ import Testing
         let graph = FakeGraphAPI(acceptedTokens: [
             OutboundTests.abuToken, OutboundTests.hamraToken, OutboundTests.padelToken,
         ])
-        let server = try await LiveServer.start(graph.router())
+        let server = try await LoopbackServer.start(graph.router())
         let fixture = try await ServerFixture.make(graphURL: server.url)
         defer { fixture.parts.pool.close() }
         try await OutboundTests.queue(fixture, to: ExampleCatalog.hamraNumber, id: "wamid.H", text: "menu?")
@@ -52,7 +52,7 @@ import Testing
 
     @Test func throughputAndServerErrorsAreRetriedButOutsideTheWindowIsRecordedNotRetried() async throws {
         let graph = FakeGraphAPI()
-        let server = try await LiveServer.start(graph.router())
+        let server = try await LoopbackServer.start(graph.router())
         let fixture = try await ServerFixture.make(graphURL: server.url, attempts: 3)
         defer { fixture.parts.pool.close() }
         try await OutboundTests.queue(fixture, to: ExampleCatalog.padelNumber, id: "wamid.P", text: "court?")
@@ -78,7 +78,7 @@ import Testing
 
     @Test func aFailureThatOutlastsTheRetriesWaitsForALaterTurn() async throws {
         let graph = FakeGraphAPI()
-        let server = try await LiveServer.start(graph.router())
+        let server = try await LoopbackServer.start(graph.router())
         let fixture = try await ServerFixture.make(graphURL: server.url, attempts: 2)
         defer { fixture.parts.pool.close() }
         try await OutboundTests.queue(fixture, to: ExampleCatalog.padelNumber, id: "wamid.Q", text: "hi")
@@ -96,7 +96,7 @@ import Testing
 
     @Test func tokensNeverAppearInErrorsOrLogs() async throws {
         let graph = FakeGraphAPI(acceptedTokens: ["another-token"])
-        let server = try await LiveServer.start(graph.router())
+        let server = try await LoopbackServer.start(graph.router())
         let fixture = try await ServerFixture.make(graphURL: server.url)
         defer { fixture.parts.pool.close() }
         try await OutboundTests.queue(fixture, to: ExampleCatalog.padelNumber, id: "wamid.T", text: "hi")

@@ -72,25 +72,14 @@ struct ServerFixture {
             contact["user_id"] = userID
             message["from_user_id"] = userID
         }
-        let body: [String: Any] = [
-            "object": "whatsapp_business_account",
-            "entry": [
-                [
-                    "id": "WABA",
-                    "changes": [
-                        [
-                            "field": "messages",
-                            "value": [
-                                "messaging_product": "whatsapp",
-                                "metadata": ["display_phone_number": "9611000000", "phone_number_id": number],
-                                "contacts": [contact], "messages": [message],
-                            ],
-                        ]
-                    ],
-                ]
-            ],
-        ]
-        return Array(try! JSONSerialization.data(withJSONObject: body))
+        return envelope(
+            number,
+            [
+                "messaging_product": "whatsapp",
+                "metadata": ["display_phone_number": "9611000000", "phone_number_id": number],
+                "contacts": [contact], "messages": [message],
+            ]
+        )
     }
 
     static func statusPayload(to number: String, messageID: String, status: String, code: Int? = nil) -> [UInt8] {
@@ -98,19 +87,14 @@ struct ServerFixture {
             "id": messageID, "status": status, "timestamp": "1790000100", "recipient_id": "96170000123",
         ]
         if let code { entry["errors"] = [["code": code, "title": "Re-engagement message"]] }
+        return envelope(number, ["metadata": ["phone_number_id": number], "statuses": [entry]])
+    }
+
+    /// A webhook body with one entry and one `messages` change holding `value`.
+    static func envelope(_ number: String, _ value: [String: Any]) -> [UInt8] {
         let body: [String: Any] = [
             "object": "whatsapp_business_account",
-            "entry": [
-                [
-                    "id": "WABA",
-                    "changes": [
-                        [
-                            "field": "messages",
-                            "value": ["metadata": ["phone_number_id": number], "statuses": [entry]],
-                        ]
-                    ],
-                ]
-            ],
+            "entry": [["id": "WABA", "changes": [["field": "messages", "value": value]]]],
         ]
         return Array(try! JSONSerialization.data(withJSONObject: body))
     }

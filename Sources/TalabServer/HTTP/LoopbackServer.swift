@@ -1,13 +1,12 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOCore
 import ServiceLifecycle
-import Synchronization
 
-/// A Hummingbird application listening on a free loopback port for the length of a test.
-final class LiveServer: Sendable {
-    let port: Int
+/// A Hummingbird application on a free loopback port, run in this process until stopped: the fake
+/// Graph API of a benchmark or `talab dev`, a server in a test.
+public final class LoopbackServer: Sendable {
+    public let port: Int
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
@@ -17,16 +16,16 @@ final class LiveServer: Sendable {
         self.task = task
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    static func start(_ router: Router<BasicRequestContext>, services: [any Service] = []) async throws -> LiveServer {
+    /// Starts the router's application and returns once it listens.
+    public static func start(_ router: Router<BasicRequestContext>) async throws -> LoopbackServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "talab.test.live")
+        var logger = Logger(label: "talab.loopback")
         logger.logLevel = .critical
         let app = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            services: services,
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
@@ -38,14 +37,18 @@ final class LiveServer: Sendable {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             task.cancel()
-            throw TestFailure("the server did not start")
+            throw LoopbackServerError()
         }
-        return LiveServer(port: port, group: group, task: task)
+        return LoopbackServer(port: port, group: group, task: task)
     }
 
     /// Shuts down gracefully, as SIGTERM would, and waits.
-    func stop() async throws {
+    public func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
     }
+}
+
+public struct LoopbackServerError: Error, CustomStringConvertible {
+    public var description: String { "the loopback server did not start listening" }
 }
