@@ -90,6 +90,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TalabCoreTests",
+            dependencies: ["TalabCore", "TalabConfig"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TalabConfigTests",
             dependencies: ["TalabConfig", "TalabCore", "TalabTestSupport"],
             exclude: ["Fixtures"],

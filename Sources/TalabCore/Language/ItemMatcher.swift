@@ -1,0 +1,184 @@
+import Foundation
+
+/// Finds the catalog items a customer names in a message, with their quantities: by name,
+/// translation or alias, after normalization (case, accents, Arabic letter variants, Arabic-Indic
+/// digits), singular or plural, and with a typo or two in longer names. A phrase that fits several
+/// items equally is reported with all of them, for the conversation to ask rather than guess.
+public struct ItemMatcher: Sendable {
+    /// An item as the matcher knows it: its key and every way of naming it.
+    public struct Entry: Sendable, Hashable {
+        public let key: String
+        public let names: [String]
+
+        public init(key: String, names: [String]) {
+            self.key = key
+            self.names = names
+        }
+    }
+
+    /// One place in the message that names an item (or several, when ambiguous).
+    public struct Mention: Sendable, Equatable {
+        /// The keys of the items the phrase fits best; one unless the phrase is ambiguous.
+        public let candidates: [String]
+        public let quantity: Int
+        /// Whether the customer stated the quantity (else it is 1).
+        public let quantityStated: Bool
+        /// The words of the normalized message that named it.
+        public let phrase: String
+        /// 0 for an exact name, else the edit distance of the typo.
+        public let distance: Int
+
+        public var key: String? { candidates.count == 1 ? candidates[0] : nil }
+    }
+
+    private let phrases: [String: Set<String>]
+    /// Each distinctive word of the names (in at most three items' names), to the items it is in:
+    /// `shawarma` alone names both shawarmas, and the customer is asked which.
+    private let nameWords: [String: Set<String>]
+    private let byLength: [Int: [(phrase: String, words: [String])]]
+    private let longest: Int
+
+    public init(entries: [Entry]) {
+        var phrases: [String: Set<String>] = [:]
+        for entry in entries {
+            for name in entry.names {
+                let words = TextNormalizer.words(TextNormalizer.normalize(name)).map {
+                    ItemMatcher.singular(String($0))
+                }
+                guard !words.isEmpty else { continue }
+                phrases[words.joined(separator: " "), default: []].insert(entry.key)
+            }
+        }
+        self.phrases = phrases
+        var words: [String: Set<String>] = [:]
+        for (phrase, keys) in phrases {
+            for word in phrase.split(separator: " ") where word.count >= 4 {
+                words[String(word), default: []].formUnion(keys)
+            }
+        }
+        self.nameWords = words.filter { $0.value.count <= 3 }
+        var byLength: [Int: [(phrase: String, words: [String])]] = [:]
+        for phrase in phrases.keys {
+            let words = phrase.split(separator: " ").map(String.init)
+            byLength[words.count, default: []].append((phrase, words))
+        }
+        self.byLength = byLength
+        self.longest = byLength.keys.max() ?? 1
+    }
+
+    public func mentions(in text: String) -> [Mention] {
+        let words = TextNormalizer.words(TextNormalizer.normalize(text)).map(String.init)
+        let singulars = words.map(ItemMatcher.singular)
+        var mentions: [Mention] = []
+        var index = 0
+        while index < words.count {
+            // `bala toum`, `sans oignons`, `no garlic`: what follows a "without" is an option, not an item.
+            if index > 0, ItemMatcher.without.contains(words[index - 1]) {
+                index += 1
+                continue
+            }
+            var found: (length: Int, keys: Set<String>, distance: Int)?
+            for length in stride(from: min(longest, words.count - index), through: 1, by: -1) {
+                let window = Array(singulars[index..<index + length])
+                if let keys = phrases[window.joined(separator: " ")] {
+                    found = (length, keys, 0)
+                    break
+                }
+                if length == 1, let keys = nameWords[window[0]] {
+                    found = (1, keys, 0)
+                    break
+                }
+                if let fuzzy = closest(window) {
+                    found = (length, fuzzy.keys, fuzzy.distance)
+                    break
+                }
+            }
+            guard let found else {
+                index += 1
+                continue
+            }
+            var quantity: Int?
+            if index > 0 { quantity = NumberWords.quantity(words[index - 1]) }
+            let after = index + found.length
+            if quantity == nil, after < words.count, words[after].hasPrefix("x") || words[after].hasSuffix("x") {
+                quantity = NumberWords.quantity(words[after])
+            }
+            mentions.append(
+                Mention(
+                    candidates: found.keys.sorted(),
+                    quantity: quantity ?? 1,
+                    quantityStated: quantity != nil,
+                    phrase: words[index..<after].joined(separator: " "),
+                    distance: found.distance
+                )
+            )
+            index = after
+        }
+        return mentions
+    }
+
+    /// The known phrases of the same length within the typo allowance, if one distance wins.
+    private func closest(_ window: [String]) -> (keys: Set<String>, distance: Int)? {
+        let text = window.joined(separator: " ")
+        let allowance = text.count >= 8 ? 2 : (text.count >= 4 ? 1 : 0)
+        guard allowance > 0, let candidates = byLength[window.count] else { return nil }
+        var best: (keys: Set<String>, distance: Int)?
+        for candidate in candidates {
+            // Every word must be close on its own: `chicken wrap` is not `chicken plate`.
+            var total = 0
+            var fits = true
+            for (typed, known) in zip(window, candidate.words) {
+                let limit = known.count >= 8 ? 2 : (known.count >= 4 ? 1 : 0)
+                let distance = ItemMatcher.distance(typed, known, limit: limit)
+                if distance > limit {
+                    fits = false
+                    break
+                }
+                total += distance
+            }
+            guard fits, total > 0, total <= allowance else { continue }
+            if best == nil || total < best!.distance {
+                best = (phrases[candidate.phrase] ?? [], total)
+            } else if total == best!.distance {
+                best!.keys.formUnion(phrases[candidate.phrase] ?? [])
+            }
+        }
+        return best
+    }
+
+    static let without: Set<String> = [
+        "bala", "bidun", "bdoun", "bidoun", "without", "no", "sans", "بلا", "بدون", "minus", "except",
+    ]
+
+    /// A word without a plural ending: `shawarmas` → `shawarma`, `oignons` → `oignon`, `fries` stays.
+    static func singular(_ word: String) -> String {
+        guard word.count > 4, word.last == "s", !word.hasSuffix("ss"), word != "fries" else { return word }
+        return String(word.dropLast())
+    }
+
+    /// The optimal string alignment distance (a transposition counts one), stopped past `limit`.
+    static func distance(_ a: String, _ b: String, limit: Int) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        if abs(a.count - b.count) > limit { return limit + 1 }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous2 = [Int](repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            var rowMinimum = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], previous2[j - 2] + 1)
+                }
+                rowMinimum = min(rowMinimum, current[j])
+            }
+            if rowMinimum > limit { return limit + 1 }
+            (previous2, previous, current) = (previous, current, previous2)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Tells the language of a customer's message from the evidence of its words: Arabic script,
+/// Arabizi (a digit standing for a letter inside a word, or a Lebanese function word), English and
+/// French function words. Dish names and other shared words are no evidence. With no evidence
+/// (`ok`, `👍`, `2`) the conversation keeps its language; a tie goes to the business's default.
+/// LANGUAGE-NOTES.md has the facts this follows.
+public struct LanguageDetector: Sendable {
+    /// The verdict, and how much of the evidence agreed (0 when there was none).
+    public struct Detection: Sendable, Equatable {
+        public let language: Language
+        public let confidence: Double
+        public let scores: [Language: Double]
+    }
+
+    /// Words that belong to every language of the menu: dish names, catalog words.
+    public var sharedWords: Set<String>
+
+    public init(sharedWords: Set<String> = []) {
+        self.sharedWords = sharedWords.union(LanguageDetector.dishes)
+    }
+
+    public func detect(_ text: String, previous: Language? = nil, fallback: Language = .english) -> Detection {
+        var scores: [Language: Double] = [:]
+        let normalized = TextNormalizer.normalize(text)
+        for word in TextNormalizer.words(normalized) {
+            guard let (language, weight) = evidence(String(word)) else { continue }
+            scores[language, default: 0] += weight
+        }
+        let total = scores.values.reduce(0, +)
+        guard total > 0, let best = scores.values.max() else {
+            return Detection(language: previous ?? fallback, confidence: 0, scores: scores)
+        }
+        let leaders = scores.filter { $0.value == best }.map(\.key)
+        let language: Language
+        if leaders.count == 1 {
+            language = leaders[0]
+        } else if let previous, leaders.contains(previous) {
+            language = previous
+        } else if leaders.contains(fallback) {
+            language = fallback
+        } else {
+            language = leaders.sorted { $0.rawValue < $1.rawValue }[0]
+        }
+        return Detection(language: language, confidence: best / total, scores: scores)
+    }
+
+    /// What one normalized word says, and how strongly.
+    func evidence(_ word: String) -> (Language, Double)? {
+        if word.unicodeScalars.contains(where: TextNormalizer.isArabic) { return (.arabic, 1) }
+        if sharedWords.contains(word) || LanguageDetector.ambiguous.contains(word) { return nil }
+        if LanguageDetector.arabizi.contains(word) { return (.arabizi, 1) }
+        if LanguageDetector.isArabiziDigitWord(word) { return (.arabizi, 1.5) }
+        if word.allSatisfy(\.isNumber) { return nil }
+        if LanguageDetector.french.contains(word) { return (.french, 1) }
+        if LanguageDetector.english.contains(word) { return (.english, 1) }
+        return nil
+    }
+
+    /// A digit for a letter inside a word (`ma3`, `sa7`, `5alas`, `la2`, `2alb`), not a quantity or a
+    /// unit stuck to a number (`2x`, `18h`, `7pm`, `500g`, `3pcs`).
+    static func isArabiziDigitWord(_ word: String) -> Bool {
+        let characters = Array(word)
+        guard characters.contains(where: \.isLetter) else { return false }
+        let leading = characters.prefix(while: \.isNumber)
+        if !leading.isEmpty {
+            let rest = String(characters.dropFirst(leading.count))
+            if units.contains(rest) || (leading.count > 1 && rest.allSatisfy(\.isLetter)) { return false }
+        }
+        return characters.contains { "2345679".contains($0) }
+    }
+
+    static let units: Set<String> = [
+        "x", "h", "pm", "am", "g", "kg", "pcs", "pc", "pieces", "cm", "m", "km", "min", "mins", "l", "ml", "st", "nd",
+        "rd", "th", "e", "eme", "er", "$", "usd", "lbp", "k",
+    ]
+
+    static let ambiguous: Set<String> = ["la", "ma", "men", "bas", "a", "i", "de", "le", "fi", "se"]
+
+    static let arabizi: Set<String> = [
+        "shu", "chou", "chu", "shou", "ktir", "kteer", "baddi", "badde", "bade", "beddi", "biddi", "bedde", "hayda",
+        "hayde", "haydi", "mesh", "mish", "mech", "msh", "eza", "iza", "hek", "heik", "halla2", "halla", "3am", "kel",
+        "kell", "la2", "eh", "ee", "yalla", "khalas", "5alas", "bass", "enno", "eno", "ma3", "mn", "w", "wel", "l",
+        "el", "bel", "bl", "kif", "kifak", "kifik", "keefak", "sa7", "ahla", "marhaba", "mar7aba", "tayeb", "tayyeb",
+        "akid", "bala", "bidun", "bdoun", "ma3o", "ma3a", "wa7ad", "wahad", "we7de", "tnein", "tnen", "tleteh",
+        "tlete", "arba3a", "5amse", "khamse", "sette", "sab3a", "tmeneh", "tes3a", "3ashra", "bokra", "bukra",
+        "lyom", "elyom", "lyoum", "masa", "l2", "sabaho", "sabah", "emta", "btsakro", "btfta7o", "fiye", "fina",
+        "fik", "fiki", "chi", "shi", "ya3ne", "ya3ni", "yaane", "bhebbak", "merci2", "shukran", "chukran", "tfaddal",
+        "3a", "ba3d", "kamen", "kaman", "hon", "hunik", "wen", "wein", "ade", "adde", "2adde", "2addesh", "addesh",
+        "b2addesh", "tawil", "sghir", "kbir", "zghir", "delivery2", "jeble", "jible", "jibli", "btjibouli", "ta3",
+        "ta3o",
+        "3ande", "3endi", "andi", "3andak", "3andkon", "bteftaho", "sakrin", "fat7in", "ma3leh", "ma3lesh", "habibi",
+    ]
+
+    static let french: Set<String> = [
+        "je", "veux", "voudrais", "voudrai", "aimerais", "avec", "sans", "et", "pour", "merci", "bonjour", "bonsoir",
+        "svp", "stp", "plait", "il", "vous", "nous", "un", "une", "des", "du", "les", "deux", "trois", "quatre",
+        "cinq", "six", "sept", "huit", "neuf", "dix", "livraison", "emporter", "sur", "place", "demain", "ce", "soir",
+        "midi", "oui", "non", "est", "ce", "que", "quoi", "combien", "prix", "carte", "commande", "commander",
+        "annuler", "fermez", "ouvert", "ouverts", "ferme", "heure", "quelle", "quel", "adresse", "mon", "ma", "mes",
+        "moi", "aussi", "encore", "plus", "moins", "peu", "beaucoup", "bien", "tres", "oignons", "oignon", "ail",
+        "fromage", "grand", "grande", "petit", "petite", "reserver", "reservation", "terrain", "coupe", "cheveux",
+        "rendez", "vous", "apres", "matin", "aujourd", "hui", "bonne", "nuit", "au", "aux", "en", "chez", "dans",
+    ]
+
+    static let english: Set<String> = [
+        "i", "want", "would", "like", "please", "pls", "plz", "can", "could", "get", "have", "and", "with", "without",
+        "no", "yes", "the", "an", "of", "to", "for", "my", "me", "is", "are", "it", "this", "that", "what", "how",
+        "much", "many", "price", "menu", "order", "cancel", "delivery", "deliver", "pickup", "pick", "up", "takeaway",
+        "take", "away", "tomorrow", "today", "tonight", "at", "open", "close", "closed", "when", "hours", "thanks",
+        "thank", "you", "hi", "hello", "hey", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        "ten", "extra", "large", "small", "medium", "book", "booking", "court", "slot", "haircut", "appointment",
+        "address", "do", "does", "your", "where", "status", "some", "more", "less", "also", "add", "remove", "change",
+        "instead", "cart", "confirm", "need", "just", "only", "any", "there", "good", "great",
+    ]
+
+    /// Names of dishes that every language uses as they are.
+    static let dishes: Set<String> = [
+        "shawarma", "chawarma", "shawerma", "falafel", "felafel", "mjadara", "mjaddara", "manakish", "manaeesh",
+        "man2ouche", "mana2ish", "man2oushe", "kibbe", "kebbe", "kibbeh", "hummus", "hommos", "houmous", "7ommos",
+        "fattoush", "tabbouleh", "tabboule", "toum", "batata", "harra", "kafta", "kefta", "tawook", "taouk",
+        "shish", "labneh", "labne", "zaatar", "za3tar", "jallab", "ayran", "pepsi", "fries", "nayeh", "padel",
+        "alhamdulillah", "inshallah", "inchallah", "wallah",
+    ]
+}
