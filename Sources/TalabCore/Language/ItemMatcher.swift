@@ -27,6 +27,8 @@ public struct ItemMatcher: Sendable {
         public let phrase: String
         /// 0 for an exact name, else the edit distance of the typo.
         public let distance: Int
+        /// Where the phrase starts, in words of the normalized message.
+        public let start: Int
 
         public var key: String? { candidates.count == 1 ? candidates[0] : nil }
     }
@@ -37,8 +39,12 @@ public struct ItemMatcher: Sendable {
     private let nameWords: [String: Set<String>]
     private let byLength: [Int: [(phrase: String, words: [String])]]
     private let longest: Int
+    /// Whether a phrase after "without" (`bala`, `sans`, `no`) is skipped: it names an option.
+    private let skipsWithout: Bool
 
-    public init(entries: [Entry]) {
+    /// `skipsWithout`: false for a matcher of option choices, whose names include `bala toum`.
+    public init(entries: [Entry], skipsWithout: Bool = true) {
+        self.skipsWithout = skipsWithout
         var phrases: [String: Set<String>] = [:]
         for entry in entries {
             for name in entry.names {
@@ -52,7 +58,8 @@ public struct ItemMatcher: Sendable {
         self.phrases = phrases
         var words: [String: Set<String>] = [:]
         for (phrase, keys) in phrases {
-            for word in phrase.split(separator: " ") where word.count >= 4 {
+            for word in phrase.split(separator: " ") where word.count >= 4 && !ItemMatcher.isFunctionWord(String(word))
+            {
                 words[String(word), default: []].formUnion(keys)
             }
         }
@@ -73,7 +80,7 @@ public struct ItemMatcher: Sendable {
         var index = 0
         while index < words.count {
             // `bala toum`, `sans oignons`, `no garlic`: what follows a "without" is an option, not an item.
-            if index > 0, ItemMatcher.without.contains(words[index - 1]) {
+            if skipsWithout, index > 0, ItemMatcher.without.contains(words[index - 1]) {
                 index += 1
                 continue
             }
@@ -109,7 +116,8 @@ public struct ItemMatcher: Sendable {
                     quantity: quantity ?? 1,
                     quantityStated: quantity != nil,
                     phrase: words[index..<after].joined(separator: " "),
-                    distance: found.distance
+                    distance: found.distance,
+                    start: index
                 )
             )
             index = after
@@ -144,6 +152,12 @@ public struct ItemMatcher: Sendable {
             }
         }
         return best
+    }
+
+    /// `with`, `avec`, `ma3a`: words that tie a name together and name nothing alone.
+    static func isFunctionWord(_ word: String) -> Bool {
+        LanguageDetector.english.contains(word) || LanguageDetector.french.contains(word)
+            || LanguageDetector.arabizi.contains(word) || without.contains(word)
     }
 
     static let without: Set<String> = [
