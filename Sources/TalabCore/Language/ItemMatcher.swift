@@ -166,6 +166,11 @@ public struct ItemMatcher: Sendable {
 
     /// A word without a plural ending: `shawarmas` → `shawarma`, `oignons` → `oignon`, `fries` stays.
     static func singular(_ word: String) -> String {
+        // The Arabic article and the particles glued to it: الحمص, والحمص, بالحمص → حمص.
+        for prefix in ["وال", "بال", "فال", "كال", "ال", "لل"]
+        where word.hasPrefix(prefix) && word.count >= prefix.count + 2 {
+            return String(word.dropFirst(prefix.count))
+        }
         guard word.count > 4, word.last == "s", !word.hasSuffix("ss"), word != "fries" else { return word }
         return String(word.dropLast())
     }
