@@ -1,0 +1,190 @@
+import Foundation
+import TalabCore
+
+/// Orders in PostgreSQL: placed from a cart exactly once per confirmation, with every line and
+/// option snapshotted at its catalog price, and moved through `OrderStateMachine` with history.
+public struct OrderStore: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    /// Everything an order is placed with besides its cart.
+    public struct Placement: Sendable {
+        public var businessID: UUID
+        public var branchID: UUID
+        public var customerPhone: String?
+        public var whatsappUserID: String?
+        public var customerName: String?
+        public var language: Language?
+        public var deliveryType: DeliveryType
+        public var deliveryFee: Decimal = 0
+        public var deliveryLocationID: UUID?
+        public var scheduledFor: Date?
+        public var notes: String?
+        /// Unique per confirmation: the same key places the same order.
+        public var confirmationKey: String
+
+        public init(
+            businessID: UUID,
+            branchID: UUID,
+            deliveryType: DeliveryType,
+            confirmationKey: String,
+            customerPhone: String? = nil,
+            whatsappUserID: String? = nil
+        ) {
+            self.businessID = businessID
+            self.branchID = branchID
+            self.deliveryType = deliveryType
+            self.confirmationKey = confirmationKey
+            self.customerPhone = customerPhone
+            self.whatsappUserID = whatsappUserID
+        }
+    }
+
+    public struct OrderError: Error, Sendable, CustomStringConvertible {
+        public let code: String
+        public let message: String
+        public var description: String { message }
+    }
+
+    static let insertOrder = PostgresStatement(
+        "orders.insert",
+        """
+        INSERT INTO orders (business_id, branch_id, customer_phone_number, whatsapp_user_id, customer_name, language_used,
+                            delivery_type, delivery_address_location_id, currency, subtotal, delivery_price, total, notes,
+                            scheduled_for, confirmation_key)
+        VALUES ($1, $2, $3, $4, $5, $6::customer_language, $7::delivery_type, $8, $9, $10, $11, $12, $13, $14, $15)
+        ON CONFLICT (confirmation_key) WHERE confirmation_key IS NOT NULL DO NOTHING
+        RETURNING id
+        """
+    )
+    static let byConfirmation = PostgresStatement(
+        "orders.by_confirmation",
+        "SELECT id FROM orders WHERE confirmation_key = $1"
+    )
+    static let catalogIDs = PostgresStatement(
+        "orders.catalog_ids",
+        """
+        SELECT i.key AS item_key, i.id AS item_id, g.key AS group_key, g.name AS group_name, o.key AS option_key,
+               o.id AS option_id
+        FROM items i
+        LEFT JOIN item_option_groups g ON g.item_id = i.id AND g.deleted_at IS NULL
+        LEFT JOIN item_options o ON o.group_id = g.id AND o.deleted_at IS NULL
+        WHERE i.business_id = $1 AND i.key = ANY($2::text[]) AND i.deleted_at IS NULL
+        """
+    )
+    static let insertItem = PostgresStatement(
+        "orders.insert_item",
+        """
+        INSERT INTO order_items (order_id, item_id, quantity, price_at_time, name_at_time)
+        VALUES ($1, $2, $3, $4, $5) RETURNING id
+        """
+    )
+    static let insertOption = PostgresStatement(
+        "orders.insert_option",
+        """
+        INSERT INTO order_item_options (order_item_id, item_option_id, group_name_at_time, name_at_time, price_delta_at_time)
+        VALUES ($1, $2, $3, $4, $5)
+        """
+    )
+    static let insertHistory = PostgresStatement(
+        "orders.history",
+        "INSERT INTO order_status_history (order_id, status, changed_by) VALUES ($1, $2::order_status, $3::status_changed_by)"
+    )
+
+    /// Places the order, or returns the one this confirmation already placed; `created` says which.
+    public func place(_ cart: Cart, _ placement: Placement) async throws -> (id: UUID, created: Bool) {
+        guard !cart.isEmpty else { throw OrderError(code: "empty_cart", message: "an order needs at least one item") }
+        return try await pool.withTransaction { connection in
+            var ids: [String: UUID] = [:]
+            var options: [String: (id: UUID, group: String)] = [:]
+            let keys = PostgresTextArray(Array(Set(cart.lines.map(\.itemKey))))
+            for row in try await connection.query(OrderStore.catalogIDs, [placement.businessID, keys]) {
+                let item = try row.decode(String.self, "item_key")
+                ids[item] = try row.decode(UUID.self, "item_id")
+                if let group = try row.decode(String?.self, "group_key"),
+                    let option = try row.decode(String?.self, "option_key"),
+                    let optionID = try row.decode(UUID?.self, "option_id")
+                {
+                    options["\(item)/\(group)/\(option)"] = (optionID, try row.decode(String.self, "group_name"))
+                }
+            }
+            let subtotal = cart.subtotal.amount
+            let inserted = try await connection.query(
+                OrderStore.insertOrder,
+                [
+                    placement.businessID, placement.branchID, placement.customerPhone, placement.whatsappUserID,
+                    placement.customerName, placement.language?.rawValue, placement.deliveryType.rawValue,
+                    placement.deliveryLocationID, cart.currency, subtotal, placement.deliveryFee,
+                    subtotal + placement.deliveryFee, placement.notes, placement.scheduledFor,
+                    placement.confirmationKey,
+                ]
+            )
+            guard let orderID = try inserted.first?.decode(UUID.self, "id") else {
+                let existing = try await connection.query(OrderStore.byConfirmation, [placement.confirmationKey])
+                return (try existing[0].decode(UUID.self, "id"), false)
+            }
+            for line in cart.lines {
+                guard let itemID = ids[line.itemKey] else {
+                    throw OrderError(
+                        code: "unknown_item",
+                        message: "the catalog has no item '\(line.itemKey)' any more"
+                    )
+                }
+                let lineID = try await connection.query(
+                    OrderStore.insertItem,
+                    [orderID, itemID, line.quantity, line.unitPrice, line.name]
+                )[0].decode(UUID.self, "id")
+                for option in line.options {
+                    guard let known = options["\(line.itemKey)/\(option.key)"] else {
+                        throw OrderError(code: "unknown_option", message: "the catalog has no option '\(option.key)'")
+                    }
+                    try await connection.query(
+                        OrderStore.insertOption,
+                        [lineID, known.id, known.group, option.name, option.priceDelta]
+                    )
+                }
+            }
+            try await connection.query(OrderStore.insertHistory, [orderID, OrderStatus.pending.rawValue, "customer"])
+            return (orderID, true)
+        }
+    }
+
+    static let lockStatus = PostgresStatement(
+        "orders.lock_status",
+        "SELECT status::text AS status FROM orders WHERE id = $1 FOR UPDATE"
+    )
+    static let setStatus = PostgresStatement(
+        "orders.set_status",
+        """
+        UPDATE orders SET status = $2::order_status,
+            completed_at = CASE WHEN $2 = 'completed' THEN now() ELSE completed_at END,
+            cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END
+        WHERE id = $1
+        """
+    )
+
+    /// Moves the order to `status` if the lifecycle allows it, and records who did.
+    @discardableResult
+    public func move(_ orderID: UUID, to status: OrderStatus, by actor: StatusChangedBy) async throws -> OrderStatus {
+        try await pool.withTransaction { connection in
+            guard let row = try await connection.query(OrderStore.lockStatus, [orderID]).first else {
+                throw OrderError(code: "not_found", message: "no order \(orderID.lowercasedText)")
+            }
+            guard let current = OrderStatus(rawValue: try row.decode(String.self, "status")) else {
+                throw OrderError(
+                    code: "unknown_status",
+                    message: "order \(orderID.lowercasedText) has an unknown status"
+                )
+            }
+            do {
+                _ = try OrderStateMachine.transition(from: current, to: status)
+            } catch {
+                throw OrderError(code: "illegal_transition", message: String(describing: error))
+            }
+            try await connection.query(OrderStore.setStatus, [orderID, status.rawValue])
+            try await connection.query(OrderStore.insertHistory, [orderID, status.rawValue, actor.rawValue])
+            return status
+        }
+    }
+}
