@@ -12,7 +12,7 @@ struct TalabCommand: AsyncParsableCommand {
             + "libpq \(LibPQ.version))",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, AuditCommand.self,
-            MigrateCommand.self, ServeCommand.self, FakeGraphCommand.self,
+            MigrateCommand.self, ServeCommand.self, FakeGraphCommand.self, OrdersCommand.self,
             DatabaseCommand.self,
             BenchCommand.self,
         ]

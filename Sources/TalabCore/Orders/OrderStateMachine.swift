@@ -24,6 +24,17 @@ public enum OrderStateMachine {
         }
     }
 
+    /// The next step on the way to completed, or nil once the order is over.
+    public static func forward(from status: OrderStatus) -> OrderStatus? {
+        switch status {
+        case .pending: return .accepted
+        case .accepted: return .preparing
+        case .preparing: return .ready
+        case .ready: return .completed
+        case .completed, .cancelled: return nil
+        }
+    }
+
     public static func canMove(from: OrderStatus, to: OrderStatus) -> Bool { next(after: from).contains(to) }
 
     /// The new status, or why the move is refused.

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import TalabCore
+import TalabStore
+
+extension OrderStatus: ExpressibleByArgument {}
+
+/// `talab orders`: a business acts on its orders from the terminal until the dashboard exists.
+struct OrdersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orders",
+        abstract: "List, show, advance and cancel orders.",
+        subcommands: [List.self, Show.self, Advance.self, Cancel.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The latest orders, newest first.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: ArgumentHelp("Only this tenant.", valueName: "slug")) var tenant: String?
+        @Option(help: "Only orders in this status.") var status: OrderStatus?
+        @Option(help: "How many.") var limit = 20
+
+        func run() async throws {
+            try await reportingFailure {
+                let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+                defer { pool.close() }
+                let orders = try await OrderStore(pool: pool).list(tenant: tenant, status: status, limit: limit)
+                guard !orders.isEmpty else {
+                    print("No orders.")
+                    return
+                }
+                let formatter = ISO8601DateFormatter()
+                for order in orders {
+                    let id = String(order.id.lowercasedText.prefix(8))
+                    let columns = [
+                        id, formatter.string(from: order.createdAt), "\(order.business)/\(order.branch)",
+                        order.customer,
+                        order.deliveryType, order.status, order.total.description,
+                    ]
+                    print(columns.joined(separator: "  "))
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One order: its lines, total and history.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The order id, or its first 8 or more characters.") var id: String
+
+        func run() async throws {
+            try await reportingFailure {
+                let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+                defer { pool.close() }
+                let store = OrderStore(pool: pool)
+                let orderID = try await store.resolve(id)
+                let (lines, history) = try await store.details(orderID)
+                print("order \(orderID.lowercasedText)")
+                for line in lines { print("  \(line)") }
+                print("history:")
+                for entry in history { print("  \(entry)") }
+            }
+        }
+    }
+
+    struct Advance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move an order on: pending → accepted → preparing → ready → completed."
+        )
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The order id, or its first 8 or more characters.") var id: String
+        @Option(help: "The status to move to (default: the next one).") var to: OrderStatus?
+
+        func run() async throws {
+            try await reportingFailure {
+                let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+                defer { pool.close() }
+                let store = OrderStore(pool: pool)
+                let orderID = try await store.resolve(id)
+                let current = try await store.status(of: orderID)
+                guard let target = to ?? OrderStateMachine.forward(from: current) else {
+                    throw ValidationError("the order is \(current.rawValue): it does not move on")
+                }
+                print(
+                    "order \(orderID.lowercasedText.prefix(8)) is now \(try await store.move(orderID, to: target, by: .business).rawValue)"
+                )
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel an order that is not completed.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The order id, or its first 8 or more characters.") var id: String
+
+        func run() async throws {
+            try await reportingFailure {
+                let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+                defer { pool.close() }
+                let store = OrderStore(pool: pool)
+                let orderID = try await store.resolve(id)
+                try await store.move(orderID, to: .cancelled, by: .business)
+                print("order \(orderID.lowercasedText.prefix(8)) is cancelled")
+            }
+        }
+    }
+}
