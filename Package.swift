@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "TalabCore", swiftSettings: swiftSettings),
+        .target(name: "TalabCore", resources: [.copy("Resources/Strings")], swiftSettings: swiftSettings),
         .target(
             name: "TalabConfig",
             dependencies: ["TalabCore", "CGit2", "CLibYAML"],
