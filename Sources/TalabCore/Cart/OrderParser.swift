@@ -7,8 +7,8 @@ import Foundation
 public struct OrderParser: Sendable {
     public struct Result: Sendable {
         public var lines: [Cart.Line] = []
-        /// A phrase that fits several items, with their keys: ask which.
-        public var ambiguous: [(phrase: String, keys: [String])] = []
+        /// A phrase that fits several items, with their keys and the quantity asked: ask which.
+        public var ambiguous: [(phrase: String, keys: [String], quantity: Int)] = []
         /// Items named that cannot be ordered now (out of stock or hidden), by key.
         public var unavailable: [String] = []
         /// A required option group that no choice fills, or one with too many choices: item, group.
@@ -64,7 +64,7 @@ public struct OrderParser: Sendable {
         }
         for (position, mention) in mentions.enumerated() {
             guard let key = mention.key, let item = items[key] else {
-                result.ambiguous.append((mention.phrase, mention.candidates))
+                result.ambiguous.append((mention.phrase, mention.candidates, mention.quantity))
                 continue
             }
             guard item.availability == .available else {
