@@ -13,6 +13,20 @@ struct OrdersCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Advance.self, Cancel.self]
     )
 
+    /// Runs `body` with the order `id` names (a prefix will do), reporting failures as every command does.
+    static func withOrder(
+        _ id: String,
+        _ database: DatabaseOptions,
+        _ body: (OrderStore, UUID) async throws -> Void
+    ) async throws {
+        try await reportingFailure {
+            let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+            defer { pool.close() }
+            let store = OrderStore(pool: pool)
+            try await body(store, try await store.resolve(id))
+        }
+    }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The latest orders, newest first.")
         @OptionGroup var database: DatabaseOptions
@@ -49,11 +63,7 @@ struct OrdersCommand: AsyncParsableCommand {
         @Argument(help: "The order id, or its first 8 or more characters.") var id: String
 
         func run() async throws {
-            try await reportingFailure {
-                let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
-                defer { pool.close() }
-                let store = OrderStore(pool: pool)
-                let orderID = try await store.resolve(id)
+            try await OrdersCommand.withOrder(id, database) { store, orderID in
                 let (lines, history) = try await store.details(orderID)
                 print("order \(orderID.lowercasedText)")
                 for line in lines { print("  \(line)") }
@@ -72,11 +82,7 @@ struct OrdersCommand: AsyncParsableCommand {
         @Option(help: "The status to move to (default: the next one).") var to: OrderStatus?
 
         func run() async throws {
-            try await reportingFailure {
-                let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
-                defer { pool.close() }
-                let store = OrderStore(pool: pool)
-                let orderID = try await store.resolve(id)
+            try await OrdersCommand.withOrder(id, database) { store, orderID in
                 let current = try await store.status(of: orderID)
                 guard let target = to ?? OrderStateMachine.forward(from: current) else {
                     throw ValidationError("the order is \(current.rawValue): it does not move on")
@@ -94,11 +100,7 @@ struct OrdersCommand: AsyncParsableCommand {
         @Argument(help: "The order id, or its first 8 or more characters.") var id: String
 
         func run() async throws {
-            try await reportingFailure {
-                let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
-                defer { pool.close() }
-                let store = OrderStore(pool: pool)
-                let orderID = try await store.resolve(id)
+            try await OrdersCommand.withOrder(id, database) { store, orderID in
                 try await store.move(orderID, to: .cancelled, by: .business)
                 print("order \(orderID.lowercasedText.prefix(8)) is cancelled")
             }
