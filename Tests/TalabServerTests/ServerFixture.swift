@@ -18,10 +18,13 @@ struct ServerFixture {
     static func make(
         graphURL: String = "http://127.0.0.1:9",
         handler: any ConversationHandler = AcknowledgingHandler(),
-        attempts: Int = 3
+        attempts: Int = 3,
+        engine: Bool = false
     ) async throws -> ServerFixture {
         let url = try await TestCluster.shared.migratedDatabase()
         try await ExampleCatalog.apply(to: url, sealer: sealer)
+        let handler: any ConversationHandler =
+            engine ? EngineHandler(orders: OrderStore(pool: PostgresPool(url: url, maxConnections: 2))) : handler
         var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
         settings.graph = GraphSettings(
             baseURL: graphURL,
@@ -78,6 +81,27 @@ struct ServerFixture {
                 "messaging_product": "whatsapp",
                 "metadata": ["display_phone_number": "9611000000", "phone_number_id": number],
                 "contacts": [contact], "messages": [message],
+            ]
+        )
+    }
+
+    /// A tapped reply button, as Meta posts it.
+    static func buttonPayload(
+        to number: String,
+        from phone: String = "96170000123",
+        id: String,
+        button: String
+    ) -> [UInt8] {
+        envelope(
+            number,
+            [
+                "metadata": ["phone_number_id": number], "contacts": [["wa_id": phone, "profile": ["name": "Rami"]]],
+                "messages": [
+                    [
+                        "from": phone, "id": id, "timestamp": "1790000000", "type": "interactive",
+                        "interactive": ["type": "button_reply", "button_reply": ["id": button, "title": button]],
+                    ]
+                ],
             ]
         )
     }
