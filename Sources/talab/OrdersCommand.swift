@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TalabCore
+import TalabServer
 import TalabStore
 
 extension OrderStatus: ExpressibleByArgument {}
@@ -87,9 +88,10 @@ struct OrdersCommand: AsyncParsableCommand {
                 guard let target = to ?? OrderStateMachine.forward(from: current) else {
                     throw ValidationError("the order is \(current.rawValue): it does not move on")
                 }
-                print(
-                    "order \(orderID.lowercasedText.prefix(8)) is now \(try await store.move(orderID, to: target, by: .business).rawValue)"
-                )
+                let moved = try await store.move(orderID, to: target, by: .business) { connection in
+                    try await OrderNotifier().notify(order: orderID, status: target, on: connection)
+                }
+                print("order \(orderID.lowercasedText.prefix(8)) is now \(moved.rawValue)")
             }
         }
     }
@@ -101,7 +103,9 @@ struct OrdersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await OrdersCommand.withOrder(id, database) { store, orderID in
-                try await store.move(orderID, to: .cancelled, by: .business)
+                try await store.move(orderID, to: .cancelled, by: .business) { connection in
+                    try await OrderNotifier().notify(order: orderID, status: .cancelled, on: connection)
+                }
                 print("order \(orderID.lowercasedText.prefix(8)) is cancelled")
             }
         }

@@ -62,3 +62,44 @@ import Testing
         #expect(try await fixture.count("SELECT count(*)::int FROM conversations WHERE branch_key = 'achrafieh'") == 1)
     }
 }
+
+@Suite struct OrderNotifierTests {
+    @Test func aStatusChangeIsToldInTheCustomersLanguageOrByTemplateOutsideTheWindow() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        func send(_ body: [UInt8]) async throws {
+            try await fixture.parts.inbox.store(body, orderingKey: nil)
+            try await fixture.drain()
+        }
+        // An order by chat whose messages are two months old: the window is closed.
+        try await send(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.N1", text: "baddi 2 falafel, takeaway")
+        )
+        try await send(ServerFixture.buttonPayload(to: ExampleCatalog.hamraNumber, id: "wamid.N2", button: "confirm"))
+        let order = try await fixture.parts.pool.query(PostgresStatement("test.order", "SELECT id FROM orders"))[0]
+            .decode(UUID.self, "id")
+        let store = OrderStore(pool: fixture.parts.pool)
+        let notifier = OrderNotifier()
+        try await store.move(order, to: .accepted, by: .business) { connection in
+            let reached = try await notifier.notify(order: order, status: .accepted, on: connection)
+            #expect(reached)
+        }
+        let template = try await EngineHandlerTests.outbound(fixture).last ?? ""
+        #expect(template.contains(#""name": "order_update""#) && template.contains(#""code": "ar""#), "\(template)")
+
+        // The customer writes again: inside the window the notice is a message in Arabizi.
+        try await send(
+            ServerFixture.textPayload(
+                to: ExampleCatalog.hamraNumber,
+                id: "wamid.N3",
+                text: "wen sar el talab?",
+                timestamp: Int(Date().timeIntervalSince1970)
+            )
+        )
+        try await store.move(order, to: .preparing, by: .business) { connection in
+            try await notifier.notify(order: order, status: .preparing, on: connection)
+        }
+        let text = try await EngineHandlerTests.outbound(fixture).last ?? ""
+        #expect(text.contains("3am nhadder talabak \(order.lowercasedText.prefix(8))"), "\(text)")
+    }
+}

@@ -164,9 +164,15 @@ public struct OrderStore: Sendable {
         """
     )
 
-    /// Moves the order to `status` if the lifecycle allows it, and records who did.
+    /// Moves the order to `status` if the lifecycle allows it, and records who did; `also` runs in
+    /// the same transaction (queueing the customer's notice), so both happen or neither.
     @discardableResult
-    public func move(_ orderID: UUID, to status: OrderStatus, by actor: StatusChangedBy) async throws -> OrderStatus {
+    public func move(
+        _ orderID: UUID,
+        to status: OrderStatus,
+        by actor: StatusChangedBy,
+        also: (@Sendable (PostgresConnection) async throws -> Void)? = nil
+    ) async throws -> OrderStatus {
         try await pool.withTransaction { connection in
             guard let row = try await connection.query(OrderStore.lockStatus, [orderID]).first else {
                 throw OrderError(code: "not_found", message: "no order \(orderID.lowercasedText)")
@@ -184,6 +190,7 @@ public struct OrderStore: Sendable {
             }
             try await connection.query(OrderStore.setStatus, [orderID, status.rawValue])
             try await connection.query(OrderStore.insertHistory, [orderID, status.rawValue, actor.rawValue])
+            try await also?(connection)
             return status
         }
     }
