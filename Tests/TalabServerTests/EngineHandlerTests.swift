@@ -103,3 +103,24 @@ import Testing
         #expect(text.contains("3am nhadder talabak \(order.lowercasedText.prefix(8))"), "\(text)")
     }
 }
+
+@Suite struct EngineCacheTests {
+    @Test func aPriceChangedInTheCatalogIsQuotedAtTheNextMessage() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        func ask(_ id: String) async throws -> String {
+            try await fixture.parts.inbox.store(
+                ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: id, text: "how much is the hummus?"),
+                orderingKey: nil
+            )
+            try await fixture.drain()
+            return try await EngineHandlerTests.outbound(fixture).last ?? ""
+        }
+        #expect(try await ask("wamid.P1").contains("$3.50"))
+        try await fixture.parts.pool.query(
+            PostgresStatement("test.reprice", "UPDATE items SET price = 3.95 WHERE key = 'hummus'", prepared: false)
+        )
+        let after = try await ask("wamid.P2")
+        #expect(after.contains("$3.95"), "\(after)")
+    }
+}

@@ -10,11 +10,13 @@ public struct EngineHandler: ConversationHandler {
     /// A conversation idle this long starts over with an empty cart.
     public let idleExpiry: TimeInterval
     public let phrasebook: Phrasebook
+    private let cache: EngineCache
 
     public init(orders: OrderStore, idleExpiry: TimeInterval = 2 * 60 * 60, phrasebook: Phrasebook = .shipped) {
         self.orders = orders
         self.idleExpiry = idleExpiry
         self.phrasebook = phrasebook
+        self.cache = EngineCache(phrasebook: phrasebook)
     }
 
     static let load = PostgresStatement(
@@ -40,7 +42,7 @@ public struct EngineHandler: ConversationHandler {
     public func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
     {
         guard let messageID = context.message.id,
-            let tenant = try await TenantCatalogLoader.load(business: context.business.id, on: connection)
+            let tenant = try await cache.tenant(context.business.id, on: connection)
         else { return [] }
         let stored = try await connection.query(
             EngineHandler.load,
@@ -85,8 +87,7 @@ public struct EngineHandler: ConversationHandler {
             return messages
         }
 
-        let branch = tenant.branches.first { $0.key == branchKey }
-        let engine = ConversationEngine(tenant: tenant, branch: branch, phrasebook: phrasebook)
+        let engine = cache.engine(context.business.id, tenant, branch: branchKey)
         let (replies, effects) = engine.handle(input, state: &state, now: Date())
         for reply in replies {
             messages += EngineHandler.messages(
