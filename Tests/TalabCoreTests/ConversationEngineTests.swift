@@ -25,6 +25,11 @@ import Testing
         #expect(state.language == .arabizi)
         #expect(state.cart.lines.map(\.itemKey) == ["chicken-shawarma", "fattoush"])
         #expect(first.replies.first?.text.hasPrefix("Zedna 2 × Chicken Shawarma") == true, "\(first.replies)")
+        // The shawarma's size is required: asked with its choices and prices from the menu.
+        #expect(state.awaiting == .option(item: "chicken-shawarma", group: "size"))
+        #expect(first.replies.last?.choices.map(\.title) == ["Regular", "Large +$1.50"])
+        let sized = engine.handle(.text("large"), state: &state, now: ConversationEngineTests.lunch)
+        #expect(state.cart.lines[0].options.map(\.key) == ["remove/no-toum", "size/large"], "\(sized.replies)")
         #expect(state.awaiting == .location)
 
         // A pin 1 km from the Hamra branch.
@@ -39,11 +44,12 @@ import Testing
         #expect(prompt.text.contains(state.cart.subtotal.description))
 
         let confirmed = engine.handle(.choice("confirm"), state: &state, now: ConversationEngineTests.lunch)
-        guard case .placeOrder(let cart, let type, let fee, let scheduled, let language) = confirmed.effects.first
-        else {
+        guard case .placeOrder(let order) = confirmed.effects.first else {
             throw TestFailure("no order placed: \(confirmed)")
         }
-        #expect(cart.lines.count == 2 && type == .delivery && fee > 0 && scheduled == nil && language == .arabizi)
+        #expect(order.cart.lines.count == 2 && order.deliveryType == .delivery && order.deliveryFee > 0)
+        #expect(order.scheduledFor == nil && order.language == .arabizi && order.bookings.isEmpty)
+        #expect(order.address == DeliveryAddress(latitude: 33.9040, longitude: 35.4850))
         #expect(state.cart.isEmpty)
     }
 
@@ -63,10 +69,10 @@ import Testing
         _ = engine.handle(.text("2 falafel, takeaway"), state: &state, now: early)
         #expect(state.awaiting == .confirmation)
         let confirmed = engine.handle(.text("yes"), state: &state, now: early)
-        guard case .placeOrder(_, .takeaway, _, let scheduled, _) = confirmed.effects.first else {
+        guard case .placeOrder(let order) = confirmed.effects.first, order.deliveryType == .takeaway else {
             throw TestFailure("no order: \(confirmed)")
         }
-        #expect(scheduled == OpeningScheduleTests.beirut("2026-11-26 11:00"))
+        #expect(order.scheduledFor == OpeningScheduleTests.beirut("2026-11-26 11:00"))
 
         var far = ConversationEngineTests.start()
         _ = engine.handle(
@@ -96,7 +102,7 @@ import Testing
         )
         let french = engine.handle(.text("vous êtes ouverts ?"), state: &state, now: ConversationEngineTests.lunch)
         #expect(
-            french.replies.first?.text.hasPrefix("Aujourd'hui, nous sommes ouverts 11:00–23:30") == true,
+            french.replies.first?.text.hasPrefix("Nous sommes ouverts. Horaires d'aujourd'hui : 11:00–23:30") == true,
             "\(french.replies)"
         )
         let person = engine.handle(.text("talk to a person please"), state: &state, now: ConversationEngineTests.lunch)

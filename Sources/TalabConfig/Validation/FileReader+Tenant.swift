@@ -75,7 +75,10 @@ extension FileReader {
             let fields = fields(
                 node,
                 "settings",
-                allowed: ["allow_scheduled_orders", "allow_delivery", "allow_takeaway", "allow_on_site"]
+                allowed: [
+                    "allow_scheduled_orders", "allow_delivery", "allow_takeaway", "allow_on_site", "arabizi_replies",
+                    "order_update_template",
+                ]
             )
         else { return settings }
         if let value = fields["allow_scheduled_orders"].flatMap({ bool($0, "allow_scheduled_orders") }) {
@@ -88,6 +91,14 @@ extension FileReader {
             settings.allowTakeaway = value
         }
         if let value = fields["allow_on_site"].flatMap({ bool($0, "allow_on_site") }) { settings.allowOnSite = value }
+        if let value = fields["arabizi_replies"].flatMap({
+            oneOf($0, "arabizi_replies", BusinessSettings.ArabiziReplies.self)
+        }) {
+            settings.arabiziReplies = value
+        }
+        if let value = fields["order_update_template"].flatMap({ templateName($0, "order_update_template") }) {
+            settings.orderUpdateTemplate = value
+        }
         return settings
     }
 

@@ -260,6 +260,21 @@ final class FileReader {
         return value
     }
 
+    /// A WhatsApp message template's name: lowercase letters, digits and underscores, at most 512.
+    func templateName(_ node: YAMLNode, _ what: String) -> String? {
+        guard let value = text(node, what) else { return nil }
+        let allowed = value.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
+        guard allowed, value.utf8.count <= 512 else {
+            error(
+                node.mark,
+                "invalid_template_name",
+                "\(what) '\(value)' must be a WhatsApp template name: lowercase letters, digits and underscores"
+            )
+            return nil
+        }
+        return value
+    }
+
     static func isKey(_ value: String) -> Bool {
         TextShape.isKey(value)
     }

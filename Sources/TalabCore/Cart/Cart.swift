@@ -60,6 +60,21 @@ public struct Cart: Sendable, Hashable, Codable {
         }
     }
 
+    /// Picks an option of a group for the last line of `itemKey`, replacing the group's oldest
+    /// pick when the group is full; false when the cart has no such line.
+    public mutating func choose(_ option: Option, group: String, maximum: Int?, for itemKey: String) -> Bool {
+        guard let index = lines.lastIndex(where: { $0.itemKey == itemKey }) else { return false }
+        var options = lines[index].options
+        options.removeAll { $0.key == option.key }
+        let inGroup = options.filter { $0.key.hasPrefix(group + "/") }
+        if let maximum, inGroup.count >= maximum, let oldest = inGroup.first {
+            options.removeAll { $0.key == oldest.key }
+        }
+        options.append(option)
+        lines[index].options = options
+        return true
+    }
+
     public var isEmpty: Bool { lines.isEmpty }
 
     public var subtotal: Money { Money(lines.reduce(Decimal(0)) { $0 + $1.total }, currency) }

@@ -17,23 +17,50 @@ public struct EngineReply: Sendable, Equatable {
 
     public let text: String
     public let choices: [Choice]
+    /// Which page of a long list of choices to show (a tapped "More…" row asks for the next).
+    public let page: Int
 
-    init(_ text: String, choices: [Choice] = []) {
+    init(_ text: String, choices: [Choice] = [], page: Int = 0) {
         self.text = text
         self.choices = choices
+        self.page = page
     }
+}
+
+/// Where a delivery goes: a shared location, a typed address, or both.
+public struct DeliveryAddress: Sendable, Codable, Equatable {
+    public var text: String?
+    public var latitude: Double?
+    public var longitude: Double?
+
+    public init(text: String? = nil, latitude: Double? = nil, longitude: Double? = nil) {
+        self.text = text
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// A confirmed order, as the engine hands it to the runtime to place.
+public struct OrderRequest: Sendable, Equatable {
+    public var cart: Cart
+    public var deliveryType: DeliveryType
+    public var deliveryFee: Decimal
+    public var scheduledFor: Date?
+    /// The language the customer wrote in (stored as `language_used`).
+    public var language: Language
+    public var address: DeliveryAddress?
+    public var customerName: String?
+    /// The places this order books (a court for an hour): empty for a meal.
+    public var bookings: [BookingCalendar.Booking]
 }
 
 /// What the conversation asks the runtime to do besides replying.
 public enum EngineEffect: Sendable, Equatable {
     /// The customer confirmed: place this order (the runtime gives it the confirmation key).
-    case placeOrder(
-        cart: Cart,
-        deliveryType: DeliveryType,
-        deliveryFee: Decimal,
-        scheduledFor: Date?,
-        language: Language
-    )
+    case placeOrder(OrderRequest)
+    /// The customer asked where their order is: the runtime answers from the orders it holds, in
+    /// this language.
+    case orderStatus(Language)
     /// The customer asked for a person.
     case handOff
 }
@@ -42,6 +69,10 @@ public enum EngineEffect: Sendable, Equatable {
 public struct ConversationState: Sendable, Codable, Equatable {
     public enum Awaiting: Sendable, Codable, Equatable {
         case whichItem(quantity: Int)
+        /// A required option group of the cart's item.
+        case option(item: String, group: String)
+        /// A time for the bookable item.
+        case slot(item: String)
         case deliveryType
         case location
         case confirmation
@@ -52,13 +83,17 @@ public struct ConversationState: Sendable, Codable, Equatable {
     public var deliveryType: DeliveryType?
     public var deliveryFee: Decimal = 0
     public var awaiting: Awaiting?
+    /// When the order is for (a booking's slot, or a meal for later).
+    public var scheduledFor: Date?
+    public var address: DeliveryAddress?
+    public var customerName: String?
 
     public init(currency: String) { cart = Cart(currency: currency) }
 }
 
 /// The conversation, grounded in one tenant's catalog: it reads each message (language, intent,
-/// items), keeps the cart, checks hours, delivery rules and minimums, and answers from the
-/// phrasebook. Every item, option and price it says comes from the catalog.
+/// items, times), keeps the cart, checks hours, delivery rules, minimums and free slots, and answers
+/// from the phrasebook. Every item, option, price and time it says comes from the catalog.
 public struct ConversationEngine: Sendable {
     public let tenant: TenantConfig
     public let branch: BranchConfig?
@@ -72,42 +107,54 @@ public struct ConversationEngine: Sendable {
         self.tenant = tenant
         self.branch = branch
         self.phrasebook = phrasebook
-        parser = OrderParser(menus: tenant.menus)
-        let all = tenant.menus.flatMap(\.items)
+        let menus = tenant.menus.filter { menu in
+            menu.active && (branch.map { $0.menus.isEmpty || $0.menus.contains(menu.key) || menu.shared } ?? true)
+        }
+        parser = OrderParser(menus: menus)
+        let all = menus.flatMap(\.items)
         items = Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        let names = all.flatMap { [$0.name] + $0.aliases + $0.translations.values }
+        // Catalog words (item and option names) are no evidence of a language: "large" after
+        // Arabizi is still Arabizi.
+        let names = all.flatMap { item in
+            [item.name] + item.aliases + item.translations.values
+                + item.options.flatMap { group in group.choices.flatMap { [$0.name] + $0.aliases } }
+        }
         detector = LanguageDetector(
             sharedWords: Set(names.flatMap { TextNormalizer.words(TextNormalizer.normalize($0)).map(String.init) })
         )
         schedule = OpeningSchedule(business: tenant.business, branch: branch)
     }
 
+    /// Reads one input and moves the conversation; `calendar` holds the bookings already taken (for
+    /// a business with bookable services).
     public func handle(
         _ input: CustomerInput,
         state: inout ConversationState,
-        now: Date
-    ) -> (
-        replies: [EngineReply], effects: [EngineEffect]
-    ) {
-        var turn = Turn(engine: self, now: now)
+        now: Date,
+        calendar: BookingCalendar = BookingCalendar()
+    ) -> (replies: [EngineReply], effects: [EngineEffect]) {
+        var turn = Turn(engine: self, now: now, calendar: calendar)
+        let fallback = tenant.business.defaultLanguage ?? .english
         switch input {
         case .text(let text):
-            let detection = detector.detect(
-                text,
-                previous: state.language,
-                fallback: tenant.business.defaultLanguage ?? .english
-            )
+            let detection = detector.detect(text, previous: state.language, fallback: fallback)
             state.language = detection.language
-            turn.language = detection.language
+            turn.written = detection.language
             turn.read(text, &state)
         case .choice(let id):
-            turn.language = state.language ?? tenant.business.defaultLanguage ?? .english
+            turn.written = state.language ?? fallback
             turn.choose(id, &state)
         case .location(let latitude, let longitude):
-            turn.language = state.language ?? tenant.business.defaultLanguage ?? .english
+            turn.written = state.language ?? fallback
             turn.located(latitude, longitude, &state)
         }
         return (turn.replies, turn.effects)
+    }
+
+    /// The language replies are written in: the customer's, except that a business may answer
+    /// Arabizi in Arabic script.
+    public func replyLanguage(_ written: Language) -> Language {
+        written == .arabizi && tenant.business.settings.arabiziReplies == .arabic ? .arabic : written
     }
 
     func money(_ amount: Decimal) -> String { Money(amount, tenant.business.currency).description }
@@ -127,36 +174,77 @@ public struct ConversationEngine: Sendable {
             settings.allowOnSite ? .onSite : nil,
         ].compactMap { $0 }
     }
+
+    /// Whether any service of the menu is booked for a time (has a duration).
+    public var hasBookableServices: Bool { items.values.contains { $0.durationMinutes != nil } }
+
+    /// A moment as the conversation says it, in the business's zone: `Sat 28 Nov 20:00`.
+    public func describe(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.timeZone = schedule?.timeZone ?? TimeZone(identifier: tenant.business.timezone)
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE d MMM HH:mm"
+        return formatter.string(from: date)
+    }
+
+    /// The business's and the branch's policies.
+    var policies: [PolicyConfig] { tenant.business.policies + (branch?.policies ?? []) }
 }
 
 /// One message's work: the replies and effects it builds up.
 private struct Turn {
     let engine: ConversationEngine
     let now: Date
-    var language: Language = .english
+    let calendar: BookingCalendar
+    /// The language the customer wrote in; replies use `language`.
+    var written: Language = .english
     var replies: [EngineReply] = []
     var effects: [EngineEffect] = []
 
-    init(engine: ConversationEngine, now: Date) {
+    var language: Language { engine.replyLanguage(written) }
+
+    init(engine: ConversationEngine, now: Date, calendar: BookingCalendar) {
         self.engine = engine
         self.now = now
+        self.calendar = calendar
     }
 
-    mutating func say(_ key: String, _ values: [String: String] = [:], choices: [EngineReply.Choice] = []) {
-        replies.append(EngineReply(engine.say(key, language, values), choices: choices))
+    mutating func say(
+        _ key: String,
+        _ values: [String: String] = [:],
+        choices: [EngineReply.Choice] = [],
+        page: Int = 0
+    ) {
+        replies.append(EngineReply(engine.say(key, language, values), choices: choices, page: page))
     }
+
+    var menuChoice: EngineReply.Choice { .init(id: "menu", title: engine.say("menu_button", language)) }
 
     mutating func read(_ text: String, _ state: inout ConversationState) {
+        if let name = CustomerName.said(in: text) { state.customerName = name }
         let parsed = engine.parser.parse(text)
         let intents = IntentClassifier.classify(text, namesItems: !parsed.lines.isEmpty || !parsed.ambiguous.isEmpty)
         let intent = intents[0]
+        let requested = engine.schedule.flatMap { TimeExpression.resolve(text, now: now, timeZone: $0.timeZone) }
+        // An answer to the question the conversation asked.
+        switch state.awaiting {
+        case .option(let item, let group) where parsed.lines.isEmpty && parsed.ambiguous.isEmpty:
+            if answerOption(text, item: item, group: group, &state) { return }
+        case .location where intent == .unknown && parsed.lines.isEmpty && requested == nil:
+            typedAddress(text, &state)
+            return
+        case .slot(let item) where requested != nil && parsed.lines.isEmpty:
+            book(item, at: requested, &state)
+            return
+        default: break
+        }
         switch intent {
         case .human:
             say("talk_to_person")
             effects.append(.handOff)
         case .cancel:
             state = ConversationState(currency: state.cart.currency)
-            state.language = language
+            state.language = written
             say("cart_empty")
         case .itemQuestion:
             for line in parsed.lines {
@@ -168,19 +256,26 @@ private struct Turn {
             } else if parsed.lines.isEmpty {
                 say("not_understood")
             }
+            unavailable(parsed.unavailable)
         case .addItems, .removeItem:
             add(parsed, removing: intent == .removeItem, &state)
             // "…, delivery": the way to receive it, said in the same message.
-            if let type = intents.lazy.compactMap(Turn.deliveryType).first, intent == .addItems,
-                parsed.ambiguous.isEmpty
-            {
-                state.deliveryType = type
-                checkout(&state)
+            let type = intents.lazy.compactMap(Turn.deliveryType).first
+            if intent == .addItems, let type { state.deliveryType = type }
+            guard intent == .addItems, parsed.ambiguous.isEmpty,
+                state.awaiting == nil || state.awaiting == .confirmation
+            else { return }
+            if let bookable = bookableLine(state) {
+                book(bookable, at: requested, &state)
+                return
             }
-        case .showMenu: showMenu()
+            if let requested { schedule(requested, &state) }
+            if type != nil || (requested != nil && !state.cart.isEmpty) { checkout(&state) }
+        case .showMenu: showMenu(page: 0)
         case .showCart: showCart(state)
         case .delivery, .takeaway, .onSite:
-            state.deliveryType = intent == .delivery ? .delivery : (intent == .takeaway ? .takeaway : .onSite)
+            state.deliveryType = Turn.deliveryType(intent)
+            if let requested { schedule(requested, &state) }
             checkout(&state)
         case .confirm:
             if state.awaiting == .confirmation {
@@ -194,10 +289,23 @@ private struct Turn {
             state.awaiting = nil
             showCart(state)
         case .openingHours: hours()
+        case .policy: policies(text)
+        case .orderStatus: effects.append(.orderStatus(language))
         case .thanks: say("thanks")
-        case .greeting: say("greeting", choices: [.init(id: "menu", title: engine.say("menu_button", language))])
-        case .orderStatus, .policy, .unknown:
-            say("not_understood", choices: [.init(id: "menu", title: engine.say("menu_button", language))])
+        case .greeting: say("greeting", choices: [menuChoice])
+        case .unknown:
+            if let requested, !state.cart.isEmpty {
+                if let bookable = bookableLine(state) {
+                    book(bookable, at: requested, &state)
+                } else {
+                    schedule(requested, &state)
+                    checkout(&state)
+                }
+            } else if !parsed.unavailable.isEmpty {
+                unavailable(parsed.unavailable)
+            } else {
+                say("not_understood", choices: [menuChoice])
+            }
         }
     }
 
@@ -211,8 +319,13 @@ private struct Turn {
     }
 
     mutating func choose(_ id: String, _ state: inout ConversationState) {
-        switch id {
-        case "menu": showMenu()
+        let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
+        switch parts[0] {
+        case "menu" where parts.count == 3 && parts[1] == "more": showMenu(page: Int(parts[2]) ?? 0)
+        case "slots" where parts.count == 3 && parts[1] == "more":
+            guard case .slot(let item) = state.awaiting else { return say("not_understood") }
+            offerSlots(item, around: nil, page: Int(parts[2]) ?? 0, &state)
+        case "menu": showMenu(page: 0)
         case "confirm": confirm(&state)
         case "change":
             state.awaiting = nil
@@ -220,9 +333,14 @@ private struct Turn {
         case "delivery", "takeaway", "on_site":
             state.deliveryType = DeliveryType(rawValue: id)
             checkout(&state)
-        default:
-            guard id.hasPrefix("item:"), let item = engine.items[String(id.dropFirst(5))] else {
-                say("not_understood")
+        case "slot" where parts.count == 3:
+            guard let seconds = TimeInterval(parts[2]) else { return say("not_understood") }
+            book(parts[1], at: Date(timeIntervalSince1970: seconds), &state)
+        case "option" where parts.count == 3:
+            chooseOption(item: parts[1], choice: parts[2], &state)
+        case "item" where parts.count == 2:
+            guard let item = engine.items[parts[1]], item.availability == .available else {
+                unavailable([parts[1]])
                 return
             }
             var quantity = 1
@@ -231,10 +349,14 @@ private struct Turn {
             var result = OrderParser.Result()
             result.lines = [Cart.Line(itemKey: item.key, name: item.name, unitPrice: item.price, quantity: quantity)]
             add(result, removing: false, &state)
+            if state.awaiting == nil, let bookable = bookableLine(state) { book(bookable, at: nil, &state) }
+        default:
+            say("not_understood", choices: [menuChoice])
         }
     }
 
     mutating func located(_ latitude: Double, _ longitude: Double, _ state: inout ConversationState) {
+        state.address = DeliveryAddress(text: state.address?.text, latitude: latitude, longitude: longitude)
         guard let branch = engine.branch, let lat = branch.location?.latitude, let lon = branch.location?.longitude
         else {
             checkout(&state)
@@ -244,12 +366,25 @@ private struct Turn {
             from: (NSDecimalNumber(decimal: lat).doubleValue, NSDecimalNumber(decimal: lon).doubleValue),
             to: (latitude, longitude)
         )
+        quote(distance: distance, &state)
+    }
+
+    /// A typed address: no distance to price, so the branch's first fee band applies, and the
+    /// minimum order still holds.
+    mutating func typedAddress(_ text: String, _ state: inout ConversationState) {
+        state.address = DeliveryAddress(text: String(text.prefix(500)))
+        say("address_noted", ["address": state.address?.text ?? ""])
+        quote(distance: nil, &state)
+    }
+
+    mutating func quote(distance: Decimal?, _ state: inout ConversationState) {
+        let rules = engine.branch?.deliveryFeeRules ?? []
         let quote = DeliveryQuote.make(
             subtotal: state.cart.subtotal,
-            distanceKm: distance,
-            rules: branch.deliveryFeeRules,
-            radiusKm: branch.serviceRadiusKm,
-            minimumOrder: branch.minOrderValue
+            distanceKm: distance ?? rules.map(\.upToKm).min(),
+            rules: rules,
+            radiusKm: distance == nil ? nil : engine.branch?.serviceRadiusKm,
+            minimumOrder: engine.branch?.minOrderValue
         )
         for refusal in quote.refusals {
             switch refusal {
@@ -277,11 +412,31 @@ private struct Turn {
             }
             state.cart.add(line)
             let name = engine.items[line.itemKey].map { engine.displayName($0, language) } ?? line.name
-            say("item_added", ["quantity": "\(line.quantity)", "item": name, "price": engine.money(line.total)])
+            let options = line.options.map { engine.optionName($0, of: line.itemKey, language) }
+            say(
+                "item_added",
+                [
+                    "quantity": "\(line.quantity)",
+                    "item": options.isEmpty ? name : "\(name) (\(options.joined(separator: ", ")))",
+                    "price": engine.money(line.total),
+                ]
+            )
         }
-        if removing { showCart(state) }
-        for key in parsed.unavailable {
-            guard let item = engine.items[key] else { continue }
+        if removing {
+            state.awaiting = nil
+            showCart(state)
+        }
+        unavailable(parsed.unavailable)
+        if let ambiguous = parsed.ambiguous.first {
+            ask(ambiguous.keys, quantity: ambiguous.quantity, &state)
+        } else if !removing {
+            askMissingOption(&state)
+        }
+    }
+
+    mutating func unavailable(_ keys: [String]) {
+        for key in keys {
+            guard let item = engine.tenant.menus.lazy.flatMap(\.items).first(where: { $0.key == key }) else { continue }
             let menu = engine.tenant.menus.first { $0.items.contains { $0.key == key } }
             let alternatives = (menu?.items ?? []).filter { $0.availability == .available && $0.key != key }.prefix(3)
                 .map { engine.displayName($0, language) }
@@ -290,7 +445,6 @@ private struct Turn {
                 ["item": engine.displayName(item, language), "alternatives": alternatives.joined(separator: ", ")]
             )
         }
-        if let ambiguous = parsed.ambiguous.first { ask(ambiguous.keys, quantity: ambiguous.quantity, &state) }
     }
 
     mutating func ask(_ keys: [String], quantity: Int, _ state: inout ConversationState) {
@@ -305,11 +459,77 @@ private struct Turn {
         say("ask_which_item", choices: choices)
     }
 
-    mutating func showMenu() {
-        let items = engine.tenant.menus.filter(\.active).flatMap(\.items).filter { $0.availability == .available }
+    // MARK: Options
+
+    /// Asks the first required option group a cart line leaves empty; false when none is missing.
+    @discardableResult
+    mutating func askMissingOption(_ state: inout ConversationState) -> Bool {
+        for line in state.cart.lines {
+            guard let item = engine.items[line.itemKey] else { continue }
+            for group in item.options {
+                let picked = line.options.filter { $0.key.hasPrefix(group.key + "/") }.count
+                guard picked < group.minChoices else { continue }
+                state.awaiting = .option(item: item.key, group: group.key)
+                say(
+                    "ask_option",
+                    ["group": group.translations[language] ?? group.name, "item": engine.displayName(item, language)],
+                    choices: group.choices.filter { $0.availability == .available }.map {
+                        .init(
+                            id: "option:\(item.key):\(group.key)/\($0.key)",
+                            title: $0.price > 0 ? "\($0.name) +\(engine.money($0.price))" : $0.name
+                        )
+                    }
+                )
+                return true
+            }
+        }
+        return false
+    }
+
+    /// A typed answer to an option question: a choice of the group asked, by any of its names.
+    mutating func answerOption(_ text: String, item: String, group: String, _ state: inout ConversationState) -> Bool {
+        guard let config = engine.items[item]?.options.first(where: { $0.key == group }) else { return false }
+        let matcher = ItemMatcher(
+            entries: config.choices.map {
+                ItemMatcher.Entry(key: $0.key, names: [$0.name] + $0.translations.values + $0.aliases)
+            },
+            skipsWithout: false
+        )
+        guard let key = matcher.mentions(in: text).lazy.compactMap(\.key).first else { return false }
+        chooseOption(item: item, choice: "\(group)/\(key)", &state)
+        return true
+    }
+
+    mutating func chooseOption(item: String, choice: String, _ state: inout ConversationState) {
+        let parts = choice.split(separator: "/").map(String.init)
+        guard parts.count == 2, let config = engine.items[item],
+            let group = config.options.first(where: { $0.key == parts[0] }),
+            let picked = group.choices.first(where: { $0.key == parts[1] && $0.availability == .available })
+        else { return say("not_understood") }
+        let option = Cart.Option(key: choice, name: picked.name, priceDelta: picked.price)
+        guard state.cart.choose(option, group: group.key, maximum: group.maxChoices, for: item) else {
+            return say("not_understood")
+        }
+        state.awaiting = nil
+        say("option_added", ["option": picked.name, "item": engine.displayName(config, language)])
+        if askMissingOption(&state) { return }
+        if let bookable = bookableLine(state), state.scheduledFor == nil {
+            book(bookable, at: nil, &state)
+        } else if state.deliveryType != nil {
+            checkout(&state)
+        }
+    }
+
+    // MARK: Menu, cart, checkout
+
+    mutating func showMenu(page: Int) {
+        let items = engine.tenant.menus.filter(\.active).flatMap(\.items).filter {
+            $0.availability == .available && engine.items[$0.key] != nil
+        }
         say(
             "menu_intro",
-            choices: items.map { .init(id: "item:\($0.key)", title: engine.displayName($0, language)) }
+            choices: items.map { .init(id: "item:\($0.key)", title: engine.displayName($0, language)) },
+            page: page
         )
     }
 
@@ -324,7 +544,8 @@ private struct Turn {
     func summaryLines(_ state: ConversationState) -> String {
         state.cart.lines.map { line in
             let name = engine.items[line.itemKey].map { engine.displayName($0, language) } ?? line.name
-            let options = line.options.map(\.name).joined(separator: ", ")
+            let options = line.options.map { engine.optionName($0, of: line.itemKey, language) }
+                .joined(separator: ", ")
             return "\(line.quantity) × \(name)\(options.isEmpty ? "" : " (\(options))") — \(engine.money(line.total))"
         }.joined(separator: "\n")
     }
@@ -332,6 +553,11 @@ private struct Turn {
     mutating func checkout(_ state: inout ConversationState) {
         guard !state.cart.isEmpty else {
             say("cart_empty")
+            return
+        }
+        if askMissingOption(&state) { return }
+        if let bookable = bookableLine(state), state.scheduledFor == nil {
+            book(bookable, at: nil, &state)
             return
         }
         guard let type = state.deliveryType, engine.allowedTypes.contains(type) else {
@@ -345,7 +571,7 @@ private struct Turn {
             )
             return
         }
-        if type == .delivery, state.awaiting != .confirmation, engine.branch?.location?.latitude != nil {
+        if type == .delivery, state.awaiting != .confirmation, state.address == nil {
             state.awaiting = .location
             say("ask_location")
             return
@@ -360,17 +586,20 @@ private struct Turn {
             language,
             ["lines": summaryLines(state), "subtotal": state.cart.subtotal.description]
         )
-        say(
-            "confirm_prompt",
-            [
-                "summary": summary, "delivery_fee": engine.money(state.deliveryFee),
-                "total": engine.money(state.cart.subtotal.amount + state.deliveryFee),
-            ],
-            choices: [
-                .init(id: "confirm", title: engine.say("confirm_button", language)),
-                .init(id: "change", title: engine.say("change_button", language)),
-            ]
-        )
+        let buttons: [EngineReply.Choice] = [
+            .init(id: "confirm", title: engine.say("confirm_button", language)),
+            .init(id: "change", title: engine.say("change_button", language)),
+        ]
+        let total = engine.money(state.cart.subtotal.amount + state.deliveryFee)
+        if bookableLine(state) != nil, let start = state.scheduledFor {
+            say("booking_prompt", ["summary": summary, "time": when(start), "total": total], choices: buttons)
+            return
+        }
+        var values = ["summary": summary, "delivery_fee": engine.money(state.deliveryFee), "total": total]
+        values["summary"] =
+            summary
+            + (state.scheduledFor.map { "\n" + engine.say("scheduled_for", language, ["time": when($0)]) } ?? "")
+        say("confirm_prompt", values, choices: buttons)
     }
 
     mutating func confirm(_ state: inout ConversationState) {
@@ -378,8 +607,21 @@ private struct Turn {
             checkout(&state)
             return
         }
-        var scheduled: Date?
-        if let schedule = engine.schedule, !schedule.isOpen(at: now) {
+        var bookings: [BookingCalendar.Booking] = []
+        if let key = bookableLine(state), let start = state.scheduledFor, let item = engine.items[key] {
+            guard let slot = slots(for: item).first(where: { $0.start == start }),
+                calendar.isFree(slot, capacity: item.capacity ?? 1)
+            else {
+                say("slot_taken", ["item": engine.displayName(item, language), "time": when(start)])
+                offerSlots(key, around: start, page: 0, &state)
+                return
+            }
+            bookings = state.cart.lines.filter { $0.itemKey == key }.map { line in
+                BookingCalendar.Booking(itemKey: key, start: slot.start, end: slot.end, places: line.quantity)
+            }
+        }
+        var scheduled = state.scheduledFor
+        if bookings.isEmpty, scheduled == nil, let schedule = engine.schedule, !schedule.isOpen(at: now) {
             guard engine.tenant.business.settings.allowScheduledOrders, let opening = schedule.nextOpening(after: now)
             else {
                 say("closed_now", ["opening": opening(schedule)])
@@ -389,24 +631,41 @@ private struct Turn {
         }
         effects.append(
             .placeOrder(
-                cart: state.cart,
-                deliveryType: type,
-                deliveryFee: state.deliveryFee,
-                scheduledFor: scheduled,
-                language: language
+                OrderRequest(
+                    cart: state.cart,
+                    deliveryType: type,
+                    deliveryFee: state.deliveryFee,
+                    scheduledFor: scheduled,
+                    language: written,
+                    address: type == .delivery ? state.address : nil,
+                    customerName: state.customerName,
+                    bookings: bookings
+                )
             )
         )
+        let name = state.customerName
         state = ConversationState(currency: state.cart.currency)
-        state.language = language
+        state.language = written
+        state.customerName = name
     }
 
-    func opening(_ schedule: OpeningSchedule) -> String {
-        guard let next = schedule.nextOpening(after: now) else { return "" }
-        let formatter = DateFormatter()
-        formatter.timeZone = schedule.timeZone
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE HH:mm"
-        return formatter.string(from: next)
+    // MARK: Times
+
+    /// A meal for later: kept when the business takes scheduled orders and is open then.
+    mutating func schedule(_ time: Date, _ state: inout ConversationState) {
+        guard let schedule = engine.schedule, time > now else { return }
+        guard engine.tenant.business.settings.allowScheduledOrders, schedule.isOpen(at: time) else {
+            say("closed_at", ["time": when(time), "opening": opening(schedule, after: time)])
+            return
+        }
+        state.scheduledFor = time
+    }
+
+    func when(_ date: Date) -> String { engine.describe(date) }
+
+    func opening(_ schedule: OpeningSchedule, after date: Date? = nil) -> String {
+        guard let next = schedule.nextOpening(after: date ?? now) else { return "" }
+        return when(next)
     }
 
     mutating func hours() {
@@ -421,6 +680,142 @@ private struct Turn {
             say("closed_now", ["opening": opening(schedule)])
             return
         }
-        say("hours", ["hours": intervals.map { "\($0.open)–\($0.close)" }.joined(separator: ", ")])
+        let stretches = intervals.map { "\($0.open)–\($0.close)" }.joined(separator: ", ")
+        say(schedule.isOpen(at: now) ? "hours_open" : "hours", ["hours": stretches])
+    }
+
+    mutating func policies(_ text: String) {
+        let normalized = " " + TextNormalizer.words(TextNormalizer.normalize(text)).joined(separator: " ") + " "
+        let asked = PolicyTopic.all.filter { topic in topic.words.contains { normalized.contains(" \($0) ") } }
+            .map(\.type)
+        let all = engine.policies
+        let chosen = asked.isEmpty ? all : all.filter { asked.contains($0.type) }
+        guard !chosen.isEmpty else {
+            say("no_policy", choices: [menuChoice])
+            return
+        }
+        for policy in chosen {
+            say("policy", ["title": policy.title ?? policy.key, "description": policy.description])
+        }
+    }
+
+    // MARK: Bookings
+
+    /// The cart's bookable service (an item with a duration), if any.
+    func bookableLine(_ state: ConversationState) -> String? {
+        state.cart.lines.first { engine.items[$0.itemKey]?.durationMinutes != nil }?.itemKey
+    }
+
+    func slots(for item: ItemConfig) -> [BookingCalendar.Slot] {
+        guard let schedule = engine.schedule, let minutes = item.durationMinutes else { return [] }
+        return BookingCalendar.slots(
+            itemKey: item.key,
+            schedule: schedule,
+            durationMinutes: minutes,
+            after: now,
+            days: 7
+        )
+    }
+
+    /// Books the item at `time` when that slot is free, else offers the free slots around it.
+    mutating func book(_ key: String, at time: Date?, _ state: inout ConversationState) {
+        guard let item = engine.items[key] else { return say("not_understood") }
+        if askMissingOption(&state) { return }
+        state.deliveryType = .onSite
+        if let time {
+            let capacity = item.capacity ?? 1
+            if let slot = slots(for: item).first(where: { $0.start == time }), calendar.isFree(slot, capacity: capacity)
+            {
+                state.scheduledFor = slot.start
+                confirmPrompt(&state)
+                return
+            }
+            say("slot_taken", ["item": engine.displayName(item, language), "time": when(time)])
+        }
+        offerSlots(key, around: time, page: 0, &state)
+    }
+
+    mutating func offerSlots(_ key: String, around time: Date?, page: Int, _ state: inout ConversationState) {
+        guard let item = engine.items[key] else { return say("not_understood") }
+        let capacity = item.capacity ?? 1
+        var free = slots(for: item).filter { calendar.isFree($0, capacity: capacity) }
+        if let time {
+            // The free slots of that day, nearest first, listed in time order.
+            let zone = engine.schedule?.timeZone ?? .current
+            var days = Calendar(identifier: .gregorian)
+            days.timeZone = zone
+            let sameDay = free.filter { days.isDate($0.start, inSameDayAs: time) }
+            free = Array(
+                (sameDay.isEmpty ? free : sameDay).sorted {
+                    abs($0.start.timeIntervalSince(time)) < abs($1.start.timeIntervalSince(time))
+                }.prefix(9)
+            ).sorted { $0.start < $1.start }
+        }
+        guard !free.isEmpty else {
+            state.awaiting = nil
+            say("no_slots", ["item": engine.displayName(item, language)])
+            return
+        }
+        state.awaiting = .slot(item: key)
+        state.scheduledFor = nil
+        say(
+            "ask_slot",
+            ["item": engine.displayName(item, language)],
+            choices: free.map {
+                .init(id: "slot:\(key):\(Int($0.start.timeIntervalSince1970))", title: when($0.start))
+            },
+            page: page
+        )
+    }
+}
+
+extension ConversationEngine {
+    func optionName(_ option: Cart.Option, of itemKey: String, _ language: Language) -> String {
+        let parts = option.key.split(separator: "/").map(String.init)
+        guard parts.count == 2,
+            let choice = items[itemKey]?.options.first(where: { $0.key == parts[0] })?.choices.first(where: {
+                $0.key == parts[1]
+            })
+        else { return option.name }
+        return choice.translations[language] ?? choice.name
+    }
+}
+
+/// The words that ask about one kind of policy.
+private struct PolicyTopic {
+    let type: PolicyType
+    let words: [String]
+
+    static let all = [
+        PolicyTopic(type: .delivery, words: ["delivery", "livraison", "tawsil", "توصيل", "ديليفري"]),
+        PolicyTopic(type: .refund, words: ["refund", "rembourse", "remboursement", "return", "استرجاع", "rje3"]),
+        PolicyTopic(type: .cancellation, words: ["cancel", "cancellation", "annulation", "annuler", "الغاء", "lghi"]),
+    ]
+}
+
+/// A name the customer gives: "my name is Rami", "je m'appelle Rami", "ismi Rami", "اسمي رامي".
+enum CustomerName {
+    static let openers = ["my name is ", "je m'appelle ", "je m’appelle ", "ismi ", "esmi ", "2esmi ", "اسمي "]
+
+    /// The first word after the opener, and the next one when it is capitalised (a family name).
+    static func said(in text: String) -> String? {
+        let lowered = text.lowercased()
+        for opener in openers {
+            guard let range = lowered.range(of: opener),
+                range.lowerBound == lowered.startIndex || lowered[lowered.index(before: range.lowerBound)] == " "
+            else { continue }
+            let offset = lowered.distance(from: lowered.startIndex, to: range.upperBound)
+            let words = text.dropFirst(offset).split { " ,.!\n".contains($0) }.prefix(2)
+            guard let first = words.first, first.count <= 40, first.allSatisfy({ $0.isLetter || $0 == "-" }) else {
+                return nil
+            }
+            if words.count == 2, let second = words.last, second.first?.isUppercase == true,
+                second.allSatisfy({ $0.isLetter || $0 == "-" })
+            {
+                return "\(first) \(second)"
+            }
+            return String(first)
+        }
+        return nil
     }
 }

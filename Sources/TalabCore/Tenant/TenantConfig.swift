@@ -132,6 +132,15 @@ public struct BusinessSettings: Sendable, Hashable {
     public var allowDelivery = true
     public var allowTakeaway = true
     public var allowOnSite = true
+    /// How a customer who writes Arabizi is answered: in Arabizi, or in Arabic script.
+    public var arabiziReplies = ArabiziReplies.arabizi
+    /// The utility template (created in WhatsApp Manager) that tells a customer about their order
+    /// outside the 24-hour window.
+    public var orderUpdateTemplate = "order_update"
+
+    public enum ArabiziReplies: String, Sendable, Hashable, CaseIterable {
+        case arabizi, arabic
+    }
 
     public init() {}
 }

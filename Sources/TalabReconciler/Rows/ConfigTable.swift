@@ -71,7 +71,7 @@ public final class ConfigTable: Sendable, Hashable {
             ("whatsapp_phone_number", .text), ("whatsapp_phone_number_id", .text),
             ("whatsapp_access_token_encrypted", .secret), ("allow_scheduled_orders", .boolean),
             ("allow_delivery", .boolean), ("allow_takeaway", .boolean),
-            ("allow_on_site", .boolean),
+            ("allow_on_site", .boolean), ("arabizi_replies", .text), ("order_update_template", .text),
         ]
     )
     public static let locations = ConfigTable(

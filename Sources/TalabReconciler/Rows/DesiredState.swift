@@ -87,6 +87,8 @@ private struct RowBuilder {
                 "allow_delivery": .boolean(business.settings.allowDelivery),
                 "allow_takeaway": .boolean(business.settings.allowTakeaway),
                 "allow_on_site": .boolean(business.settings.allowOnSite),
+                "arabizi_replies": .text(business.settings.arabiziReplies.rawValue),
+                "order_update_template": .text(business.settings.orderUpdateTemplate),
             ]
         )
         schedule(businessID, owner: ("business", businessID, "business"), business.openingHours, business.dateOverrides)

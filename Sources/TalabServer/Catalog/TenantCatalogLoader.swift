@@ -11,7 +11,8 @@ public enum TenantCatalogLoader {
         "tenant.business",
         """
         SELECT slug, business_name, business_type::text AS type, timezone, currency, default_language::text AS language,
-               allow_scheduled_orders, allow_delivery, allow_takeaway, allow_on_site
+               allow_scheduled_orders, allow_delivery, allow_takeaway, allow_on_site, arabizi_replies,
+               order_update_template
         FROM users WHERE id = $1 AND user_type = 'business' AND deleted_at IS NULL
         """
     )
@@ -77,6 +78,9 @@ public enum TenantCatalogLoader {
         config.settings.allowDelivery = try row.decode(Bool.self, "allow_delivery")
         config.settings.allowTakeaway = try row.decode(Bool.self, "allow_takeaway")
         config.settings.allowOnSite = try row.decode(Bool.self, "allow_on_site")
+        config.settings.arabiziReplies =
+            BusinessSettings.ArabiziReplies(rawValue: try row.decode(String.self, "arabizi_replies")) ?? .arabizi
+        config.settings.orderUpdateTemplate = try row.decode(String.self, "order_update_template")
 
         var branchIDs: [UUID: Int] = [:]
         var branches: [BranchConfig] = []

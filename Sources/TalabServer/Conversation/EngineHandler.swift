@@ -88,41 +88,146 @@ public struct EngineHandler: ConversationHandler {
         }
 
         let engine = cache.engine(context.business.id, tenant, branch: branchKey)
-        let (replies, effects) = engine.handle(input, state: &state, now: Date())
-        for reply in replies {
-            messages += EngineHandler.messages(
-                reply,
-                engine: engine,
-                language: state.language ?? language,
-                replyTo: messageID
-            )
+        var branchID: UUID?
+        if let branchKey {
+            branchID = try await connection.query(EngineHandler.branchID, [context.business.id, branchKey]).first?
+                .decode(UUID.self, "id")
+        }
+        let now = Date()
+        let calendar = try await bookings(engine, branchID: branchID, now: now, on: connection)
+        let before = state
+        let (replies, effects) = engine.handle(input, state: &state, now: now, calendar: calendar)
+        messages += replies.flatMap { reply in
+            EngineHandler.messages(reply, engine: engine, language: engine.replyLanguage(state.language ?? language))
         }
         for effect in effects {
-            guard case .placeOrder(let cart, let type, let fee, let scheduled, let orderLanguage) = effect,
-                let branchKey,
-                let branchID = try await connection.query(EngineHandler.branchID, [context.business.id, branchKey])
-                    .first?
-                    .decode(UUID.self, "id")
-            else { continue }
-            var placement = OrderStore.Placement(
-                businessID: context.business.id,
-                branchID: branchID,
-                deliveryType: type,
-                confirmationKey: messageID,
-                customerPhone: context.customer.waID,
-                whatsappUserID: context.customer.userID
-            )
-            placement.customerName = context.customer.name
-            placement.language = orderLanguage
-            placement.deliveryFee = fee
-            placement.scheduledFor = scheduled
-            let order = try await orders.place(cart, placement)
-            messages += OutboundMessage.text(
-                phrasebook.text("order_placed", in: orderLanguage, ["order": String(order.id.lowercasedText.prefix(8))])
-            )
+            switch effect {
+            case .placeOrder(let request):
+                guard let branchID else { continue }
+                do {
+                    messages += try await place(request, branchID: branchID, engine: engine, messageID, context)
+                } catch let error as OrderStore.OrderError where error.code == "slot_full" {
+                    // Someone took the last place since the slots were offered: offer the rest.
+                    state = before
+                    let retry = engine.handle(
+                        .choice("slots:more:0"),
+                        state: &state,
+                        now: now,
+                        calendar: try await bookings(engine, branchID: branchID, now: now, on: connection)
+                    )
+                    let replyLanguage = engine.replyLanguage(request.language)
+                    let time = request.bookings.first.map { engine.describe($0.start) } ?? ""
+                    messages += OutboundMessage.text(
+                        phrasebook.text("slot_just_taken", in: replyLanguage, ["time": time])
+                    )
+                    messages += retry.replies.flatMap {
+                        EngineHandler.messages($0, engine: engine, language: replyLanguage)
+                    }
+                }
+            case .orderStatus(let replyLanguage):
+                messages += try await status(replyLanguage, tenant: tenant, context: context, on: connection)
+            case .handOff: break
+            }
         }
         try await save(state, branchKey, context, on: connection)
         return messages
+    }
+
+    private func place(
+        _ request: OrderRequest,
+        branchID: UUID,
+        engine: ConversationEngine,
+        _ messageID: String,
+        _ context: InboundContext
+    ) async throws -> [OutboundMessage] {
+        var placement = OrderStore.Placement(
+            businessID: context.business.id,
+            branchID: branchID,
+            deliveryType: request.deliveryType,
+            confirmationKey: messageID,
+            customerPhone: context.customer.waID,
+            whatsappUserID: context.customer.userID
+        )
+        placement.customerName = request.customerName ?? context.customer.name
+        placement.language = request.language
+        placement.deliveryFee = request.deliveryFee
+        placement.scheduledFor = request.scheduledFor
+        placement.address = request.address
+        placement.bookings = request.bookings
+        let order = try await orders.place(request.cart, placement)
+        let reference = String(order.id.lowercasedText.prefix(8))
+        let language = engine.replyLanguage(request.language)
+        if let booking = request.bookings.first {
+            return OutboundMessage.text(
+                phrasebook.text(
+                    "booking_placed",
+                    in: language,
+                    ["order": reference, "time": engine.describe(booking.start)]
+                )
+            )
+        }
+        return OutboundMessage.text(phrasebook.text("order_placed", in: language, ["order": reference]))
+    }
+
+    static let latestOrder = PostgresStatement(
+        "conversation.latest_order",
+        """
+        SELECT id, status::text AS status FROM orders
+        WHERE business_id = $1 AND (customer_phone_number = $2 OR whatsapp_user_id = $3)
+          AND created_at > now() - interval '2 days'
+        ORDER BY created_at DESC LIMIT 1
+        """
+    )
+
+    /// "Wen sar talabi?": the status of the customer's latest order of the last two days.
+    private func status(
+        _ language: Language,
+        tenant: TenantConfig,
+        context: InboundContext,
+        on connection: PostgresConnection
+    ) async throws -> [OutboundMessage] {
+        let values = ["business": tenant.business.name]
+        guard
+            let row = try await connection.query(
+                EngineHandler.latestOrder,
+                [context.business.id, context.customer.waID, context.customer.userID]
+            ).first
+        else { return OutboundMessage.text(phrasebook.text("no_open_order", in: language, values)) }
+        let reference = String(try row.decode(UUID.self, "id").lowercasedText.prefix(8))
+        let status = try row.decode(String.self, "status")
+        return OutboundMessage.text(
+            phrasebook.text("status_\(status)", in: language, values.merging(["order": reference]) { $1 })
+        )
+    }
+
+    static let upcomingBookings = PostgresStatement(
+        "conversation.bookings",
+        """
+        SELECT i.key::text AS item_key, lower(b.during) AS starts, upper(b.during) AS ends, b.places
+        FROM bookings b JOIN orders o ON o.id = b.order_id JOIN items i ON i.id = b.item_id
+        WHERE b.branch_id = $1 AND o.status <> 'cancelled'
+          AND lower(b.during) < $2::timestamptz + interval '8 days' AND upper(b.during) > $2::timestamptz
+        """
+    )
+
+    /// The branch's bookings of the coming week, for a business that has bookable services.
+    private func bookings(
+        _ engine: ConversationEngine,
+        branchID: UUID?,
+        now: Date,
+        on connection: PostgresConnection
+    ) async throws -> BookingCalendar {
+        guard let branchID, engine.hasBookableServices else { return BookingCalendar() }
+        return BookingCalendar(
+            bookings: try await connection.query(EngineHandler.upcomingBookings, [branchID, now]).map { row in
+                BookingCalendar.Booking(
+                    itemKey: try row.decode(String.self, "item_key"),
+                    start: try row.decode(Date.self, "starts"),
+                    end: try row.decode(Date.self, "ends"),
+                    places: try row.decode(Int.self, "places")
+                )
+            }
+        )
     }
 
     private func save(
@@ -147,22 +252,19 @@ public struct EngineHandler: ConversationHandler {
     }
 
     /// A reply as WhatsApp messages: text, buttons (three or fewer choices) or a paged list.
-    static func messages(
-        _ reply: EngineReply,
-        engine: ConversationEngine,
-        language: Language,
-        replyTo: String
-    )
-        -> [OutboundMessage]
-    {
+    static func messages(_ reply: EngineReply, engine: ConversationEngine, language: Language) -> [OutboundMessage] {
         let choices = reply.choices.map { OutboundMessage.Choice(id: $0.id, title: $0.title) }
         if choices.isEmpty { return OutboundMessage.text(reply.text) }
         if choices.count <= OutboundMessage.Limit.buttons { return OutboundMessage.buttons(reply.text, choices) }
+        // Slots page as "slots:more:N", everything else as the menu's "menu:more:N".
+        let slots = choices.first?.id.hasPrefix("slot:") == true
         return OutboundMessage.list(
             reply.text,
-            button: engine.phrasebook.text("menu_button", in: language),
+            button: engine.phrasebook.text(slots ? "times_button" : "menu_button", in: language),
             choices,
-            pageID: "menu"
+            page: reply.page,
+            pageID: slots ? "slots" : "menu",
+            more: engine.phrasebook.text("menu_more", in: language)
         )
     }
 }

@@ -3,10 +3,10 @@ import TalabCore
 import TalabStore
 
 /// Tells the customer when their order moves: a message in their language inside WhatsApp's
-/// 24-hour window, else the utility template `order_update` (the only kind Meta lets through
-/// then), queued for the sender like any reply. A running server is woken by NOTIFY.
+/// 24-hour window, else the business's utility template (`order_update` unless its settings name
+/// another; the only kind Meta lets through then), queued for the sender like any reply. A running
+/// server is woken by NOTIFY.
 public struct OrderNotifier: Sendable {
-    public static let templateName = "order_update"
     public let phrasebook: Phrasebook
 
     public init(phrasebook: Phrasebook = .shipped) { self.phrasebook = phrasebook }
@@ -16,7 +16,8 @@ public struct OrderNotifier: Sendable {
         """
         SELECT o.business_id, o.branch_id, c.id AS customer_id, c.wa_id, c.user_id,
                coalesce(b.whatsapp_phone_number_id, u.whatsapp_phone_number_id) AS phone_number_id,
-               coalesce(o.language_used::text, u.default_language::text, 'english') AS language
+               coalesce(o.language_used::text, u.default_language::text, 'english') AS language,
+               u.arabizi_replies, u.order_update_template
         FROM orders o JOIN users u ON u.id = o.business_id JOIN branches b ON b.id = o.branch_id
         JOIN whatsapp_customers c ON c.business_id = o.business_id
              AND (c.wa_id = o.customer_phone_number OR c.user_id = o.whatsapp_user_id)
@@ -46,7 +47,9 @@ public struct OrderNotifier: Sendable {
             name: nil
         )
         guard let recipient = customer.recipient else { return false }
-        let language = Language(rawValue: try row.decode(String.self, "language")) ?? .english
+        let written = Language(rawValue: try row.decode(String.self, "language")) ?? .english
+        let arabic = try row.decode(String.self, "arabizi_replies") == "arabic"
+        let language = written == .arabizi && arabic ? .arabic : written
         let reference = String(order.lowercasedText.prefix(8))
         var body: [String: JSONValue]
         if try await ServiceWindow.isOpen(customer: customer.id, on: connection) {
@@ -59,7 +62,7 @@ public struct OrderNotifier: Sendable {
             case .userID(let id): body["recipient"] = .string(id)
             }
             body["template"] = [
-                "name": .string(OrderNotifier.templateName),
+                "name": .string(try row.decode(String.self, "order_update_template")),
                 "language": ["code": .string(OrderNotifier.templateLanguage(language))],
                 "components": [
                     [

@@ -63,6 +63,7 @@ public struct OutboundMessage: Sendable, Hashable {
         _ choices: [Choice],
         page: Int = 0,
         pageID: String = "list",
+        more: String = "More…",
         replyTo: String? = nil
     ) -> [OutboundMessage] {
         let rows = choices.map {
@@ -78,7 +79,9 @@ public struct OutboundMessage: Sendable, Hashable {
             let start = min(page * perPage, max(rows.count - 1, 0))
             shown = Array(rows[start..<min(start + perPage, rows.count)])
             if start + perPage < rows.count {
-                shown.append(Choice(id: "\(pageID):more:\(page + 1)", title: "More…", description: nil))
+                shown.append(
+                    Choice(id: "\(pageID):more:\(page + 1)", title: clip(more, Limit.rowTitle), description: nil)
+                )
             }
         }
         return [

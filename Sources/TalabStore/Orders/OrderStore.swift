@@ -18,7 +18,10 @@ public struct OrderStore: Sendable {
         public var language: Language?
         public var deliveryType: DeliveryType
         public var deliveryFee: Decimal = 0
-        public var deliveryLocationID: UUID?
+        /// Where a delivery goes: stored as a `locations` row the order points at.
+        public var address: DeliveryAddress?
+        /// The service places the order books; the database refuses one beyond capacity.
+        public var bookings: [BookingCalendar.Booking] = []
         public var scheduledFor: Date?
         public var notes: String?
         /// Unique per confirmation: the same key places the same order.
@@ -87,15 +90,35 @@ public struct OrderStore: Sendable {
         VALUES ($1, $2, $3, $4, $5)
         """
     )
+    static let insertLocation = PostgresStatement(
+        "orders.insert_location",
+        "INSERT INTO locations (notes, latitude, longitude) VALUES ($1, $2, $3) RETURNING id"
+    )
+    static let insertBooking = PostgresStatement(
+        "orders.insert_booking",
+        """
+        INSERT INTO bookings (order_id, business_id, branch_id, item_id, during, places)
+        VALUES ($1, $2, $3, $4, tstzrange($5, $6), $7)
+        """
+    )
     static let insertHistory = PostgresStatement(
         "orders.history",
         "INSERT INTO order_status_history (order_id, status, changed_by) VALUES ($1, $2::order_status, $3::status_changed_by)"
     )
 
     /// Places the order, or returns the one this confirmation already placed; `created` says which.
+    /// Throws `OrderError` `slot_full` when a booking would exceed its service's capacity.
     public func place(_ cart: Cart, _ placement: Placement) async throws -> (id: UUID, created: Bool) {
         guard !cart.isEmpty else { throw OrderError(code: "empty_cart", message: "an order needs at least one item") }
-        return try await pool.withTransaction { connection in
+        do {
+            return try await insert(cart, placement)
+        } catch let error as PostgresError where error.sqlState == "23P01" {
+            throw OrderError(code: "slot_full", message: "no place is left for that time")
+        }
+    }
+
+    private func insert(_ cart: Cart, _ placement: Placement) async throws -> (id: UUID, created: Bool) {
+        try await pool.withTransaction { connection in
             var ids: [String: UUID] = [:]
             var options: [String: (id: UUID, group: String)] = [:]
             let keys = PostgresTextArray(Array(Set(cart.lines.map(\.itemKey))))
@@ -110,12 +133,22 @@ public struct OrderStore: Sendable {
                 }
             }
             let subtotal = cart.subtotal.amount
+            var locationID: UUID?
+            if let address = placement.address {
+                locationID = try await connection.query(
+                    OrderStore.insertLocation,
+                    [
+                        address.text, address.latitude.map(OrderStore.coordinate),
+                        address.longitude.map(OrderStore.coordinate),
+                    ]
+                )[0].decode(UUID.self, "id")
+            }
             let inserted = try await connection.query(
                 OrderStore.insertOrder,
                 [
                     placement.businessID, placement.branchID, placement.customerPhone, placement.whatsappUserID,
                     placement.customerName, placement.language?.rawValue, placement.deliveryType.rawValue,
-                    placement.deliveryLocationID, cart.currency, subtotal, placement.deliveryFee,
+                    locationID, cart.currency, subtotal, placement.deliveryFee,
                     subtotal + placement.deliveryFee, placement.notes, placement.scheduledFor,
                     placement.confirmationKey,
                 ]
@@ -145,9 +178,32 @@ public struct OrderStore: Sendable {
                     )
                 }
             }
+            for booking in placement.bookings {
+                guard let itemID = ids[booking.itemKey] else {
+                    throw OrderError(
+                        code: "unknown_item",
+                        message: "the catalog has no item '\(booking.itemKey)' any more"
+                    )
+                }
+                try await connection.query(
+                    OrderStore.insertBooking,
+                    [
+                        orderID, placement.businessID, placement.branchID, itemID, booking.start, booking.end,
+                        booking.places,
+                    ]
+                )
+            }
             try await connection.query(OrderStore.insertHistory, [orderID, OrderStatus.pending.rawValue, "customer"])
             return (orderID, true)
         }
+    }
+
+    /// A coordinate as `numeric(10,8)` takes it: eight decimal places.
+    static func coordinate(_ value: Double) -> Decimal {
+        var exact = Decimal(value)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 8, .plain)
+        return rounded
     }
 
     static let lockStatus = PostgresStatement(
