@@ -63,6 +63,104 @@ import Testing
     }
 }
 
+/// Booking a pitch by chat: the slot offered, the booking placed with its order, the last place
+/// taken by someone else between the offer and the confirmation.
+@Suite struct BookingByChatTests {
+    @Test func aPitchIsBookedByChatAndALateSecondCustomerIsOfferedOtherTimes() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        func send(_ body: [UInt8]) async throws {
+            try await fixture.parts.inbox.store(body, orderingKey: nil)
+            try await fixture.drain()
+        }
+        let pitch = ExampleCatalog.padelNumber
+        try await send(
+            ServerFixture.textPayload(to: pitch, id: "wamid.F1", text: "football tomorrow at 9pm please")
+        )
+        try await send(
+            ServerFixture.textPayload(to: pitch, from: "96170000456", id: "wamid.G1", text: "football tomorrow 9pm")
+        )
+        let prompts = try await EngineHandlerTests.outbound(fixture)
+        #expect(prompts.filter { $0.contains("21:00") && $0.contains(#""id": "confirm""#) }.count == 2, "\(prompts)")
+
+        try await send(ServerFixture.buttonPayload(to: pitch, id: "wamid.F2", button: "confirm"))
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM bookings b JOIN orders o ON o.id = b.order_id WHERE o.scheduled_for = lower(b.during) AND o.delivery_type = 'on_site'"
+            ) == 1
+        )
+        // The second customer confirms the same hour: the engine sees the booking and offers others.
+        try await send(ServerFixture.buttonPayload(to: pitch, from: "96170000456", id: "wamid.G2", button: "confirm"))
+        #expect(try await fixture.count("SELECT count(*)::int FROM bookings") == 1)
+        let after = try await EngineHandlerTests.outbound(fixture)
+        #expect(after.contains { $0.contains("Booked! Your booking") }, "\(after)")
+        #expect(after.contains { $0.contains("is not free at") } && after.last?.contains("slot:football-60:") == true)
+
+        // The first customer asks where their booking stands.
+        try await send(ServerFixture.textPayload(to: pitch, id: "wamid.F3", text: "what's my order status?"))
+        #expect(try await EngineHandlerTests.outbound(fixture).last?.contains("waits for Padel & Five Beirut") == true)
+    }
+
+    @Test func whenTheLastPlaceGoesBetweenTheOfferAndThePlacementTheDatabaseRefusesAndOtherTimesAreOffered()
+        async throws
+    {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        let pitch = ExampleCatalog.padelNumber
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: pitch, id: "wamid.H1", text: "football tomorrow 10pm"),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        let prompt = try await EngineHandlerTests.outbound(fixture)
+        #expect(prompt.last?.contains("22:00") == true, "\(prompt)")
+        // Another customer's booking of that hour, committed only after this customer's
+        // confirmation has read the calendar: the trigger makes the placement wait, then refuse.
+        let slot = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.slot",
+                """
+                SELECT (date_trunc('day', now() AT TIME ZONE 'Asia/Beirut') + interval '1 day 22 hours')
+                    AT TIME ZONE 'Asia/Beirut' AS start
+                """
+            )
+        )[0].decode(Date.self, "start")
+        let holder = Task {
+            try await fixture.parts.pool.withTransaction { connection in
+                try await connection.query(
+                    PostgresStatement(
+                        "test.rival",
+                        """
+                        WITH rival AS (
+                            INSERT INTO orders (business_id, branch_id, customer_phone_number, delivery_type, currency,
+                                                subtotal, total, scheduled_for)
+                            SELECT business_id, id, '96170000999', 'on_site', 'USD', 60, 60, $1 FROM branches
+                            WHERE key = 'dbayeh' RETURNING id, business_id, branch_id)
+                        INSERT INTO bookings (order_id, business_id, branch_id, item_id, during)
+                        SELECT rival.id, rival.business_id, rival.branch_id, i.id, tstzrange($1, $1 + interval '1 hour')
+                        FROM rival JOIN items i ON i.key = 'football-60'
+                        """
+                    ),
+                    [slot]
+                )
+                try await Task.sleep(for: .milliseconds(1500))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await fixture.parts.inbox.store(
+            ServerFixture.buttonPayload(to: pitch, id: "wamid.H2", button: "confirm"),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        try await holder.value
+        #expect(try await fixture.count("SELECT count(*)::int FROM bookings") == 1)
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders WHERE confirmation_key = 'wamid.H2'") == 0)
+        let sent = try await EngineHandlerTests.outbound(fixture)
+        #expect(sent.contains { $0.contains("someone just took the last place") }, "\(sent)")
+        #expect(sent.last?.contains("slot:football-60:") == true, "\(sent)")
+    }
+}
+
 @Suite struct OrderNotifierTests {
     @Test func aStatusChangeIsToldInTheCustomersLanguageOrByTemplateOutsideTheWindow() async throws {
         let fixture = try await ServerFixture.make(engine: true)

@@ -16,6 +16,9 @@ import Testing
                 + "\(tenant.business.defaultLanguage?.rawValue ?? "-") \(tenant.business.settings)"
         ]
         lines += DayOfWeek.allCases.map { "hours \($0) \(String(describing: tenant.business.openingHours[$0]))" }
+        lines += (tenant.business.policies + tenant.branches.flatMap(\.policies)).map {
+            "policy \($0.key) \($0.type) \(String(describing: $0.title)) \($0.description)"
+        }.sorted()
         lines += tenant.business.dateOverrides.sorted { $0.date < $1.date }.map { "override \($0.date) \($0.hours)" }
         for branch in tenant.branches.sorted(by: { $0.key < $1.key }) {
             lines.append(
@@ -30,7 +33,8 @@ import Testing
         for item in tenant.menus.flatMap(\.items).sorted(by: { $0.key < $1.key }) {
             lines.append(
                 "item \(item.key) \(item.name) \(item.price) \(item.availability) \(item.aliases) "
-                    + "\(item.translations.sorted { $0.key.rawValue < $1.key.rawValue })"
+                    + "\(item.translations.sorted { $0.key.rawValue < $1.key.rawValue }) "
+                    + "\(String(describing: item.durationMinutes)) \(String(describing: item.capacity))"
             )
             for group in item.options {
                 lines.append(

@@ -41,11 +41,19 @@ public enum TenantCatalogLoader {
         FROM date_overrides WHERE business_id = $1 ORDER BY date, open_time NULLS FIRST
         """
     )
+    static let policies = PostgresStatement(
+        "tenant.policies",
+        """
+        SELECT owner_type::text AS owner_type, owner_id, key::text AS key, policy_type::text AS type, title, description
+        FROM policies WHERE business_id = $1 AND deleted_at IS NULL ORDER BY key
+        """
+    )
     static let items = PostgresStatement(
         "tenant.items",
         """
         SELECT m.key::text AS menu_key, m.name AS menu_name, m.is_shared, i.id, i.key::text AS key, i.name, i.price,
-               i.availability::text AS availability, i.translations::text AS translations, i.aliases
+               i.availability::text AS availability, i.translations::text AS translations, i.aliases,
+               i.duration_minutes, i.capacity
         FROM menus m JOIN items i ON i.menu_id = m.id AND i.deleted_at IS NULL
         WHERE m.business_id = $1 AND m.deleted_at IS NULL AND m.is_active ORDER BY m.key, i.position
         """
@@ -122,6 +130,22 @@ public enum TenantCatalogLoader {
                 config.dateOverrides = add(interval, on: date, note: note, to: config.dateOverrides)
             }
         }
+        for row in try await connection.query(policies, [id]) {
+            guard let type = PolicyType(rawValue: try row.decode(String.self, "type")) else { continue }
+            let policy = PolicyConfig(
+                key: try row.decode(String.self, "key"),
+                type: type,
+                title: try row.decode(String?.self, "title"),
+                description: try row.decode(String.self, "description"),
+                source: source
+            )
+            let owner = try row.decode(UUID.self, "owner_id")
+            if try row.decode(String.self, "owner_type") == "branch", let index = branchIDs[owner] {
+                branches[index].policies.append(policy)
+            } else if owner == id {
+                config.policies.append(policy)
+            }
+        }
 
         var choices: [UUID: [OptionGroupConfig]] = [:]
         var groupIndex: [UUID: Int] = [:]
@@ -168,6 +192,8 @@ public enum TenantCatalogLoader {
             item.availability = ItemAvailability(rawValue: try row.decode(String.self, "availability")) ?? .available
             item.translations = translations(try row.decode(String?.self, "translations"))
             item.aliases = try row.decode([String].self, "aliases")
+            item.durationMinutes = try row.decode(Int?.self, "duration_minutes")
+            item.capacity = try row.decode(Int?.self, "capacity")
             item.options = choices[try row.decode(UUID.self, "id")] ?? []
             menus[menus.count - 1].items.append(item)
         }

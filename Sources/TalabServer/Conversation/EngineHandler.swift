@@ -109,6 +109,7 @@ public struct EngineHandler: ConversationHandler {
                 } catch let error as OrderStore.OrderError where error.code == "slot_full" {
                     // Someone took the last place since the slots were offered: offer the rest.
                     state = before
+                    if let key = request.bookings.first?.itemKey { state.awaiting = .slot(item: key) }
                     let retry = engine.handle(
                         .choice("slots:more:0"),
                         state: &state,
