@@ -97,15 +97,22 @@ public enum Server {
     public static func application(
         _ settings: Settings,
         sealer: SecretSealer?,
-        handler: any ConversationHandler = AcknowledgingHandler(),
+        handler: (any ConversationHandler)? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
-        let parts = parts(settings, sealer: sealer, handler: handler, logger: logger)
+        // The conversation engine by default; its orders commit on two connections of their own.
+        let ordersPool = PostgresPool(url: settings.databaseURL, maxConnections: 2)
+        let parts = parts(
+            settings,
+            sealer: sealer,
+            handler: handler ?? EngineHandler(orders: OrderStore(pool: ordersPool)),
+            logger: logger
+        )
         try await parts.catalog.refresh()
-        // A service group stops its services last to first: the pool closes after everything else.
+        // A service group stops its services last to first: the pools close after everything else.
         var services: [any Service] = [
-            PoolCloser(pool: parts.pool),
+            PoolCloser(pool: parts.pool), PoolCloser(pool: ordersPool),
             NotificationRelay(
                 url: settings.databaseURL,
                 catalog: parts.catalog,

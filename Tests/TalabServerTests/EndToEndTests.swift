@@ -56,7 +56,11 @@ import Testing
             try await post(ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.E1", text: "hi")) == 200
         )
         #expect(try await EndToEndTests.waitFor { graph.received.count == 2 })
-        #expect(graph.received.last?.body["text"]?["body"] == "Padel & Five Beirut received your message.")
+        // The conversation engine answers (talab serve's default handler), in the business's language.
+        #expect(
+            graph.received.last?.body["interactive"]?["body"]?["text"]
+                == "Welcome to Padel & Five Beirut! What would you like today? You can type your order, or tap Menu."
+        )
         // The fake posts sent, delivered and read back; the reply ends up read.
         #expect(
             try await EndToEndTests.waitFor {
