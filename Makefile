@@ -37,22 +37,10 @@ test: deps
 	$(MAKE) --no-print-directory lint
 	$(SWIFT) test
 
-# The demo's own master key (kept in .talab/, never in git) and stand-in tokens for the example
-# tenants, which talk to a local fake of the Graph API, never to Meta.
-DEMO_ENV = TALAB_MASTER_KEY="$$(cat .talab/master.key)" ABU_SALIM_WA_TOKEN=demo-token \
-	ABU_SALIM_HAMRA_WA_TOKEN=demo-token PADEL_FIVE_WA_TOKEN=demo-token SALON_RIMA_WA_TOKEN=demo-token
-
+# The scripted demonstration (Demo/run): talab dev on the embedded Tenants/, conversations in four
+# languages, a court and a salon booking, the orders. Its keys stay in .talab/, never in git.
 demo: build
-	@mkdir -p .talab
-	@[ -s .talab/master.key ] || head -c 32 /dev/urandom | base64 > .talab/master.key
-	$(TALAB) validate
-	$(TALAB) db start
-	$(TALAB) migrate
-	@$(DEMO_ENV) $(TALAB) apply
-	$(TALAB) db tables
-	@echo
-	@echo "The database keeps running. Connect with:  psql \"$$($(TALAB) db url)\""
-	@echo "Stop it with:  $(TALAB) db stop"
+	@Demo/run
 
 bench: deps
 	$(SWIFT) build -c release

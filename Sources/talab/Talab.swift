@@ -12,7 +12,8 @@ struct TalabCommand: AsyncParsableCommand {
             + "libpq \(LibPQ.version))",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, AuditCommand.self,
-            MigrateCommand.self, ServeCommand.self, FakeGraphCommand.self, OrdersCommand.self,
+            MigrateCommand.self, ServeCommand.self, DevCommand.self, ChatCommand.self, FakeGraphCommand.self,
+            OrdersCommand.self,
             DatabaseCommand.self,
             BenchCommand.self,
         ]

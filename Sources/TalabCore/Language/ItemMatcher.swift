@@ -71,10 +71,24 @@ public struct ItemMatcher: Sendable {
         }
         self.byLength = byLength
         self.longest = byLength.keys.max() ?? 1
+        knownWords = Set(phrases.keys.flatMap { $0.split(separator: " ").map(String.init) })
+    }
+
+    /// Every word of every name, to tell a conjunction glued to a name (`وحمص`) from a word.
+    private let knownWords: Set<String>
+
+    /// `وحمص` ("and hummus"): Arabic writes "and" joined to the next word; split it off when the
+    /// rest is a word of a name and the whole is not.
+    private func unglued(_ word: String) -> String {
+        guard word.hasPrefix("و"), word.count >= 3, !knownWords.contains(ItemMatcher.singular(word)) else {
+            return word
+        }
+        let rest = String(word.dropFirst())
+        return knownWords.contains(ItemMatcher.singular(rest)) ? rest : word
     }
 
     public func mentions(in text: String) -> [Mention] {
-        let words = TextNormalizer.words(TextNormalizer.normalize(text)).map(String.init)
+        let words = TextNormalizer.words(TextNormalizer.normalize(text)).map { unglued(String($0)) }
         let singulars = words.map(ItemMatcher.singular)
         var mentions: [Mention] = []
         var index = 0

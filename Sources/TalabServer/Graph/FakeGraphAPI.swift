@@ -99,6 +99,18 @@ public final class FakeGraphAPI: Sendable {
                 ]
             )
         }
+        // Not Meta's: what the fake received, for `talab chat` and tests. `after` skips that many.
+        router.get("/_fake/messages") { request, _ -> Response in
+            let after = request.uri.queryParameters.get("after").flatMap(Int.init) ?? 0
+            let received = self.received
+            let rows: [JSONValue] = received.indices.dropFirst(after).map { index in
+                [
+                    "sequence": .number(Double(index + 1)), "phone_number_id": .string(received[index].phoneNumberID),
+                    "body": received[index].body,
+                ]
+            }
+            return FakeGraphAPI.json(.ok, ["messages": .array(rows)])
+        }
         return router
     }
 

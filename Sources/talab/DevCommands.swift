@@ -1,0 +1,291 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TalabConfig
+import TalabCore
+import TalabReconciler
+import TalabServer
+import TalabStore
+
+/// The files of a local development environment in `.talab/` (never in git): the master key, the
+/// webhook app secret, and where the running `talab dev` listens.
+struct DevEnvironment {
+    let folder: URL
+
+    init() {
+        folder = LocalCluster.projectFolder(from: currentDirectory).appendingPathComponent(".talab")
+    }
+
+    var stateFile: URL { folder.appendingPathComponent("dev.json") }
+
+    /// The value of `name` from the environment, else from `.talab/<file>`, created once at random.
+    func secret(_ name: String, file: String) throws -> String {
+        if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
+        let url = folder.appendingPathComponent(file)
+        if let stored = try? String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            !stored.isEmpty
+        {
+            return stored
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max) }
+        let value = Data(bytes).base64EncodedString()
+        FileManager.default.createFile(
+            atPath: url.path,
+            contents: Data((value + "\n").utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
+        return value
+    }
+
+    var masterKey: String { get throws { try secret("TALAB_MASTER_KEY", file: "master.key") } }
+    var appSecret: String { get throws { try secret("TALAB_WHATSAPP_APP_SECRET", file: "dev-app-secret") } }
+    var verifyToken: String { get throws { try secret("TALAB_WHATSAPP_VERIFY_TOKEN", file: "dev-verify-token") } }
+
+    struct Running: Codable {
+        var webhookURL: String
+        var graphURL: String
+        var pid: Int32
+    }
+
+    func running() throws -> Running {
+        guard let data = try? Data(contentsOf: stateFile),
+            let state = try? JSONDecoder().decode(Running.self, from: data),
+            kill(state.pid, 0) == 0
+        else {
+            throw ValidationError(
+                "talab dev is not running here: start it first (talab dev), or pass --url and --graph-url"
+            )
+        }
+        return state
+    }
+}
+
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract:
+            "Run everything on this machine: PostgreSQL, migrations, Tenants/ at HEAD, a fake Graph API, the server.",
+        discussion: """
+            Starts the private cluster of `talab db`, migrates it, applies the tenants of the repository's
+            HEAD (stand-in WhatsApp tokens for any the environment lacks: the fake Graph API accepts any),
+            then runs a fake Graph API and `talab serve` against it until SIGINT or SIGTERM. The master key
+            and the webhook app secret are kept in .talab/ (never in git). Talk to it with `talab chat`.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Port of the server.", valueName: "port")) var port = 8080
+    @Option(help: ArgumentHelp("Port of the fake Graph API.", valueName: "port")) var graphPort = 9090
+
+    func run() async throws {
+        try await reportingFailure {
+            let environment = DevEnvironment()
+            setenv("TALAB_MASTER_KEY", try environment.masterKey, 1)
+            let appSecret = try environment.appSecret
+            let verifyToken = try environment.verifyToken
+            // Stand-in tokens for the tenants' WhatsApp numbers: the fake takes any bearer token.
+            let source = try GitCommitSource(repository: GitRepository(discoveringFrom: "."), revision: "HEAD")
+            let tenants = try TenantLoader().load(from: source).tenants
+            let references = tenants.flatMap { tenant in
+                [tenant.business.whatsapp] + tenant.branches.map(\.whatsapp)
+            }.compactMap { $0?.accessToken }
+            for case .environment(let name) in references where ProcessInfo.processInfo.environment[name] == nil {
+                setenv(name, "dev-token", 1)
+            }
+
+            var start = try DatabaseCommand.Start.parse([])
+            try await start.run()
+            var migrate = try MigrateCommand.parse([])
+            try await migrate.run()
+            var apply = try ApplyCommand.parse([])
+            try await apply.run()
+
+            let url = try DatabaseOptions.parse([]).resolve()
+            var logger = Logger(label: "talab.dev")
+            logger.logLevel = .notice
+            let webhookURL = "http://127.0.0.1:\(port)/webhooks/whatsapp"
+            let fake = FakeGraphAPI(statusWebhook: (webhookURL, appSecret))
+            let graph = Application(
+                router: fake.router(),
+                configuration: .init(address: .hostname("127.0.0.1", port: graphPort), serverName: "talab-fake-graph"),
+                logger: logger
+            )
+            var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
+            settings.port = port
+            settings.graph = GraphSettings(
+                baseURL: "http://127.0.0.1:\(graphPort)",
+                version: "v23.0",
+                messagesPerSecond: 80
+            )
+            let graphURL = "http://127.0.0.1:\(graphPort)"
+            let stateFile = environment.stateFile
+            let server = try await Server.application(
+                settings,
+                sealer: try SecretSealer.fromEnvironment(),
+                logger: logger,
+                onServerRunning: { _ in
+                    let state = DevEnvironment.Running(
+                        webhookURL: webhookURL,
+                        graphURL: graphURL,
+                        pid: getpid()
+                    )
+                    try? JSONEncoder().encode(state).write(to: stateFile)
+                    let chats = tenants.map { "  talab chat \($0.slug)" }.joined(separator: "\n")
+                    print(
+                        """
+
+                        talab dev is running (Ctrl-C stops it; the database keeps running: talab db stop)
+                          server        http://127.0.0.1:\(port)  (webhook \(webhookURL))
+                          fake Graph    \(graphURL)
+                          database      \(url.redacted)
+                          tenants       \(tenants.map(\.slug).joined(separator: ", "))
+                        Chat as a customer from another terminal:
+                        \(chats)
+                        """
+                    )
+                    fflush(nil)
+                }
+            )
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [graph, server],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
+            try await group.run()
+            try? FileManager.default.removeItem(at: stateFile)
+        }
+    }
+}
+
+struct ChatCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Chat with a tenant as a WhatsApp customer, through signed webhooks to the running server.",
+        discussion: """
+            Each line you type is posted to the server as Meta would post it, signed with the app secret;
+            the replies are read back from the fake Graph API they were sent to. Buttons and list rows are
+            numbered: type the number to tap one. `/location LAT,LON` shares a location. When standard
+            input is not a terminal, each input line is one customer message and the transcript is
+            printed, so conversations can be scripted. Talks to `talab dev` unless --url and --graph-url
+            are given (then TALAB_WHATSAPP_APP_SECRET signs).
+            """
+    )
+
+    @Argument(help: "The tenant's folder name in Tenants/, like abu-salim-grill.") var tenant: String
+    @Option(help: ArgumentHelp("Talk to this branch (its own number, or picked on a shared one).", valueName: "key"))
+    var branch: String?
+    @Option(name: .customLong("as"), help: ArgumentHelp("The customer's phone number.", valueName: "+961…"))
+    var phone: String = "+96170000123"
+    @Option(help: ArgumentHelp("The customer's WhatsApp user id (a username customer).", valueName: "id"))
+    var userID: String?
+    @Option(help: ArgumentHelp("The customer's profile name.", valueName: "name")) var name = "Rami"
+    @Option(help: ArgumentHelp("The server's webhook URL (default: the running talab dev).", valueName: "url"))
+    var url: String?
+    @Option(help: ArgumentHelp("The fake Graph API's URL (default: the running talab dev).", valueName: "url"))
+    var graphURL: String?
+
+    func run() async throws {
+        try await reportingFailure {
+            let environment = DevEnvironment()
+            var webhookURL = url
+            var graph = graphURL
+            if webhookURL == nil || graph == nil {
+                let running = try environment.running()
+                webhookURL = webhookURL ?? running.webhookURL
+                graph = graph ?? running.graphURL
+            }
+            let project = LocalCluster.projectFolder(from: currentDirectory)
+            let validation = try TenantLoader().load(from: WorktreeSource(root: project), only: [tenant])
+            guard let config = validation.tenants.first else {
+                throw ValidationError(
+                    "no valid tenant '\(tenant)' in Tenants/ (talab validate --tenant \(tenant) says why)"
+                )
+            }
+            var chosenBranch: BranchConfig?
+            if let branch {
+                guard let found = config.branches.first(where: { $0.key == branch }) else {
+                    throw ValidationError(
+                        "\(tenant) has no branch '\(branch)'; its branches: \(config.branches.map(\.key).joined(separator: ", "))"
+                    )
+                }
+                chosenBranch = found
+            }
+            guard
+                let number = chosenBranch?.whatsapp?.phoneNumberID ?? config.business.whatsapp?.phoneNumberID
+                    ?? config.branches.first?.whatsapp?.phoneNumberID
+            else { throw ValidationError("\(tenant) has no WhatsApp number") }
+            let client = ChatClient(
+                webhookURL: webhookURL ?? "",
+                graphURL: graph ?? "",
+                appSecret: try environment.appSecret,
+                phoneNumberID: number,
+                phone: userID == nil
+                    ? phone.filter(\.isNumber) : (phone == "+96170000123" ? nil : phone.filter(\.isNumber)),
+                userID: userID,
+                profileName: name
+            )
+            try await client.start()
+            let interactive = isatty(STDIN_FILENO) == 1
+            let business = config.business.name
+            if interactive {
+                print(
+                    "Chatting with \(business) as \(userID ?? phone). A number taps a choice; /location LAT,LON; /quit."
+                )
+            }
+            var choices: [ChatClient.Reply.Choice] = []
+            var choicesFromList = false
+            func show(_ replies: [ChatClient.Reply]) {
+                for reply in replies {
+                    print("\(business) › \(reply.text.replacingOccurrences(of: "\n", with: "\n    "))")
+                    for (index, choice) in reply.choices.enumerated() { print("    [\(index + 1)] \(choice.title)") }
+                    if !reply.choices.isEmpty {
+                        choices = reply.choices
+                        choicesFromList = reply.isList
+                    }
+                }
+                fflush(nil)
+            }
+            // A branch without its own number is picked on the shared one, as the customer would.
+            if let chosenBranch, chosenBranch.whatsapp == nil, config.branches.count > 1 {
+                show(
+                    try await client.send(
+                        .choice(id: "branch:\(chosenBranch.key)", title: chosenBranch.name, fromList: false)
+                    )
+                )
+            }
+            while true {
+                if interactive {
+                    print("you › ", terminator: "")
+                    fflush(nil)
+                }
+                guard let line = readLine()?.trimmingCharacters(in: .whitespaces) else { break }
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                if line == "/quit" { break }
+                if !interactive { print("you › \(line)") }
+                let input: ChatClient.Input
+                if let number = Int(line), (1...choices.count).contains(number) {
+                    let choice = choices[number - 1]
+                    input = .choice(id: choice.id, title: choice.title, fromList: choicesFromList)
+                    if !interactive { print("    (taps \(choice.title))") }
+                } else if line.hasPrefix("/location ") {
+                    let parts = line.dropFirst(10).split(separator: ",").compactMap {
+                        Double($0.trimmingCharacters(in: .whitespaces))
+                    }
+                    guard parts.count == 2 else {
+                        print("usage: /location 33.8959,35.4828")
+                        continue
+                    }
+                    input = .location(latitude: parts[0], longitude: parts[1])
+                } else {
+                    input = .text(line)
+                }
+                show(try await client.send(input))
+            }
+        }
+    }
+}
