@@ -474,9 +474,10 @@ private struct Turn {
                     "ask_option",
                     ["group": group.translations[language] ?? group.name, "item": engine.displayName(item, language)],
                     choices: group.choices.filter { $0.availability == .available }.map {
-                        .init(
+                        let name = $0.translations[language] ?? $0.name
+                        return .init(
                             id: "option:\(item.key):\(group.key)/\($0.key)",
-                            title: $0.price > 0 ? "\($0.name) +\(engine.money($0.price))" : $0.name
+                            title: $0.price > 0 ? "\(name) +\(engine.money($0.price))" : name
                         )
                     }
                 )
@@ -511,7 +512,10 @@ private struct Turn {
             return say("not_understood")
         }
         state.awaiting = nil
-        say("option_added", ["option": picked.name, "item": engine.displayName(config, language)])
+        say(
+            "option_added",
+            ["option": picked.translations[language] ?? picked.name, "item": engine.displayName(config, language)]
+        )
         if askMissingOption(&state) { return }
         if let bookable = bookableLine(state), state.scheduledFor == nil {
             book(bookable, at: nil, &state)
@@ -595,11 +599,24 @@ private struct Turn {
             say("booking_prompt", ["summary": summary, "time": when(start), "total": total], choices: buttons)
             return
         }
-        var values = ["summary": summary, "delivery_fee": engine.money(state.deliveryFee), "total": total]
-        values["summary"] =
-            summary
-            + (state.scheduledFor.map { "\n" + engine.say("scheduled_for", language, ["time": when($0)]) } ?? "")
-        say("confirm_prompt", values, choices: buttons)
+        var lines = summary
+        if let time = state.scheduledFor {
+            lines += "\n" + engine.say("scheduled_for", language, ["time": when(time)])
+        } else if let schedule = engine.schedule, !schedule.isOpen(at: now),
+            engine.tenant.business.settings.allowScheduledOrders
+        {
+            // Closed now: the order is prepared for the opening, and the customer is told before confirming.
+            lines += "\n" + engine.say("closed_schedule", language, ["opening": opening(schedule)])
+        }
+        if state.deliveryType == .delivery {
+            say(
+                "confirm_prompt",
+                ["summary": lines, "delivery_fee": engine.money(state.deliveryFee), "total": total],
+                choices: buttons
+            )
+        } else {
+            say("pickup_prompt", ["summary": lines, "total": total], choices: buttons)
+        }
     }
 
     mutating func confirm(_ state: inout ConversationState) {

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TalabServer
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// `talab chat`'s client against the whole server and the fake Graph API, as `talab dev` runs them.
+@Suite struct ChatClientTests {
+    @Test func aCustomerBooksAPitchThroughSignedWebhooksAndReadsTheRepliesWithTheirChoices() async throws {
+        let serverPort = try PrivateCluster.freeLoopbackPort()
+        let webhook = "http://127.0.0.1:\(serverPort)/webhooks/whatsapp"
+        let graph = FakeGraphAPI(statusWebhook: (webhook, ServerFixture.appSecret))
+        let graphServer = try await LoopbackServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: graphServer.url)
+        var settings = fixture.settings
+        settings.port = serverPort
+        var logger = Logger(label: "talab.test.chat")
+        logger.logLevel = .critical
+        let (ready, continuation) = AsyncStream<Int>.makeStream()
+        let app = try await Server.application(
+            settings,
+            sealer: ServerFixture.sealer,
+            logger: logger,
+            onServerRunning: { port in
+                continuation.yield(port)
+                continuation.finish()
+            }
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let running = Task { try await group.run() }
+        var iterator = ready.makeAsyncIterator()
+        _ = try #require(await iterator.next())
+
+        let client = ChatClient(
+            webhookURL: webhook,
+            graphURL: graphServer.url,
+            appSecret: ServerFixture.appSecret,
+            phoneNumberID: ExampleCatalog.padelNumber,
+            phone: "96171000111",
+            userID: nil
+        )
+        try await client.start()
+        let offer = try await client.send(.text("I'd like to book a padel court for an hour"))
+        #expect(offer.first?.text == "Added 1 × Padel court, 60 minutes ($40.00).", "\(offer)")
+        let slots = try #require(offer.last)
+        #expect(slots.isList && slots.choices.count == 10 && slots.choices.last?.id == "slots:more:1")
+        // "More…" pages the list by its id; the second page starts where the first ended.
+        let more = try await client.send(.choice(id: "slots:more:1", title: "More…", fromList: true))
+        #expect(more.last?.choices.first?.id != slots.choices.first?.id && more.last?.isList == true, "\(more)")
+        let first = slots.choices[0]
+        let prompt = try await client.send(.choice(id: first.id, title: first.title, fromList: true))
+        #expect(prompt.last?.choices.map(\.id) == ["confirm", "change"], "\(prompt)")
+        let booked = try await client.send(.choice(id: "confirm", title: "Confirm", fromList: false))
+        #expect(booked.map(\.text).contains { $0.hasPrefix("Booked! Your booking") && $0.contains(first.title) })
+        #expect(try await fixture.count("SELECT count(*)::int FROM bookings") == 1)
+
+        await group.triggerGracefulShutdown()
+        try await running.value
+        try await graphServer.stop()
+        fixture.parts.pool.close()
+    }
+}
