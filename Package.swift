@@ -91,7 +91,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TalabCoreTests",
-            dependencies: ["TalabCore", "TalabConfig"],
+            dependencies: ["TalabCore", "TalabConfig", "TalabBench"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -106,9 +106,9 @@ import Testing
         let slots = engine.handle(.text("cheveux longs"), state: &state, now: BookingConversationTests.morning)
         #expect(state.awaiting == .slot(item: "womens-cut"), "\(slots.replies)")
         let titles = try #require(slots.replies.last?.choices.map(\.title))
-        // Thursday: 09:30–13:00 and 14:00–21:00; after 10:00, a 60-minute cut starts on the hour
-        // and never runs into the lunch break.
-        #expect(titles.prefix(4) == ["Thu 26 Nov 10:30", "Thu 26 Nov 11:30", "Thu 26 Nov 14:00", "Thu 26 Nov 15:00"])
+        // Thursday: 09:30–13:00 and 14:00–21:00; after 10:00, a 60-minute cut starts every half hour
+        // and never runs into the lunch break (12:00 is the last before it).
+        #expect(titles.prefix(4) == ["Thu 26 Nov 10:30", "Thu 26 Nov 11:00", "Thu 26 Nov 11:30", "Thu 26 Nov 12:00"])
         #expect(!titles.contains("Thu 26 Nov 12:30") && slots.replies.last?.page == 0)
         #expect(state.cart.lines.first?.options.map(\.key) == ["length/long"])
         #expect(state.cart.subtotal.amount == 35)

@@ -14,6 +14,9 @@ public struct OrderParser: Sendable {
         /// A required option group that no choice fills, or one with too many choices: item, group.
         public var missingChoices: [(item: String, group: String)] = []
         public var tooManyChoices: [(item: String, group: String)] = []
+
+        /// Whether the message named catalog items at all (available, ambiguous or not).
+        public var namesItems: Bool { !lines.isEmpty || !ambiguous.isEmpty || !unavailable.isEmpty }
     }
 
     private let items: [String: ItemConfig]

@@ -113,12 +113,7 @@ public struct ConversationEngine: Sendable {
         parser = OrderParser(menus: menus)
         let all = menus.flatMap(\.items)
         items = Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        // Catalog words (item and option names) are no evidence of a language: "large" after
-        // Arabizi is still Arabizi.
-        let names = all.flatMap { item in
-            [item.name] + item.aliases + item.translations.values
-                + item.options.flatMap { group in group.choices.flatMap { [$0.name] + $0.aliases } }
-        }
+        let names = all.flatMap { [$0.name] + $0.aliases + $0.translations.values }
         detector = LanguageDetector(
             sharedWords: Set(names.flatMap { TextNormalizer.words(TextNormalizer.normalize($0)).map(String.init) })
         )
@@ -137,7 +132,13 @@ public struct ConversationEngine: Sendable {
         let fallback = tenant.business.defaultLanguage ?? .english
         switch input {
         case .text(let text):
-            let detection = detector.detect(text, previous: state.language, fallback: fallback)
+            var detection = detector.detect(text, previous: state.language, fallback: fallback)
+            // An answer naming one of the choices asked ("large" after Arabizi) keeps the language.
+            if case .option(let item, let group) = state.awaiting, let previous = state.language,
+                answers(text, item: item, group: group)
+            {
+                detection = LanguageDetector.Detection(language: previous, confidence: 1, scores: detection.scores)
+            }
             state.language = detection.language
             turn.written = detection.language
             turn.read(text, &state)
@@ -173,6 +174,17 @@ public struct ConversationEngine: Sendable {
             settings.allowDelivery ? DeliveryType.delivery : nil, settings.allowTakeaway ? .takeaway : nil,
             settings.allowOnSite ? .onSite : nil,
         ].compactMap { $0 }
+    }
+
+    /// Whether the text names a choice of the item's option group.
+    func answers(_ text: String, item: String, group: String) -> Bool {
+        guard let config = items[item]?.options.first(where: { $0.key == group }) else { return false }
+        return ItemMatcher(
+            entries: config.choices.map {
+                ItemMatcher.Entry(key: $0.key, names: [$0.name] + $0.translations.values + $0.aliases)
+            },
+            skipsWithout: false
+        ).mentions(in: text).contains { $0.key != nil }
     }
 
     /// Whether any service of the menu is booked for a time (has a duration).
@@ -223,7 +235,7 @@ private struct Turn {
     mutating func read(_ text: String, _ state: inout ConversationState) {
         if let name = CustomerName.said(in: text) { state.customerName = name }
         let parsed = engine.parser.parse(text)
-        let intents = IntentClassifier.classify(text, namesItems: !parsed.lines.isEmpty || !parsed.ambiguous.isEmpty)
+        let intents = IntentClassifier.classify(text, namesItems: parsed.namesItems)
         let intent = intents[0]
         let requested = engine.schedule.flatMap { TimeExpression.resolve(text, now: now, timeZone: $0.timeZone) }
         // An answer to the question the conversation asked.

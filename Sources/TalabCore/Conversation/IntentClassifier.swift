@@ -72,7 +72,10 @@ public enum IntentClassifier {
         "بكم",
         "سعر", "كم",
     ]
-    static let orderWords = ["baddi", "bade", "badde", "want", "get", "like", "veux", "voudrais", "بدي", "حط", "zid"]
+    static let orderWords = [
+        "baddi", "bade", "badde", "want", "get", "like", "veux", "voudrais", "بدي", "حط", "zid", "book", "reserve",
+        "reserver", "7ajez", "e7jez", "ehjez", "احجز", "بدي احجز",
+    ]
     static let menuWords = [
         "menu", "carte", "shu fi", "chou fi", "shou fi", "what do you have", "what do you serve",
         "qu est ce que vous avez",
@@ -80,7 +83,7 @@ public enum IntentClassifier {
     ]
     static let cartWords = [
         "cart", "my order so far", "what did i order", "panier", "ma commande", "shu talabt", "chou talabt", "الطلب",
-        "السله", "شو طلبت", "basket",
+        "السله", "شو طلبت", "basket", "ai commande", "qu est ce que j ai commande",
     ]
     static let removeWords = [
         "remove", "without the", "take out", "delete", "shil", "chil", "chile", "shile", "enlever", "retirer", "enleve",

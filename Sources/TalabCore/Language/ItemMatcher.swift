@@ -47,9 +47,11 @@ public struct ItemMatcher: Sendable {
         self.skipsWithout = skipsWithout
         var phrases: [String: Set<String>] = [:]
         for entry in entries {
-            for name in entry.names {
+            // "Cheese Rolls (5 pieces)" is also ordered as "cheese rolls".
+            let names = entry.names + entry.names.compactMap(ItemMatcher.withoutQualifier)
+            for name in names {
                 let words = TextNormalizer.words(TextNormalizer.normalize(name)).map {
-                    ItemMatcher.singular(String($0))
+                    ItemMatcher.canonical(ItemMatcher.singular(String($0)), options: !skipsWithout)
                 }
                 guard !words.isEmpty else { continue }
                 phrases[words.joined(separator: " "), default: []].insert(entry.key)
@@ -58,8 +60,10 @@ public struct ItemMatcher: Sendable {
         self.phrases = phrases
         var words: [String: Set<String>] = [:]
         for (phrase, keys) in phrases {
-            for word in phrase.split(separator: " ") where word.count >= 4 && !ItemMatcher.isFunctionWord(String(word))
-            {
+            // "no fries" is never meant by "fries" alone: a negative name needs its negation.
+            let parts = phrase.split(separator: " ")
+            if parts.count > 1, ItemMatcher.without.contains(String(parts[0])) { continue }
+            for word in parts where word.count >= 4 && !ItemMatcher.isFunctionWord(String(word)) {
                 words[String(word), default: []].formUnion(keys)
             }
         }
@@ -74,12 +78,22 @@ public struct ItemMatcher: Sendable {
         knownWords = Set(phrases.keys.flatMap { $0.split(separator: " ").map(String.init) })
     }
 
+    /// For option choices, every "without" word is one: "without onions" is "bala basal"'s group
+    /// mate "no onions", and "sans ail" reads like "no garlic".
+    static func canonical(_ word: String, options: Bool) -> String {
+        options && without.contains(word) ? "no" : word
+    }
+
     /// Every word of every name, to tell a conjunction glued to a name (`وحمص`) from a word.
     private let knownWords: Set<String>
 
     /// `وحمص` ("and hummus"): Arabic writes "and" joined to the next word; split it off when the
     /// rest is a word of a name and the whole is not.
     private func unglued(_ word: String) -> String {
+        // "و٢ عيران": "and 2 ayran", the digit already made ASCII.
+        if word.hasPrefix("و"), word.count >= 2, word.dropFirst().allSatisfy(\.isNumber) {
+            return String(word.dropFirst())
+        }
         guard word.hasPrefix("و"), word.count >= 3, !knownWords.contains(ItemMatcher.singular(word)) else {
             return word
         }
@@ -89,7 +103,7 @@ public struct ItemMatcher: Sendable {
 
     public func mentions(in text: String) -> [Mention] {
         let words = TextNormalizer.words(TextNormalizer.normalize(text)).map { unglued(String($0)) }
-        let singulars = words.map(ItemMatcher.singular)
+        let singulars = words.map { ItemMatcher.canonical(ItemMatcher.singular($0), options: !skipsWithout) }
         var mentions: [Mention] = []
         var index = 0
         while index < words.count {
@@ -123,6 +137,10 @@ public struct ItemMatcher: Sendable {
             let after = index + found.length
             if quantity == nil, after < words.count, words[after].hasPrefix("x") || words[after].hasSuffix("x") {
                 quantity = NumberWords.quantity(words[after])
+                // "x 2": the multiplier apart from its number.
+                if quantity == nil, words[after] == "x", after + 1 < words.count {
+                    quantity = Int(words[after + 1]).flatMap { (1...99).contains($0) ? $0 : nil }
+                }
             }
             mentions.append(
                 Mention(
@@ -185,8 +203,19 @@ public struct ItemMatcher: Sendable {
         where word.hasPrefix(prefix) && word.count >= prefix.count + 2 {
             return String(word.dropFirst(prefix.count))
         }
+        // French plurals in -x: eaux → eau, gâteaux → gateau.
+        if word.count > 3, word.hasSuffix("aux") || word.hasSuffix("eux") { return String(word.dropLast()) }
         guard word.count > 4, word.last == "s", !word.hasSuffix("ss"), word != "fries" else { return word }
         return String(word.dropLast())
+    }
+
+    /// A name without its parenthesised qualifier: "Water (500 ml)" → "Water"; nil when it has none.
+    static func withoutQualifier(_ name: String) -> String? {
+        guard let open = name.firstIndex(of: "("), open > name.startIndex else { return nil }
+        var result = String(name[..<open])
+        if let close = name[open...].firstIndex(of: ")") { result += name[name.index(after: close)...] }
+        let trimmed = result.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
     }
 
     /// The optimal string alignment distance (a transposition counts one), stopped past `limit`.

@@ -17,7 +17,9 @@ public struct LanguageDetector: Sendable {
     public var sharedWords: Set<String>
 
     public init(sharedWords: Set<String> = []) {
-        self.sharedWords = sharedWords.union(LanguageDetector.dishes)
+        // A catalog word that is also a word of one language ("au" in "Manouché au zaatar") stays evidence.
+        let languageWords = LanguageDetector.arabizi.union(LanguageDetector.french).union(LanguageDetector.english)
+        self.sharedWords = sharedWords.subtracting(languageWords).union(LanguageDetector.dishes)
     }
 
     public func detect(_ text: String, previous: Language? = nil, fallback: Language = .english) -> Detection {
@@ -75,7 +77,10 @@ public struct LanguageDetector: Sendable {
         "rd", "th", "e", "eme", "er", "$", "usd", "lbp", "k",
     ]
 
-    static let ambiguous: Set<String> = ["la", "ma", "men", "bas", "a", "i", "de", "le", "fi", "se"]
+    /// Words every language here uses: "delivery" and "menu" are Lebanese Arabizi and French too.
+    static let ambiguous: Set<String> = [
+        "la", "ma", "men", "bas", "a", "i", "de", "le", "fi", "se", "delivery", "menu", "ok", "okay", "sandwich",
+    ]
 
     static let arabizi: Set<String> = [
         "shu", "chou", "chu", "shou", "ktir", "kteer", "baddi", "badde", "bade", "beddi", "biddi", "bedde", "hayda",
@@ -101,6 +106,7 @@ public struct LanguageDetector: Sendable {
         "moi", "aussi", "encore", "plus", "moins", "peu", "beaucoup", "bien", "tres", "oignons", "oignon", "ail",
         "fromage", "grand", "grande", "petit", "petite", "reserver", "reservation", "terrain", "coupe", "cheveux",
         "rendez", "vous", "apres", "matin", "aujourd", "hui", "bonne", "nuit", "au", "aux", "en", "chez", "dans",
+        "accord", "remboursement", "possible", "voudrions", "portion", "assiette", "ai", "pouvez", "livrer", "fermes",
     ]
 
     static let english: Set<String> = [
@@ -111,7 +117,8 @@ public struct LanguageDetector: Sendable {
         "thank", "you", "hi", "hello", "hey", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
         "ten", "extra", "large", "small", "medium", "book", "booking", "court", "slot", "haircut", "appointment",
         "address", "do", "does", "your", "where", "status", "some", "more", "less", "also", "add", "remove", "change",
-        "instead", "cart", "confirm", "need", "just", "only", "any", "there", "good", "great",
+        "instead", "cart", "confirm", "need", "just", "only", "any", "there", "good", "great", "go", "ahead", "sorry",
+        "send",
     ]
 
     /// Names of dishes that every language uses as they are.

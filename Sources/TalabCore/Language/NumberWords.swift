@@ -18,10 +18,16 @@ public enum NumberWords {
         let spellings: [(Int, [String])] = [
             (1, ["one", "a", "an", "un", "une", "wa7ad", "wahad", "we7de", "wa7de", "wahde", "واحد", "واحده", "وحده"]),
             (2, ["two", "deux", "tnein", "tnen", "tnain", "tneen", "itnen", "اثنين", "اتنين", "تنين", "ثنين", "زوج"]),
-            (3, ["three", "trois", "tlete", "tleteh", "tlet", "tlette", "ثلاثه", "تلاته", "تلات", "ثلاث"]),
-            (4, ["four", "quatre", "arba3a", "arb3a", "arbaa", "اربعه", "اربع"]),
-            (5, ["five", "cinq", "5amse", "khamse", "khamsa", "خمسه", "خمس"]),
-            (6, ["six", "sette", "sitte", "سته", "ست"]),
+            (
+                3,
+                [
+                    "three", "trois", "tlete", "tleteh", "tlet", "tlette", "talet", "tleta", "tlateh", "ثلاثه", "تلاته",
+                    "تلات", "ثلاث",
+                ]
+            ),
+            (4, ["four", "quatre", "arba3a", "arb3a", "arbaa", "arba3", "arb3", "اربعه", "اربع"]),
+            (5, ["five", "cinq", "5amse", "khamse", "khamsa", "5ames", "khames", "خمسه", "خمس"]),
+            (6, ["six", "sette", "sitte", "set", "سته", "ست"]),
             (7, ["seven", "sept", "sab3a", "saba3", "سبعه", "سبع"]),
             (8, ["eight", "huit", "tmene", "tmeneh", "tmenye", "ثمانيه", "تمانيه", "تمنه"]),
             (9, ["nine", "neuf", "tes3a", "tis3a", "تسعه", "تسع"]),

@@ -43,8 +43,8 @@ public struct BookingCalendar: Sendable, Equatable {
     public func isFree(_ slot: Slot, capacity: Int, places: Int = 1) -> Bool { taken(slot) + places <= capacity }
 
     /// The slots of a service of `durationMinutes` that start after `now`, within `days` days,
-    /// each wholly inside one opening stretch (stretches past midnight included). Slots start on
-    /// a grid of the largest of 60, 30 or 15 minutes that divides the duration.
+    /// each wholly inside one opening stretch (stretches past midnight included). Slots start every
+    /// 30 minutes from the opening (every 15 for a service whose duration 30 does not divide).
     public static func slots(
         itemKey: String = "",
         schedule: OpeningSchedule,
@@ -54,7 +54,7 @@ public struct BookingCalendar: Sendable, Equatable {
     ) -> [Slot] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = schedule.timeZone
-        let step = [60, 30, 15].first { durationMinutes % $0 == 0 } ?? durationMinutes
+        let step = [30, 15].first { durationMinutes % $0 == 0 } ?? durationMinutes
         var slots: [Slot] = []
         let startOfToday = calendar.startOfDay(for: now)
         for offset in -1..<days {
