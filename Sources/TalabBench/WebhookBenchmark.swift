@@ -94,8 +94,10 @@ public struct WebhookBenchmark: Sendable {
         environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = "bench"
         environment["TALAB_MASTER_KEY"] = masterKey
         environment["TALAB_LOG_LEVEL"] = "error"
+        // The receipt handler: this measures the webhook path, one text reply per message.
         let arguments = [
             "serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url,
+            "--handler", "acknowledge",
         ]
         var pid = try Subprocess.spawn(
             executable,
@@ -174,7 +176,11 @@ public struct WebhookBenchmark: Sendable {
         """
     )
 
-    private func applyExample(_ url: DatabaseURL, masterKey: String) async throws {
+    func applyExample(_ url: DatabaseURL, masterKey: String) async throws {
+        try await WebhookBenchmark.applyExample(url, masterKey: masterKey, project: project)
+    }
+
+    static func applyExample(_ url: DatabaseURL, masterKey: String, project: URL) async throws {
         let source = try GitCommitSource(repository: GitRepository(discoveringFrom: project.path), revision: "HEAD")
         let validation = try TenantLoader().load(from: source)
         let pool = PostgresPool(url: url, maxConnections: 1)
@@ -190,7 +196,9 @@ public struct WebhookBenchmark: Sendable {
         ).apply(validation.tenants, commit: source.commit)
     }
 
-    private func waitUntilHealthy(_ port: Int) async throws {
+    func waitUntilHealthy(_ port: Int) async throws { try await WebhookBenchmark.waitUntilHealthy(port) }
+
+    static func waitUntilHealthy(_ port: Int) async throws {
         for _ in 0..<300 {
             let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz")
             if (try? await HTTPClient.shared.execute(request, timeout: .seconds(1)))?.status == .ok { return }

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Talab's speed on this machine; figures belong in Benchmarks/README.md.",
-        subcommands: [Database.self, Config.self, Reconcile.self, Webhook.self]
+        subcommands: [Database.self, Config.self, Reconcile.self, Webhook.self, Conversation.self]
     )
 
     struct Database: AsyncParsableCommand {
@@ -260,4 +260,80 @@ extension CommandLine {
 
 @Sendable func note(_ message: String) {
     FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+}
+
+extension BenchCommand {
+    struct Conversation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "conversation",
+            abstract: "Replay a conversation corpus through the engine, then time webhook → reply with many customers.",
+            discussion: """
+                The corpus is any folder of conversation files (the format of
+                Tests/TalabCoreTests/Fixtures/conversations), replayed against the tenants at HEAD of
+                --repo: accuracy per language (intent, exact cart, language), replies naming an item or
+                amount the catalog does not back, and the engine's time per message. Then a live talab
+                serve on a private cluster answers --conversations customers at once through the fake
+                Graph API, each writing --messages lines with a pause to think: the time from posting the
+                signed webhook to the first reply reaching the fake. Exits 1 below the goals (95 % exact
+                carts in every language, no ungrounded reply).
+                """
+        )
+
+        @Option(help: ArgumentHelp("The corpus folder.", valueName: "dir"))
+        var corpus = "Tests/TalabCoreTests/Fixtures/conversations"
+        @Option(
+            help: ArgumentHelp("The repository whose Tenants/ (at HEAD) the corpus runs against.", valueName: "path")
+        )
+        var repo = "."
+        @Option(help: "Replays of the corpus for the engine timing.") var passes = 20
+        @Option(help: "Customers chatting at once; 0 skips the round trips.") var conversations = 100
+        @Option(help: "Messages each customer sends.") var messages = 10
+        @Option(help: "Seconds a customer takes to answer (jittered ±50 %).") var think = 1.0
+
+        func run() async throws {
+            try await reportingFailure {
+                let project = LocalCluster.projectFolder(from: currentDirectory)
+                let benchmark = ConversationBenchmark(
+                    corpus: URL(fileURLWithPath: corpus, relativeTo: currentDirectory),
+                    repository: URL(fileURLWithPath: repo, relativeTo: currentDirectory),
+                    passes: passes,
+                    conversations: conversations,
+                    messages: messages,
+                    thinkSeconds: think,
+                    executable: CommandLine.executablePath,
+                    project: project
+                )
+                note("replaying \(corpus) \(passes) times")
+                let report = try benchmark.replayCorpus()
+                print("talab bench conversation: corpus \(corpus) against \(repo) at HEAD")
+                print(report.text, terminator: "")
+                for failure in report.failures.prefix(20) { print("  miss: \(failure)") }
+                for problem in report.ungrounded.prefix(20) { print("  ungrounded: \(problem)") }
+                if conversations > 0 {
+                    let trips = try await withBenchCluster { server, migrations, _ in
+                        try await benchmark.roundTrips(server: server, migrations: migrations, progress: note)
+                    }
+                    print(
+                        String(
+                            format:
+                                "round trips: %d customers × %d messages, %.1f s to think: p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d timeouts, %d orders placed, %.1f s in all",
+                            conversations,
+                            messages,
+                            think,
+                            trips.percentile(0.5) * 1000,
+                            trips.percentile(0.99) * 1000,
+                            (trips.seconds.max() ?? 0) * 1000,
+                            trips.timeouts,
+                            trips.ordersPlaced,
+                            trips.wallSeconds
+                        )
+                    )
+                }
+                let belowGoal = report.byLanguage.values.contains {
+                    $0.carts > 0 && Double($0.cartsExact) < 0.95 * Double($0.carts)
+                }
+                if belowGoal || !report.ungrounded.isEmpty { throw ExitCode.failure }
+            }
+        }
+    }
 }

@@ -54,6 +54,13 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp("PostgreSQL connections of this process ($TALAB_POOL_SIZE, default 8).", valueName: "n")
     )
     var poolSize: Int?
+    @Option(
+        help: ArgumentHelp(
+            "What answers customers: engine (the conversation) or acknowledge (a receipt only, for load tests) ($TALAB_HANDLER, default engine).",
+            valueName: "name"
+        )
+    )
+    var handler: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -90,9 +97,16 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("log level '\(level)' is not one of trace, debug, info, notice, warning, error")
             }
             logger.logLevel = parsed
+            let answering: (any ConversationHandler)?
+            switch setting(handler, "TALAB_HANDLER") ?? "engine" {
+            case "engine": answering = nil
+            case "acknowledge": answering = AcknowledgingHandler()
+            case let other: throw ValidationError("handler '\(other)' is not engine or acknowledge")
+            }
             return try await Server.application(
                 settings,
                 sealer: try SecretSealer.fromEnvironmentIfSet(),
+                handler: answering,
                 logger: logger
             )
         }

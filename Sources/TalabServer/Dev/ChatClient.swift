@@ -176,7 +176,7 @@ public actor ChatClient {
     }
 
     /// A webhook body as Meta sends it for one inbound message.
-    static func payload(
+    public static func payload(
         _ input: Input,
         id: String,
         phoneNumberID: String,

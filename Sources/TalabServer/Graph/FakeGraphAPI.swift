@@ -49,9 +49,17 @@ public final class FakeGraphAPI: Sendable {
     /// Where to post signed status webhooks (sent, delivered, read) for each accepted message.
     public let statusWebhook: (url: String, signature: WebhookSignature)?
 
-    public init(acceptedTokens: Set<String>? = nil, statusWebhook: (url: String, appSecret: String)? = nil) {
+    /// Called with every accepted request, as it arrives (benchmarks time replies with it).
+    let observer: (@Sendable (Received) -> Void)?
+
+    public init(
+        acceptedTokens: Set<String>? = nil,
+        statusWebhook: (url: String, appSecret: String)? = nil,
+        observer: (@Sendable (Received) -> Void)? = nil
+    ) {
         self.acceptedTokens = acceptedTokens
         self.statusWebhook = statusWebhook.map { ($0.url, WebhookSignature(appSecret: $0.appSecret)) }
+        self.observer = observer
     }
 
     public var received: [Received] { state.withLock { $0.received } }
@@ -84,6 +92,7 @@ public final class FakeGraphAPI: Sendable {
                 return (state.failures.isEmpty ? nil : state.failures.removeFirst(), state.sequence)
             }
             if let failure { return FakeGraphAPI.error(failure.status, code: failure.code, title: failure.title) }
+            self.observer?(received)
             if body["status"] == "read" { return FakeGraphAPI.json(.ok, ["success": true]) }
             let recipient = body["to"] ?? body["recipient"] ?? .null
             if self.statusWebhook != nil {

@@ -1,0 +1,221 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+import TalabConfig
+import TalabCore
+import TalabServer
+import TalabStore
+
+/// `talab bench conversation`: the corpus replayed through the engine (accuracy per language,
+/// grounding, engine time per message), then whole conversations through a live `talab serve`:
+/// signed webhook in, reply out at the fake Graph API, timed, many customers at once.
+public struct ConversationBenchmark: Sendable {
+    public let corpus: URL
+    /// The repository whose tenants (at HEAD) the corpus is replayed against.
+    public let repository: URL
+    /// Replays of the corpus for the engine timing.
+    public let passes: Int
+    public let conversations: Int
+    public let messages: Int
+    /// A customer's pause between reading a reply and writing again.
+    public let thinkSeconds: Double
+    public let executable: String
+    public let project: URL
+
+    public init(
+        corpus: URL,
+        repository: URL,
+        passes: Int,
+        conversations: Int,
+        messages: Int,
+        thinkSeconds: Double,
+        executable: String,
+        project: URL
+    ) {
+        self.corpus = corpus
+        self.repository = repository
+        self.passes = passes
+        self.conversations = conversations
+        self.messages = messages
+        self.thinkSeconds = thinkSeconds
+        self.executable = executable
+        self.project = project
+    }
+
+    public func replayCorpus() throws -> CorpusReport {
+        let corpus = try ConversationCorpus.load(from: corpus)
+        let source = try GitCommitSource(repository: GitRepository(discoveringFrom: repository.path), revision: "HEAD")
+        let validation = try TenantLoader().load(from: source)
+        let tenants = Dictionary(validation.tenants.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first })
+        var report = try corpus.run(tenants: tenants)
+        for _ in 1..<max(passes, 1) { report.engineSeconds += try corpus.run(tenants: tenants).engineSeconds }
+        return report
+    }
+
+    public struct RoundTrips: Sendable {
+        /// Seconds from posting a webhook to the first reply reaching the fake Graph API.
+        public var seconds: [Double] = []
+        public var timeouts = 0
+        public var wallSeconds = 0.0
+        public var ordersPlaced = 0
+
+        public func percentile(_ fraction: Double) -> Double {
+            guard !seconds.isEmpty else { return 0 }
+            let sorted = seconds.sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
+        }
+    }
+
+    /// What each customer writes, in turn, at the Hamra branch.
+    static let script = [
+        "hi", "how much is the fattoush?", "baddi 2 falafel w 1 hummus, takeaway", "akid", "wen sar talabi?",
+        "bonjour, vous êtes ouverts ?", "je voudrais deux taouk, à emporter", "oui", "شكرا", "menu",
+    ]
+    static let hamra = "106540352242999"
+
+    public func roundTrips(
+        server: DatabaseURL,
+        migrations: [Migration],
+        progress: @Sendable (String) -> Void
+    ) async throws -> RoundTrips {
+        let admin = try await PostgresConnection.connect(server)
+        try await admin.executeScript(
+            "DROP DATABASE IF EXISTS talab_bench_conversation WITH (FORCE)",
+            name: "bench.drop"
+        )
+        try await admin.executeScript("CREATE DATABASE talab_bench_conversation", name: "bench.create")
+        let url = server.database("talab_bench_conversation")
+        try await Migrator(migrations: migrations).migrate(url)
+        let masterKey = Data(repeating: 6, count: 32).base64EncodedString()
+        progress("applying the example tenants")
+        try await WebhookBenchmark.applyExample(url, masterKey: masterKey, project: project)
+
+        let waiters = Waiters()
+        let graph = FakeGraphAPI(observer: { received in
+            guard received.body["status"] == nil, let to = received.body["to"]?.string else { return }
+            waiters.arrived(to)
+        })
+        let graphServer = try await LoopbackServer.start(graph.router())
+        defer { Task { try? await graphServer.stop() } }
+        let port = try PrivateCluster.freeLoopbackPort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALAB_WHATSAPP_APP_SECRET"] = WebhookBenchmark.appSecret
+        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = "bench"
+        environment["TALAB_MASTER_KEY"] = masterKey
+        environment["TALAB_LOG_LEVEL"] = "error"
+        // Meta allows 80 messages a second per number; the fake does not limit, and neither does
+        // the server here, so that the figure is our pipeline's.
+        let pid = try Subprocess.spawn(
+            executable,
+            [
+                "serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url,
+                "--send-rate", "10000",
+            ],
+            environment: environment
+        )
+        defer {
+            kill(pid, SIGTERM)
+            Subprocess.wait(pid)
+        }
+        try await WebhookBenchmark.waitUntilHealthy(port)
+        progress("\(conversations) customers, \(messages) messages each, \(thinkSeconds) s to think between")
+        let signature = WebhookSignature(appSecret: WebhookBenchmark.appSecret)
+        let webhook = "http://127.0.0.1:\(port)/webhooks/whatsapp"
+        let started = ContinuousClock.now
+        var result = RoundTrips()
+        let (messages, think) = (self.messages, self.thinkSeconds)
+        let samples = await withTaskGroup(of: [Double?].self) { group in
+            for customer in 0..<conversations {
+                group.addTask {
+                    let phone = "9617\(1_000_000 + customer)"
+                    var timings: [Double?] = []
+                    // Customers do not all start in the same millisecond.
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 0...Int(think * 1000))))
+                    for index in 0..<messages {
+                        let text = ConversationBenchmark.script[index % ConversationBenchmark.script.count]
+                        let body = ChatClient.payload(
+                            .text(text),
+                            id: "wamid.BENCH.\(customer).\(index)",
+                            phoneNumberID: ConversationBenchmark.hamra,
+                            phone: phone,
+                            userID: nil,
+                            name: "Customer \(customer)"
+                        )
+                        waiters.reset(phone)
+                        var request = HTTPClientRequest(url: webhook)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: body))
+                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let sent = ContinuousClock.now
+                        guard (try? await HTTPClient.shared.execute(request, timeout: .seconds(10)))?.status == .ok
+                        else {
+                            timings.append(nil)
+                            continue
+                        }
+                        let replied = await waiters.wait(phone, timeout: .seconds(10))
+                        timings.append(replied ? (ContinuousClock.now - sent).seconds : nil)
+                        let pause = think * Double.random(in: 0.5...1.5)
+                        try? await Task.sleep(for: .milliseconds(Int(pause * 1000)))
+                    }
+                    return timings
+                }
+            }
+            return await group.reduce(into: [Double?]()) { $0 += $1 }
+        }
+        result.wallSeconds = (ContinuousClock.now - started).seconds
+        result.seconds = samples.compactMap { $0 }
+        result.timeouts = samples.count - result.seconds.count
+        let pool = PostgresPool(url: url, maxConnections: 1)
+        defer { pool.close() }
+        result.ordersPlaced = try await pool.query(
+            PostgresStatement("bench.orders", "SELECT count(*)::int AS n FROM orders")
+        )[0].decode(Int.self, "n")
+        return result
+    }
+}
+
+/// Customers waiting for their next reply, woken by the fake Graph API's observer.
+final class Waiters: Sendable {
+    private struct Entry {
+        var arrived = 0
+        var waiter: CheckedContinuation<Bool, Never>?
+    }
+    private let entries = Mutex([String: Entry]())
+
+    /// Forgets replies that came before: the next wait is for a new message's reply.
+    func reset(_ phone: String) {
+        entries.withLock { $0[phone, default: Entry()].arrived = 0 }
+    }
+
+    func arrived(_ phone: String) {
+        let waiter = entries.withLock { entries -> CheckedContinuation<Bool, Never>? in
+            entries[phone, default: Entry()].arrived += 1
+            defer { entries[phone]?.waiter = nil }
+            return entries[phone]?.waiter
+        }
+        waiter?.resume(returning: true)
+    }
+
+    /// True when a reply arrived (maybe already), false after `timeout`.
+    func wait(_ phone: String, timeout: Duration) async -> Bool {
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            let waiter = entries.withLock { entries -> CheckedContinuation<Bool, Never>? in
+                defer { entries[phone]?.waiter = nil }
+                return entries[phone]?.waiter
+            }
+            waiter?.resume(returning: false)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            let ready = entries.withLock { entries -> Bool in
+                if entries[phone, default: Entry()].arrived > 0 { return true }
+                entries[phone]?.waiter = continuation
+                return false
+            }
+            if ready { continuation.resume(returning: true) }
+        }
+    }
+}
