@@ -21,6 +21,8 @@ public enum Server {
         /// Workers claiming webhook bodies in this process; 0 makes a receive-only server (others process).
         public var inboxWorkers = 2
         public var poolSize = 8
+        /// A conversation idle this long starts over with an empty cart.
+        public var conversationIdle: TimeInterval = 2 * 60 * 60
 
         public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
             self.databaseURL = databaseURL
@@ -106,7 +108,8 @@ public enum Server {
         let parts = parts(
             settings,
             sealer: sealer,
-            handler: handler ?? EngineHandler(orders: OrderStore(pool: ordersPool)),
+            handler: handler
+                ?? EngineHandler(orders: OrderStore(pool: ordersPool), idleExpiry: settings.conversationIdle),
             logger: logger
         )
         try await parts.catalog.refresh()

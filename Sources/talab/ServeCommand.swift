@@ -61,6 +61,13 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var handler: String?
+    @Option(
+        help: ArgumentHelp(
+            "Minutes after which an idle conversation starts over with an empty cart ($TALAB_CART_IDLE_MINUTES, default 120).",
+            valueName: "minutes"
+        )
+    )
+    var cartIdleMinutes: Double?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -91,6 +98,9 @@ struct ServeCommand: AsyncParsableCommand {
             )
             settings.poolSize = poolSize ?? Int(setting(nil, "TALAB_POOL_SIZE") ?? "8") ?? 8
             settings.inboxWorkers = inboxWorkers ?? Int(setting(nil, "TALAB_INBOX_WORKERS") ?? "2") ?? 2
+            guard let idle = cartIdleMinutes ?? Double(setting(nil, "TALAB_CART_IDLE_MINUTES") ?? "120"), idle > 0
+            else { throw ValidationError("TALAB_CART_IDLE_MINUTES is not a positive number of minutes") }
+            settings.conversationIdle = idle * 60
             var logger = Logger(label: "talab")
             let level = setting(logLevel, "TALAB_LOG_LEVEL") ?? "info"
             guard let parsed = Logger.Level(rawValue: level) else {

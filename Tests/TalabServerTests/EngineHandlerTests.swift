@@ -38,6 +38,12 @@ import Testing
         let all = try await EngineHandlerTests.outbound(fixture)
         #expect(all.filter { $0.contains("Merci! Talabak") }.count == 1, "\(all)")
         #expect(try await fixture.count("SELECT count(*)::int FROM conversations") == 1)
+        // The message log keeps the language each text was written in.
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM audit.message_logs WHERE meta_message_id = 'wamid.C1' AND language_used = 'arabizi'"
+            ) == 1
+        )
     }
 
     @Test func aNumberOfSeveralBranchesAsksWhichBranchFirst() async throws {

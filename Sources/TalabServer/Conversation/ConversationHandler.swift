@@ -1,4 +1,5 @@
 import Foundation
+import TalabCore
 import TalabStore
 
 /// A customer of one business, as the runtime knows them.
@@ -29,6 +30,14 @@ public struct InboundContext: Sendable {
 /// own writes (carts, orders) commit with it, exactly once; the replies are sent after the commit.
 public protocol ConversationHandler: Sendable {
     func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
+    /// The language the message is written in, logged with it (`language_used`); nil when unknown.
+    func language(of context: InboundContext, on connection: PostgresConnection) async throws -> Language?
+}
+
+extension ConversationHandler {
+    public func language(of context: InboundContext, on connection: PostgresConnection) async throws -> Language? {
+        nil
+    }
 }
 
 /// Until the conversation engine answers: marks the message read and acknowledges it in one line.

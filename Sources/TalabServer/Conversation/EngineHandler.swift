@@ -39,6 +39,30 @@ public struct EngineHandler: ConversationHandler {
         "SELECT id FROM branches WHERE business_id = $1 AND key = $2 AND deleted_at IS NULL"
     )
 
+    static let storedLanguage = PostgresStatement(
+        "conversation.language",
+        """
+        SELECT state->>'language' AS language FROM conversations
+        WHERE business_id = $1 AND customer_id = $2 AND updated_at > now() - $3 * interval '1 second'
+        """
+    )
+
+    /// The language of a text message, read as the engine will read it (the conversation's language
+    /// breaking ties), for the message log.
+    public func language(of context: InboundContext, on connection: PostgresConnection) async throws -> Language? {
+        guard case .text(let text) = context.message.content,
+            let tenant = try await cache.tenant(context.business.id, on: connection)
+        else { return nil }
+        let previous = try await connection.query(
+            EngineHandler.storedLanguage,
+            [context.business.id, context.customer.id, Int(idleExpiry)]
+        ).first.flatMap { try $0.decode(String?.self, "language") }.flatMap(Language.init(rawValue:))
+        return cache.engine(context.business.id, tenant, branch: context.branch?.key).detectLanguage(
+            text,
+            previous: previous
+        )
+    }
+
     public func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
     {
         guard let messageID = context.message.id,

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TalabCore
 import TalabStore
 
 /// Handles one stored webhook body inside a transaction: routes it to a tenant, knows the customer,
@@ -98,11 +99,21 @@ public struct WebhookProcessor: Sendable {
             username: contact?.username,
             on: connection
         )
+        let context = value.phoneNumberID.map { phoneNumberID in
+            InboundContext(
+                business: business,
+                branch: branch,
+                customer: customer,
+                message: message,
+                phoneNumberID: phoneNumberID
+            )
+        }
+        let language = try await context.asyncLanguage(handler, on: connection)
         let logged = try await connection.query(
             WebhookProcessor.logInbound,
             [
                 business.id, branch?.id, customer.id, customer.waID, customer.userID, message.type ?? "unknown",
-                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(),
+                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(), language?.rawValue,
             ]
         )
         guard !logged.isEmpty else {
@@ -113,14 +124,7 @@ public struct WebhookProcessor: Sendable {
         if case .system(let system) = message.content {
             try await Customers.apply(system, to: customer, business: business.id, on: connection)
         }
-        guard let phoneNumberID = value.phoneNumberID else { return }
-        let context = InboundContext(
-            business: business,
-            branch: branch,
-            customer: customer,
-            message: message,
-            phoneNumberID: phoneNumberID
-        )
+        guard let context, let phoneNumberID = value.phoneNumberID else { return }
         let replies = try await handler.replies(to: context, on: connection)
         guard let recipient = customer.recipient else { return }
         for reply in replies {
@@ -154,8 +158,9 @@ public struct WebhookProcessor: Sendable {
         "webhook.log_inbound",
         """
         INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
-                                        direction, message_type, text, meta_message_id, context_message_id, sent_at)
-        VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, $10)
+                                        direction, message_type, text, meta_message_id, context_message_id, sent_at,
+                                        language_used)
+        VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, $10, $11::customer_language)
         ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
         RETURNING id
         """
@@ -179,4 +184,15 @@ public struct WebhookProcessor: Sendable {
         VALUES ($1, $2, $3, $4, $5::jsonb)
         """
     )
+}
+
+extension Optional where Wrapped == InboundContext {
+    /// The handler's reading of the message's language, when there is a context to read.
+    fileprivate func asyncLanguage(
+        _ handler: any ConversationHandler,
+        on connection: PostgresConnection
+    ) async throws -> Language? {
+        guard let context = self else { return nil }
+        return try await handler.language(of: context, on: connection)
+    }
 }
