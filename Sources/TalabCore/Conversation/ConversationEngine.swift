@@ -197,11 +197,15 @@ public struct ConversationEngine: Sendable {
 
     /// A moment as the conversation says it, in the business's zone: `Sat 28 Nov 20:00`.
     public func describe(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = schedule?.timeZone ?? TimeZone(identifier: tenant.business.timezone)
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE d MMM HH:mm"
-        return formatter.string(from: date)
+        // By hand: a DateFormatter costs more to create than the rest of a message's work.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = schedule?.timeZone ?? TimeZone(identifier: tenant.business.timezone) ?? .current
+        let parts = calendar.dateComponents([.weekday, .day, .month, .hour, .minute], from: date)
+        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let time = TimeOfDay(hour: parts.hour ?? 0, minute: parts.minute ?? 0)?.description ?? ""
+        return
+            "\(weekdays[((parts.weekday ?? 1) - 1) % 7]) \(parts.day ?? 1) \(months[((parts.month ?? 1) - 1) % 12]) \(time)"
     }
 
     /// The business's and the branch's policies.

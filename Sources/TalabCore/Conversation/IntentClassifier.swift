@@ -31,35 +31,76 @@ public enum IntentClassifier {
     public static func classify(_ text: String, namesItems: Bool) -> [Intent] {
         let normalized = TextNormalizer.normalize(text)
         let words = TextNormalizer.words(normalized).map(String.init)
-        let joined = " " + words.joined(separator: " ") + " "
-        func has(_ phrases: [String]) -> Bool {
-            phrases.contains { phrase in joined.contains(" " + TextNormalizer.normalize(phrase) + " ") }
+        // Every run of up to `longestPhrase` words, to look phrases up instead of searching the text.
+        var runs = Set<String>()
+        for start in words.indices {
+            var run = ""
+            for end in start..<min(words.count, start + Phrases.longest) {
+                run += (end == start ? "" : " ") + words[end]
+                runs.insert(run)
+            }
         }
+        func has(_ phrases: Set<String>) -> Bool { !phrases.isDisjoint(with: runs) }
         var intents: [Intent] = []
-        let question = has(questionWords) || normalized.contains("?") || normalized.contains("؟")
-        if has(humanWords) { intents.append(.human) }
-        if has(cancelWords) { intents.append(.cancel) }
-        if has(statusWords) { intents.append(.orderStatus) }
-        if has(hoursWords) { intents.append(.openingHours) }
-        if has(policyWords) { intents.append(.policy) }
-        if has(removeWords), namesItems { intents.append(.removeItem) }
+        let question = has(Phrases.questionWords) || normalized.contains("?") || normalized.contains("؟")
+        if has(Phrases.humanWords) { intents.append(.human) }
+        if has(Phrases.cancelWords) { intents.append(.cancel) }
+        if has(Phrases.statusWords) { intents.append(.orderStatus) }
+        if has(Phrases.hoursWords) { intents.append(.openingHours) }
+        if has(Phrases.policyWords) { intents.append(.policy) }
+        if has(Phrases.removeWords), namesItems { intents.append(.removeItem) }
         if namesItems {
-            intents.append(has(priceWords) || (question && !has(orderWords)) ? .itemQuestion : .addItems)
-        } else if has(priceWords) {
+            intents.append(
+                has(Phrases.priceWords) || (question && !has(Phrases.orderWords)) ? .itemQuestion : .addItems
+            )
+        } else if has(Phrases.priceWords) {
             intents.append(.showMenu)
         }
-        if has(menuWords) { intents.append(.showMenu) }
-        if has(cartWords) { intents.append(.showCart) }
-        if has(deliveryWords) { intents.append(.delivery) }
-        if has(takeawayWords) { intents.append(.takeaway) }
-        if has(onSiteWords) { intents.append(.onSite) }
-        if has(declineWords) { intents.append(.decline) }
-        if has(confirmWords) || text.contains("👍") || text.contains("👌") { intents.append(.confirm) }
-        if has(thanksWords) { intents.append(.thanks) }
-        if has(greetingWords) { intents.append(.greeting) }
+        if has(Phrases.menuWords) { intents.append(.showMenu) }
+        if has(Phrases.cartWords) { intents.append(.showCart) }
+        if has(Phrases.deliveryWords) { intents.append(.delivery) }
+        if has(Phrases.takeawayWords) { intents.append(.takeaway) }
+        if has(Phrases.onSiteWords) { intents.append(.onSite) }
+        if has(Phrases.declineWords) { intents.append(.decline) }
+        if has(Phrases.confirmWords) || text.contains("👍") || text.contains("👌") { intents.append(.confirm) }
+        if has(Phrases.thanksWords) { intents.append(.thanks) }
+        if has(Phrases.greetingWords) { intents.append(.greeting) }
         var seen: Set<Intent> = []
         let unique = intents.filter { seen.insert($0).inserted }
         return unique.isEmpty ? [.unknown] : unique
+    }
+
+    /// The phrase lists, normalized once as the messages are.
+    enum Phrases {
+        static func normalized(_ phrases: [String]) -> Set<String> {
+            Set(phrases.map { TextNormalizer.words(TextNormalizer.normalize($0)).joined(separator: " ") })
+        }
+        static let questionWords = normalized(IntentClassifier.questionWords)
+        static let priceWords = normalized(IntentClassifier.priceWords)
+        static let orderWords = normalized(IntentClassifier.orderWords)
+        static let menuWords = normalized(IntentClassifier.menuWords)
+        static let cartWords = normalized(IntentClassifier.cartWords)
+        static let removeWords = normalized(IntentClassifier.removeWords)
+        static let deliveryWords = normalized(IntentClassifier.deliveryWords)
+        static let takeawayWords = normalized(IntentClassifier.takeawayWords)
+        static let onSiteWords = normalized(IntentClassifier.onSiteWords)
+        static let confirmWords = normalized(IntentClassifier.confirmWords)
+        static let declineWords = normalized(IntentClassifier.declineWords)
+        static let cancelWords = normalized(IntentClassifier.cancelWords)
+        static let statusWords = normalized(IntentClassifier.statusWords)
+        static let hoursWords = normalized(IntentClassifier.hoursWords)
+        static let policyWords = normalized(IntentClassifier.policyWords)
+        static let humanWords = normalized(IntentClassifier.humanWords)
+        static let thanksWords = normalized(IntentClassifier.thanksWords)
+        static let greetingWords = normalized(IntentClassifier.greetingWords)
+        static let longest: Int = {
+            let all: [Set<String>] = [
+                questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, deliveryWords, takeawayWords,
+                onSiteWords, confirmWords, declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords,
+                thanksWords, greetingWords,
+            ]
+            return all.joined().map { $0.split(separator: " ").count }.max() ?? 1
+        }()
     }
 
     static let questionWords = [

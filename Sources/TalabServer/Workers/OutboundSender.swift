@@ -54,6 +54,22 @@ public struct OutboundSender: Service {
         ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
         """
     )
+    /// The rest of the claimed customers' queues, in order: their head is locked by this claim, so
+    /// no other sender can take any of them (its claim needs no older pending row of the customer).
+    static let claimRest = PostgresStatement(
+        "outbound.claim_rest",
+        """
+        SELECT o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body::text AS body,
+               o.attempts,
+               coalesce(b.whatsapp_access_token_encrypted, u.whatsapp_access_token_encrypted) AS token
+        FROM outbound_messages o
+        JOIN users u ON u.id = o.business_id
+        LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
+        WHERE o.state = 'pending' AND o.available_at <= now() AND o.customer_id = ANY($1::text[]::uuid[])
+          AND o.id <> ALL($2::text[]::bigint[])
+        ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED
+        """
+    )
     static let markSent = PostgresStatement(
         "outbound.sent",
         """
@@ -108,24 +124,63 @@ public struct OutboundSender: Service {
     @discardableResult
     public func sendOnce() async throws -> Int {
         try await pool.withTransaction { connection in
-            let pending = try await connection.query(OutboundSender.claim, [batch]).map { row in
-                Pending(
-                    id: try row.decode(Int.self, "id"),
-                    business: try row.decode(UUID.self, "business_id"),
-                    branch: try row.decode(UUID?.self, "branch_id"),
-                    customer: try row.decode(UUID?.self, "customer_id"),
-                    phoneNumberID: try row.decode(String.self, "phone_number_id"),
-                    body: try row.decode(String.self, "body"),
-                    token: try row.decode(String?.self, "token")
+            func decode(_ rows: PostgresRows) throws -> [Pending] {
+                try rows.map { row in
+                    Pending(
+                        id: try row.decode(Int.self, "id"),
+                        business: try row.decode(UUID.self, "business_id"),
+                        branch: try row.decode(UUID?.self, "branch_id"),
+                        customer: try row.decode(UUID?.self, "customer_id"),
+                        phoneNumberID: try row.decode(String.self, "phone_number_id"),
+                        body: try row.decode(String.self, "body"),
+                        token: try row.decode(String?.self, "token")
+                    )
+                }
+            }
+            var pending = try decode(try await connection.query(OutboundSender.claim, [batch]))
+            guard !pending.isEmpty else { return 0 }
+            // A reply is often several messages (read mark, text, buttons): send a customer's whole
+            // queue in this round, in order, instead of one message per round.
+            let customers = Set(pending.compactMap(\.customer))
+            if !customers.isEmpty, pending.count < batch {
+                pending += try decode(
+                    try await connection.query(
+                        OutboundSender.claimRest,
+                        [
+                            PostgresTextArray(customers.map { Optional($0.lowercasedText) }),
+                            PostgresTextArray(pending.map { Optional(String($0.id)) }), batch - pending.count,
+                        ]
+                    )
                 )
             }
-            guard !pending.isEmpty else { return 0 }
-            let results = await withTaskGroup(of: (Int, Result).self) { group in
-                for message in pending {
-                    group.addTask { (message.id, await deliver(message)) }
+            // Customers in parallel; each customer's messages one after another, stopping at a
+            // failure (the rest wait behind it, in order).
+            var chains: [[Pending]] = []
+            var chainOf: [UUID: Int] = [:]
+            for message in pending.sorted(by: { $0.id < $1.id }) {
+                if let customer = message.customer, let index = chainOf[customer] {
+                    chains[index].append(message)
+                } else {
+                    if let customer = message.customer { chainOf[customer] = chains.count }
+                    chains.append([message])
+                }
+            }
+            let results = await withTaskGroup(of: [(Int, Result)].self) { group in
+                for chain in chains {
+                    group.addTask {
+                        var results: [(Int, Result)] = []
+                        for message in chain {
+                            let result = await deliver(message)
+                            results.append((message.id, result))
+                            if case .failed = result { break }
+                        }
+                        return results
+                    }
                 }
                 var results: [Int: Result] = [:]
-                for await (id, result) in group { results[id] = result }
+                for await chain in group {
+                    for (id, result) in chain { results[id] = result }
+                }
                 return results
             }
             for message in pending {
@@ -146,7 +201,7 @@ public struct OutboundSender: Service {
                 case nil: break
                 }
             }
-            return pending.count
+            return results.count
         }
     }
 
