@@ -56,13 +56,16 @@ public struct ConversationBenchmark: Sendable {
     public struct RoundTrips: Sendable {
         /// Seconds from posting a webhook to the first reply reaching the fake Graph API.
         public var seconds: [Double] = []
+        /// The same, by line of the script: which kind of message is slow.
+        public var byLine: [String: [Double]] = [:]
         public var timeouts = 0
         public var wallSeconds = 0.0
         public var ordersPlaced = 0
 
-        public func percentile(_ fraction: Double) -> Double {
-            guard !seconds.isEmpty else { return 0 }
-            let sorted = seconds.sorted()
+        public func percentile(_ fraction: Double, of samples: [Double]? = nil) -> Double {
+            let samples = samples ?? seconds
+            guard !samples.isEmpty else { return 0 }
+            let sorted = samples.sorted()
             return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
         }
     }
@@ -125,11 +128,11 @@ public struct ConversationBenchmark: Sendable {
         let started = ContinuousClock.now
         var result = RoundTrips()
         let (messages, think) = (self.messages, self.thinkSeconds)
-        let samples = await withTaskGroup(of: [Double?].self) { group in
+        let samples = await withTaskGroup(of: [(Int, Double?)].self) { group in
             for customer in 0..<conversations {
                 group.addTask {
                     let phone = "9617\(1_000_000 + customer)"
-                    var timings: [Double?] = []
+                    var timings: [(Int, Double?)] = []
                     // Customers do not all start in the same millisecond.
                     try? await Task.sleep(for: .milliseconds(Int.random(in: 0...Int(think * 1000))))
                     for index in 0..<messages {
@@ -151,22 +154,27 @@ public struct ConversationBenchmark: Sendable {
                         let sent = ContinuousClock.now
                         guard (try? await HTTPClient.shared.execute(request, timeout: .seconds(10)))?.status == .ok
                         else {
-                            timings.append(nil)
+                            timings.append((index, nil))
                             continue
                         }
                         let replied = await waiters.wait(phone, timeout: .seconds(10))
-                        timings.append(replied ? (ContinuousClock.now - sent).seconds : nil)
+                        timings.append((index, replied ? (ContinuousClock.now - sent).seconds : nil))
                         let pause = think * Double.random(in: 0.5...1.5)
                         try? await Task.sleep(for: .milliseconds(Int(pause * 1000)))
                     }
                     return timings
                 }
             }
-            return await group.reduce(into: [Double?]()) { $0 += $1 }
+            return await group.reduce(into: [(Int, Double?)]()) { $0 += $1 }
         }
         result.wallSeconds = (ContinuousClock.now - started).seconds
-        result.seconds = samples.compactMap { $0 }
+        result.seconds = samples.compactMap(\.1)
         result.timeouts = samples.count - result.seconds.count
+        for (index, seconds) in samples {
+            guard let seconds else { continue }
+            result.byLine[ConversationBenchmark.script[index % ConversationBenchmark.script.count], default: []]
+                .append(seconds)
+        }
         let pool = PostgresPool(url: url, maxConnections: 1)
         defer { pool.close() }
         result.ordersPlaced = try await pool.query(

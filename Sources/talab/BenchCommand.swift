@@ -328,6 +328,16 @@ extension BenchCommand {
                             trips.wallSeconds
                         )
                     )
+                    for (line, samples) in trips.byLine.sorted(by: { $0.key < $1.key }) {
+                        print(
+                            String(
+                                format: "  p50 %6.1f ms  p99 %6.1f ms  %@",
+                                trips.percentile(0.5, of: samples) * 1000,
+                                trips.percentile(0.99, of: samples) * 1000,
+                                line
+                            )
+                        )
+                    }
                 }
                 let belowGoal = report.byLanguage.values.contains {
                     $0.carts > 0 && Double($0.cartsExact) < 0.95 * Double($0.carts)
