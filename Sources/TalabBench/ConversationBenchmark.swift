@@ -82,17 +82,15 @@ public struct ConversationBenchmark: Sendable {
         migrations: [Migration],
         progress: @Sendable (String) -> Void
     ) async throws -> RoundTrips {
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.executeScript(
-            "DROP DATABASE IF EXISTS talab_bench_conversation WITH (FORCE)",
-            name: "bench.drop"
-        )
-        try await admin.executeScript("CREATE DATABASE talab_bench_conversation", name: "bench.create")
-        let url = server.database("talab_bench_conversation")
-        try await Migrator(migrations: migrations).migrate(url)
         let masterKey = Data(repeating: 6, count: 32).base64EncodedString()
-        progress("applying the example tenants")
-        try await WebhookBenchmark.applyExample(url, masterKey: masterKey, project: project)
+        let url = try await WebhookBenchmark.exampleDatabase(
+            "talab_bench_conversation",
+            server: server,
+            migrations: migrations,
+            masterKey: masterKey,
+            project: project,
+            progress: progress
+        )
 
         let waiters = Waiters()
         let graph = FakeGraphAPI(observer: { received in
@@ -102,11 +100,7 @@ public struct ConversationBenchmark: Sendable {
         let graphServer = try await LoopbackServer.start(graph.router())
         defer { Task { try? await graphServer.stop() } }
         let port = try PrivateCluster.freeLoopbackPort()
-        var environment = ProcessInfo.processInfo.environment
-        environment["TALAB_WHATSAPP_APP_SECRET"] = WebhookBenchmark.appSecret
-        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = "bench"
-        environment["TALAB_MASTER_KEY"] = masterKey
-        environment["TALAB_LOG_LEVEL"] = "error"
+        let environment = WebhookBenchmark.serveEnvironment(masterKey: masterKey)
         // Meta allows 80 messages a second per number; the fake does not limit, and neither does
         // the server here, so that the figure is our pipeline's.
         let pid = try Subprocess.spawn(

@@ -76,24 +76,21 @@ public struct WebhookBenchmark: Sendable {
     ) async throws
         -> Report
     {
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.executeScript("DROP DATABASE IF EXISTS talab_bench_webhook WITH (FORCE)", name: "bench.drop")
-        try await admin.executeScript("CREATE DATABASE talab_bench_webhook", name: "bench.create")
-        let url = server.database("talab_bench_webhook")
-        try await Migrator(migrations: migrations).migrate(url)
         let masterKey = Data(repeating: 5, count: 32).base64EncodedString()
-        progress("applying the example tenants")
-        try await applyExample(url, masterKey: masterKey)
+        let url = try await WebhookBenchmark.exampleDatabase(
+            "talab_bench_webhook",
+            server: server,
+            migrations: migrations,
+            masterKey: masterKey,
+            project: project,
+            progress: progress
+        )
 
         let graph = FakeGraphAPI()
         let graphServer = try await LoopbackServer.start(graph.router())
         defer { Task { try? await graphServer.stop() } }
         let port = try PrivateCluster.freeLoopbackPort()
-        var environment = ProcessInfo.processInfo.environment
-        environment["TALAB_WHATSAPP_APP_SECRET"] = WebhookBenchmark.appSecret
-        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = "bench"
-        environment["TALAB_MASTER_KEY"] = masterKey
-        environment["TALAB_LOG_LEVEL"] = "error"
+        let environment = WebhookBenchmark.serveEnvironment(masterKey: masterKey)
         // The receipt handler: this measures the webhook path, one text reply per message.
         let arguments = [
             "serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url,
@@ -176,8 +173,33 @@ public struct WebhookBenchmark: Sendable {
         """
     )
 
-    func applyExample(_ url: DatabaseURL, masterKey: String) async throws {
-        try await WebhookBenchmark.applyExample(url, masterKey: masterKey, project: project)
+    /// A fresh database `name` on the bench cluster, migrated, with the example tenants applied.
+    static func exampleDatabase(
+        _ name: String,
+        server: DatabaseURL,
+        migrations: [Migration],
+        masterKey: String,
+        project: URL,
+        progress: @Sendable (String) -> Void
+    ) async throws -> DatabaseURL {
+        let admin = try await PostgresConnection.connect(server)
+        try await admin.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", name: "bench.drop")
+        try await admin.executeScript("CREATE DATABASE \(name)", name: "bench.create")
+        let url = server.database(name)
+        try await Migrator(migrations: migrations).migrate(url)
+        progress("applying the example tenants")
+        try await applyExample(url, masterKey: masterKey, project: project)
+        return url
+    }
+
+    /// The environment `talab serve` runs with in a benchmark: its secrets, quiet logs.
+    static func serveEnvironment(masterKey: String) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALAB_WHATSAPP_APP_SECRET"] = WebhookBenchmark.appSecret
+        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = "bench"
+        environment["TALAB_MASTER_KEY"] = masterKey
+        environment["TALAB_LOG_LEVEL"] = "error"
+        return environment
     }
 
     static func applyExample(_ url: DatabaseURL, masterKey: String, project: URL) async throws {

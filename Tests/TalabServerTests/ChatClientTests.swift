@@ -9,33 +9,10 @@ import Testing
 /// `talab chat`'s client against the whole server and the fake Graph API, as `talab dev` runs them.
 @Suite struct ChatClientTests {
     @Test func aCustomerBooksAPitchThroughSignedWebhooksAndReadsTheRepliesWithTheirChoices() async throws {
-        let serverPort = try PrivateCluster.freeLoopbackPort()
-        let webhook = "http://127.0.0.1:\(serverPort)/webhooks/whatsapp"
-        let graph = FakeGraphAPI(statusWebhook: (webhook, ServerFixture.appSecret))
-        let graphServer = try await LoopbackServer.start(graph.router())
-        let fixture = try await ServerFixture.make(graphURL: graphServer.url)
-        var settings = fixture.settings
-        settings.port = serverPort
-        var logger = Logger(label: "talab.test.chat")
-        logger.logLevel = .critical
-        let (ready, continuation) = AsyncStream<Int>.makeStream()
-        let app = try await Server.application(
-            settings,
-            sealer: ServerFixture.sealer,
-            logger: logger,
-            onServerRunning: { port in
-                continuation.yield(port)
-                continuation.finish()
-            }
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = ready.makeAsyncIterator()
-        _ = try #require(await iterator.next())
-
+        let live = try await LiveServer.start()
         let client = ChatClient(
-            webhookURL: webhook,
-            graphURL: graphServer.url,
+            webhookURL: live.webhookURL,
+            graphURL: live.graphServer.url,
             appSecret: ServerFixture.appSecret,
             phoneNumberID: ExampleCatalog.padelNumber,
             phone: "96171000111",
@@ -58,11 +35,7 @@ import Testing
         #expect(prompt.last?.choices.map(\.id) == ["confirm", "change"], "\(prompt)")
         let booked = try await send(.choice(id: "confirm", title: "Confirm", fromList: false))
         #expect(booked.map(\.text).contains { $0.hasPrefix("Booked! Your booking") && $0.contains(first.title) })
-        #expect(try await fixture.count("SELECT count(*)::int FROM bookings") == 1)
-
-        await group.triggerGracefulShutdown()
-        try await running.value
-        try await graphServer.stop()
-        fixture.parts.pool.close()
+        #expect(try await live.fixture.count("SELECT count(*)::int FROM bookings") == 1)
+        try await live.stop()
     }
 }

@@ -19,33 +19,11 @@ import Testing
     }
 
     @Test func aSignedWebhookIsAnsweredItsStatusesComeBackAndTheServerFollowsAnApply() async throws {
-        let serverPort = try PrivateCluster.freeLoopbackPort()
-        let graph = FakeGraphAPI(
-            statusWebhook: ("http://127.0.0.1:\(serverPort)/webhooks/whatsapp", ServerFixture.appSecret)
-        )
-        let graphServer = try await LoopbackServer.start(graph.router())
-        let fixture = try await ServerFixture.make(graphURL: graphServer.url)
-        var settings = fixture.settings
-        settings.port = serverPort
-        var logger = Logger(label: "talab.test.e2e")
-        logger.logLevel = .critical
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try await Server.application(
-            settings,
-            sealer: ServerFixture.sealer,
-            logger: logger,
-            onServerRunning: { port in
-                continuation.yield(port)
-                continuation.finish()
-            }
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+        let live = try await LiveServer.start()
+        let (fixture, graph) = (live.fixture, live.graph)
 
         func post(_ body: [UInt8]) async throws -> Int {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
+            var request = HTTPClientRequest(url: live.webhookURL)
             request.method = .POST
             request.headers.add(name: "X-Hub-Signature-256", value: ServerFixture.signature.header(for: body))
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -82,10 +60,7 @@ import Testing
             }
         )
 
-        await group.triggerGracefulShutdown()
-        try await running.value
-        try await graphServer.stop()
-        fixture.parts.pool.close()
+        try await live.stop()
     }
 }
 

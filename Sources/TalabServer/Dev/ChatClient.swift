@@ -210,26 +210,10 @@ public actor ChatClient {
             message["type"] = "location"
             message["location"] = ["latitude": .number(latitude), "longitude": .number(longitude)]
         }
-        return JSONValue.encode([
-            "object": "whatsapp_business_account",
-            "entry": [
-                [
-                    "id": "CHAT_WABA",
-                    "changes": [
-                        [
-                            "field": "messages",
-                            "value": [
-                                "messaging_product": "whatsapp",
-                                "metadata": [
-                                    "display_phone_number": "0", "phone_number_id": .string(phoneNumberID),
-                                ],
-                                "contacts": [.object(contact)],
-                                "messages": [.object(message)],
-                            ],
-                        ]
-                    ],
-                ]
-            ],
-        ])
+        return WebhookPayload.envelope(
+            phoneNumberID: phoneNumberID,
+            account: "CHAT_WABA",
+            ["contacts": [.object(contact)], "messages": [.object(message)]]
+        )
     }
 }

@@ -133,26 +133,11 @@ public final class FakeGraphAPI: Sendable {
             ]
             if let to = body["to"] { entry["recipient_id"] = to }
             if let user = body["recipient"] { entry["recipient_user_id"] = user }
-            let payload = JSONValue.encode([
-                "object": "whatsapp_business_account",
-                "entry": [
-                    [
-                        "id": "FAKE_WABA",
-                        "changes": [
-                            [
-                                "field": "messages",
-                                "value": [
-                                    "messaging_product": "whatsapp",
-                                    "metadata": [
-                                        "display_phone_number": "0", "phone_number_id": .string(phoneNumberID),
-                                    ],
-                                    "statuses": [.object(entry)],
-                                ],
-                            ]
-                        ],
-                    ]
-                ],
-            ])
+            let payload = WebhookPayload.envelope(
+                phoneNumberID: phoneNumberID,
+                account: "FAKE_WABA",
+                ["statuses": [.object(entry)]]
+            )
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -50,5 +50,6 @@ public final class LoopbackServer: Sendable {
 }
 
 public struct LoopbackServerError: Error, CustomStringConvertible {
+    public init() {}
     public var description: String { "the loopback server did not start listening" }
 }

@@ -249,3 +249,18 @@ extension KeyedDecodingContainer {
 struct Skip: Decodable {
     init(from decoder: any Decoder) throws {}
 }
+
+extension WebhookPayload {
+    /// A webhook body as Meta sends it: one entry, one `messages` change, for `phoneNumberID`, with
+    /// `fields` (`messages` and `contacts`, or `statuses`) beside the metadata. For the fake Graph API
+    /// and `talab chat`.
+    public static func envelope(phoneNumberID: String, account: String, _ fields: [String: JSONValue]) -> [UInt8] {
+        var value = fields
+        value["messaging_product"] = "whatsapp"
+        value["metadata"] = ["display_phone_number": "0", "phone_number_id": .string(phoneNumberID)]
+        return JSONValue.encode([
+            "object": "whatsapp_business_account",
+            "entry": [["id": .string(account), "changes": [["field": "messages", "value": .object(value)]]]],
+        ])
+    }
+}

@@ -37,10 +37,9 @@ public struct OutboundSender: Service {
         }
     }
 
-    /// The first pending reply of each customer, oldest first, that no other sender holds.
-    static let claim = PostgresStatement(
-        "outbound.claim",
-        """
+    /// What a claim reads of a pending reply: the reply, and the token to send it with (the
+    /// branch's, else the business's).
+    static let claimedReply = """
         SELECT o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body::text AS body,
                o.attempts,
                coalesce(b.whatsapp_access_token_encrypted, u.whatsapp_access_token_encrypted) AS token
@@ -48,27 +47,25 @@ public struct OutboundSender: Service {
         JOIN users u ON u.id = o.business_id
         LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
         WHERE o.state = 'pending' AND o.available_at <= now()
-          AND (o.customer_id IS NULL OR NOT EXISTS (
-              SELECT 1 FROM outbound_messages e
-              WHERE e.state = 'pending' AND e.customer_id = o.customer_id AND e.id < o.id))
-        ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
         """
+    /// The first pending reply of each customer, oldest first, that no other sender holds.
+    static let claim = PostgresStatement(
+        "outbound.claim",
+        claimedReply + """
+              AND (o.customer_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM outbound_messages e
+                  WHERE e.state = 'pending' AND e.customer_id = o.customer_id AND e.id < o.id))
+            ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+            """
     )
     /// The rest of the claimed customers' queues, in order: their head is locked by this claim, so
     /// no other sender can take any of them (its claim needs no older pending row of the customer).
     static let claimRest = PostgresStatement(
         "outbound.claim_rest",
-        """
-        SELECT o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body::text AS body,
-               o.attempts,
-               coalesce(b.whatsapp_access_token_encrypted, u.whatsapp_access_token_encrypted) AS token
-        FROM outbound_messages o
-        JOIN users u ON u.id = o.business_id
-        LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
-        WHERE o.state = 'pending' AND o.available_at <= now() AND o.customer_id = ANY($1::text[]::uuid[])
-          AND o.id <> ALL($2::text[]::bigint[])
-        ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED
-        """
+        claimedReply + """
+              AND o.customer_id = ANY($1::text[]::uuid[]) AND o.id <> ALL($2::text[]::bigint[])
+            ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED
+            """
     )
     static let markSent = PostgresStatement(
         "outbound.sent",
