@@ -20,6 +20,9 @@ public enum Server {
         public var graph = GraphSettings()
         /// Workers claiming webhook bodies in this process; 0 makes a receive-only server (others process).
         public var inboxWorkers = 2
+        /// Bodies a webhook worker processes in one transaction: more is fewer commits under load,
+        /// fewer is a shorter wait for the first body of a batch.
+        public var inboxBatch = 32
         public var poolSize = 8
         /// A conversation idle this long starts over with an empty cart.
         public var conversationIdle: TimeInterval = 2 * 60 * 60
@@ -131,7 +134,8 @@ public enum Server {
                     inbox: parts.inbox,
                     processor: parts.processor,
                     doorbell: parts.inboxBell,
-                    outbound: parts.outboundBell
+                    outbound: parts.outboundBell,
+                    batch: settings.inboxBatch
                 )
             )
         }

@@ -68,6 +68,13 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var cartIdleMinutes: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Webhook bodies a worker processes per transaction ($TALAB_INBOX_BATCH, default 32).",
+            valueName: "n"
+        )
+    )
+    var inboxBatch: Int?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -101,6 +108,10 @@ struct ServeCommand: AsyncParsableCommand {
             guard let idle = cartIdleMinutes ?? Double(setting(nil, "TALAB_CART_IDLE_MINUTES") ?? "120"), idle > 0
             else { throw ValidationError("TALAB_CART_IDLE_MINUTES is not a positive number of minutes") }
             settings.conversationIdle = idle * 60
+            guard let batch = inboxBatch ?? Int(setting(nil, "TALAB_INBOX_BATCH") ?? "32"), batch > 0 else {
+                throw ValidationError("TALAB_INBOX_BATCH is not a positive number")
+            }
+            settings.inboxBatch = batch
             var logger = Logger(label: "talab")
             let level = setting(logLevel, "TALAB_LOG_LEVEL") ?? "info"
             guard let parsed = Logger.Level(rawValue: level) else {

@@ -131,6 +131,7 @@ import Testing
                 """
             )
         )[0].decode(Date.self, "start")
+        let (inserted, signal) = AsyncStream<Void>.makeStream()
         let holder = Task {
             try await fixture.parts.pool.withTransaction { connection in
                 try await connection.query(
@@ -149,10 +150,13 @@ import Testing
                     ),
                     [slot]
                 )
+                signal.yield()
                 try await Task.sleep(for: .milliseconds(1500))
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Only once the rival's booking is written (not yet committed) does the customer confirm.
+        var waiting = inserted.makeAsyncIterator()
+        _ = await waiting.next()
         try await fixture.parts.inbox.store(
             ServerFixture.buttonPayload(to: pitch, id: "wamid.H2", button: "confirm"),
             orderingKey: nil

@@ -19,11 +19,14 @@ public struct EngineReply: Sendable, Equatable {
     public let choices: [Choice]
     /// Which page of a long list of choices to show (a tapped "More…" row asks for the next).
     public let page: Int
+    /// What the "More…" row's id starts with (`menu`, `menu/main`, `slots`): `<pageID>:more:<page>`.
+    public let pageID: String
 
-    init(_ text: String, choices: [Choice] = [], page: Int = 0) {
+    init(_ text: String, choices: [Choice] = [], page: Int = 0, pageID: String = "menu") {
         self.text = text
         self.choices = choices
         self.page = page
+        self.pageID = pageID
     }
 }
 
@@ -98,6 +101,8 @@ public struct ConversationEngine: Sendable {
     public let tenant: TenantConfig
     public let branch: BranchConfig?
     public let phrasebook: Phrasebook
+    /// The active menus this branch serves.
+    let menus: [MenuConfig]
     let parser: OrderParser
     let detector: LanguageDetector
     let items: [String: ItemConfig]
@@ -110,6 +115,7 @@ public struct ConversationEngine: Sendable {
         let menus = tenant.menus.filter { menu in
             menu.active && (branch.map { $0.menus.isEmpty || $0.menus.contains(menu.key) || menu.shared } ?? true)
         }
+        self.menus = menus
         parser = OrderParser(menus: menus)
         let all = menus.flatMap(\.items)
         items = Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -234,9 +240,10 @@ private struct Turn {
         _ key: String,
         _ values: [String: String] = [:],
         choices: [EngineReply.Choice] = [],
-        page: Int = 0
+        page: Int = 0,
+        pageID: String = "menu"
     ) {
-        replies.append(EngineReply(engine.say(key, language, values), choices: choices, page: page))
+        replies.append(EngineReply(engine.say(key, language, values), choices: choices, page: page, pageID: pageID))
     }
 
     var menuChoice: EngineReply.Choice { .init(id: "menu", title: engine.say("menu_button", language)) }
@@ -292,7 +299,7 @@ private struct Turn {
             }
             if let requested { schedule(requested, &state) }
             if type != nil || (requested != nil && !state.cart.isEmpty) { checkout(&state) }
-        case .showMenu: showMenu(page: 0)
+        case .showMenu: showMenu(named: text)
         case .showCart: showCart(state)
         case .delivery, .takeaway, .onSite:
             state.deliveryType = Turn.deliveryType(intent)
@@ -342,11 +349,15 @@ private struct Turn {
     mutating func choose(_ id: String, _ state: inout ConversationState) {
         let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
         switch parts[0] {
-        case "menu" where parts.count == 3 && parts[1] == "more": showMenu(page: Int(parts[2]) ?? 0)
+        case "menu" where parts.count == 3 && parts[1] == "more": showMenu(nil, page: Int(parts[2]) ?? 0)
+        case let first where first.hasPrefix("menu/"):
+            let menu = engine.menus.first { $0.key == String(first.dropFirst(5)) }
+            let page = parts.count == 3 && parts[1] == "more" ? Int(parts[2]) ?? 0 : 0
+            showMenu(menu, page: page)
         case "slots" where parts.count == 3 && parts[1] == "more":
             guard case .slot(let item) = state.awaiting else { return say("not_understood") }
             offerSlots(item, around: nil, page: Int(parts[2]) ?? 0, &state)
-        case "menu": showMenu(page: 0)
+        case "menu": showMenu(named: nil)
         case "confirm": confirm(&state)
         case "change":
             state.awaiting = nil
@@ -547,14 +558,31 @@ private struct Turn {
 
     // MARK: Menu, cart, checkout
 
-    mutating func showMenu(page: Int) {
-        let items = engine.tenant.menus.filter(\.active).flatMap(\.items).filter {
-            $0.availability == .available && engine.items[$0.key] != nil
+    /// The menu: with several (a main menu, breakfast), the one the message names, else the list
+    /// of menus to pick from; then its available items, paged.
+    mutating func showMenu(named text: String?) {
+        let menus = engine.menus.filter { menu in menu.items.contains { $0.availability == .available } }
+        guard menus.count > 1 else { return showMenu(nil, page: 0) }
+        if let text {
+            let words = Set(TextNormalizer.words(TextNormalizer.normalize(text)).map(String.init))
+            let named = menus.filter { menu in
+                let name = TextNormalizer.words(TextNormalizer.normalize(menu.name)).map(String.init)
+                    .filter { $0.count > 3 && !IntentClassifier.Phrases.menuWords.contains($0) }
+                return !name.isEmpty && name.allSatisfy(words.contains)
+            }
+            if named.count == 1 { return showMenu(named[0], page: 0) }
         }
+        say("choose_menu", choices: menus.map { .init(id: "menu/\($0.key)", title: $0.name) })
+    }
+
+    /// One menu's available items (all menus' when nil), paged by `menu[/key]:more:N`.
+    mutating func showMenu(_ menu: MenuConfig?, page: Int) {
+        let items = (menu.map { [$0] } ?? engine.menus).flatMap(\.items).filter { $0.availability == .available }
         say(
             "menu_intro",
             choices: items.map { .init(id: "item:\($0.key)", title: engine.displayName($0, language)) },
-            page: page
+            page: page,
+            pageID: menu.map { "menu/\($0.key)" } ?? "menu"
         )
     }
 
@@ -802,7 +830,8 @@ private struct Turn {
             choices: free.map {
                 .init(id: "slot:\(key):\(Int($0.start.timeIntervalSince1970))", title: when($0.start))
             },
-            page: page
+            page: page,
+            pageID: "slots"
         )
     }
 }

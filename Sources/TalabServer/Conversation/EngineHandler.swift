@@ -281,14 +281,12 @@ public struct EngineHandler: ConversationHandler {
         let choices = reply.choices.map { OutboundMessage.Choice(id: $0.id, title: $0.title) }
         if choices.isEmpty { return OutboundMessage.text(reply.text) }
         if choices.count <= OutboundMessage.Limit.buttons { return OutboundMessage.buttons(reply.text, choices) }
-        // Slots page as "slots:more:N", everything else as the menu's "menu:more:N".
-        let slots = choices.first?.id.hasPrefix("slot:") == true
         return OutboundMessage.list(
             reply.text,
-            button: engine.phrasebook.text(slots ? "times_button" : "menu_button", in: language),
+            button: engine.phrasebook.text(reply.pageID == "slots" ? "times_button" : "menu_button", in: language),
             choices,
             page: reply.page,
-            pageID: slots ? "slots" : "menu",
+            pageID: reply.pageID,
             more: engine.phrasebook.text("menu_more", in: language)
         )
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -226,8 +227,20 @@ public struct PrivateCluster: Sendable {
         return (entry.pointee.pw_uid, entry.pointee.pw_gid)
     }
 
-    /// Asks the kernel for a free TCP port on 127.0.0.1 (free now; nothing holds it for us).
+    /// Asks the kernel for a free TCP port on 127.0.0.1 (free now; nothing holds it for us). A port
+    /// this process was already given is never given again, so that servers started side by side
+    /// (tests running in parallel) do not race for the same one.
     public static func freeLoopbackPort() throws(ClusterError) -> Int {
+        for _ in 0..<32 {
+            let port = try kernelFreeLoopbackPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw ClusterError("cannot find a loopback port not yet handed out")
+    }
+
+    private static let handedOut = Mutex(Set<Int>())
+
+    private static func kernelFreeLoopbackPort() throws(ClusterError) -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ClusterError("cannot open a socket to find a free port") }
         defer { close(descriptor) }
