@@ -227,9 +227,17 @@ import Testing
             orderingKey: nil
         )
         try await fixture.drain()
+        // Only an unknown language may be filled in, once, and nothing else with it.
+        let forgeWithFill = "UPDATE audit.message_logs SET language_used = 'english', text = 'forged'"
+        await #expect(throws: PostgresError.self) {
+            try await fixture.parts.pool.query(PostgresStatement("test.fill_forge", forgeWithFill, prepared: false))
+        }
+        let fill = "UPDATE audit.message_logs SET language_used = 'english' WHERE direction = 'inbound'"
+        try await fixture.parts.pool.query(PostgresStatement("test.fill", fill, prepared: false))
         for sql in [
             "UPDATE audit.message_logs SET text = 'forged'", "DELETE FROM audit.message_logs",
-            "TRUNCATE audit.message_logs",
+            "TRUNCATE audit.message_logs", "UPDATE audit.message_logs SET language_used = 'french'",
+            "UPDATE audit.message_logs SET language_used = NULL",
         ] {
             await #expect(throws: PostgresError.self) {
                 try await fixture.parts.pool.query(PostgresStatement("test.forge", sql, prepared: false))

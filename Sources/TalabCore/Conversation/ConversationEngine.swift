@@ -158,11 +158,6 @@ public struct ConversationEngine: Sendable {
         return (turn.replies, turn.effects)
     }
 
-    /// The language a text is written in, as `handle` reads it.
-    public func detectLanguage(_ text: String, previous: Language?) -> Language {
-        detector.detect(text, previous: previous, fallback: tenant.business.defaultLanguage ?? .english).language
-    }
-
     /// The language replies are written in: the customer's, except that a business may answer
     /// Arabizi in Arabic script.
     public func replyLanguage(_ written: Language) -> Language {

@@ -30,13 +30,26 @@ public struct InboundContext: Sendable {
 /// own writes (carts, orders) commit with it, exactly once; the replies are sent after the commit.
 public protocol ConversationHandler: Sendable {
     func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
-    /// The language the message is written in, logged with it (`language_used`); nil when unknown.
-    func language(of context: InboundContext, on connection: PostgresConnection) async throws -> Language?
+    /// The replies, and the language the message was written in (logged with it); by default the
+    /// replies alone.
+    func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage
+}
+
+/// What a handler made of one message.
+public struct HandledMessage: Sendable {
+    public var replies: [OutboundMessage]
+    /// The language it was written in (`language_used` of its log row); nil when unknown.
+    public var language: Language?
+
+    public init(replies: [OutboundMessage], language: Language? = nil) {
+        self.replies = replies
+        self.language = language
+    }
 }
 
 extension ConversationHandler {
-    public func language(of context: InboundContext, on connection: PostgresConnection) async throws -> Language? {
-        nil
+    public func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage {
+        HandledMessage(replies: try await replies(to: context, on: connection))
     }
 }
 

@@ -34,40 +34,16 @@ public struct EngineHandler: ConversationHandler {
             updated_at = now()
         """
     )
-    static let branchID = PostgresStatement(
-        "conversation.branch_id",
-        "SELECT id FROM branches WHERE business_id = $1 AND key = $2 AND deleted_at IS NULL"
-    )
-
-    static let storedLanguage = PostgresStatement(
-        "conversation.language",
-        """
-        SELECT state->>'language' AS language FROM conversations
-        WHERE business_id = $1 AND customer_id = $2 AND updated_at > now() - $3 * interval '1 second'
-        """
-    )
-
-    /// The language of a text message, read as the engine will read it (the conversation's language
-    /// breaking ties), for the message log.
-    public func language(of context: InboundContext, on connection: PostgresConnection) async throws -> Language? {
-        guard case .text(let text) = context.message.content,
-            let tenant = try await cache.tenant(context.business.id, on: connection)
-        else { return nil }
-        let previous = try await connection.query(
-            EngineHandler.storedLanguage,
-            [context.business.id, context.customer.id, Int(idleExpiry)]
-        ).first.flatMap { try $0.decode(String?.self, "language") }.flatMap(Language.init(rawValue:))
-        return cache.engine(context.business.id, tenant, branch: context.branch?.key).detectLanguage(
-            text,
-            previous: previous
-        )
-    }
 
     public func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
     {
+        try await handle(context, on: connection).replies
+    }
+
+    public func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage {
         guard let messageID = context.message.id,
             let tenant = try await cache.tenant(context.business.id, on: connection)
-        else { return [] }
+        else { return HandledMessage(replies: []) }
         let stored = try await connection.query(
             EngineHandler.load,
             [context.business.id, context.customer.id, Int(idleExpiry)]
@@ -85,7 +61,7 @@ public struct EngineHandler: ConversationHandler {
             branchKey = branchKey ?? savedBranch
         }
         guard let input = EngineHandler.input(context.message.content) else {
-            return [.markRead(messageID, typing: false)]
+            return HandledMessage(replies: [.markRead(messageID, typing: false)])
         }
         var messages: [OutboundMessage] = [.markRead(messageID)]
         let language = state.language ?? tenant.business.defaultLanguage ?? .english
@@ -108,15 +84,11 @@ public struct EngineHandler: ConversationHandler {
                 )
             }
             try await save(state, branchKey, context, on: connection)
-            return messages
+            return HandledMessage(replies: messages)
         }
 
         let engine = cache.engine(context.business.id, tenant, branch: branchKey)
-        var branchID: UUID?
-        if let branchKey {
-            branchID = try await connection.query(EngineHandler.branchID, [context.business.id, branchKey]).first?
-                .decode(UUID.self, "id")
-        }
+        let branchID = context.business.branches.first { $0.key == branchKey }?.id
         let now = Date()
         let calendar = try await bookings(engine, branchID: branchID, now: now, on: connection)
         let before = state
@@ -155,7 +127,9 @@ public struct EngineHandler: ConversationHandler {
             }
         }
         try await save(state, branchKey, context, on: connection)
-        return messages
+        // The language this text was written in, as the engine read it, for the message log.
+        let written: Language? = if case .text = input { state.language } else { nil }
+        return HandledMessage(replies: messages, language: written)
     }
 
     private func place(

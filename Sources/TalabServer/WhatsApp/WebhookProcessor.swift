@@ -108,12 +108,11 @@ public struct WebhookProcessor: Sendable {
                 phoneNumberID: phoneNumberID
             )
         }
-        let language = try await context.asyncLanguage(handler, on: connection)
         let logged = try await connection.query(
             WebhookProcessor.logInbound,
             [
                 business.id, branch?.id, customer.id, customer.waID, customer.userID, message.type ?? "unknown",
-                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(), language?.rawValue,
+                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(),
             ]
         )
         guard !logged.isEmpty else {
@@ -125,7 +124,11 @@ public struct WebhookProcessor: Sendable {
             try await Customers.apply(system, to: customer, business: business.id, on: connection)
         }
         guard let context, let phoneNumberID = value.phoneNumberID else { return }
-        let replies = try await handler.replies(to: context, on: connection)
+        let handled = try await handler.handle(context, on: connection)
+        if let language = handled.language, let logID = try logged.first?.decode(Int.self, "id") {
+            try await connection.query(WebhookProcessor.setLanguage, [logID, language.rawValue])
+        }
+        let replies = handled.replies
         guard let recipient = customer.recipient else { return }
         for reply in replies {
             let body = String(decoding: JSONValue.encode(reply.requestBody(to: recipient)), as: UTF8.self)
@@ -158,12 +161,16 @@ public struct WebhookProcessor: Sendable {
         "webhook.log_inbound",
         """
         INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
-                                        direction, message_type, text, meta_message_id, context_message_id, sent_at,
-                                        language_used)
-        VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, $10, $11::customer_language)
+                                        direction, message_type, text, meta_message_id, context_message_id, sent_at)
+        VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, $10)
         ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
         RETURNING id
         """
+    )
+    /// The language the handler read, filled in once (the only change the log's trigger allows).
+    static let setLanguage = PostgresStatement(
+        "webhook.log_language",
+        "UPDATE audit.message_logs SET language_used = $2::customer_language WHERE id = $1"
     )
     /// sent < failed < delivered < read < played: a status only replaces a lower one.
     static let moveStatus = PostgresStatement(
@@ -184,15 +191,4 @@ public struct WebhookProcessor: Sendable {
         VALUES ($1, $2, $3, $4, $5::jsonb)
         """
     )
-}
-
-extension Optional where Wrapped == InboundContext {
-    /// The handler's reading of the message's language, when there is a context to read.
-    fileprivate func asyncLanguage(
-        _ handler: any ConversationHandler,
-        on connection: PostgresConnection
-    ) async throws -> Language? {
-        guard let context = self else { return nil }
-        return try await handler.language(of: context, on: connection)
-    }
 }
