@@ -61,6 +61,9 @@ public struct ConversationBenchmark: Sendable {
         public var timeouts = 0
         public var wallSeconds = 0.0
         public var ordersPlaced = 0
+        /// Where the time went, from the rows' own timestamps (transaction starts): waiting in the
+        /// inbox for a worker, and from the worker's transaction to the sender's, p50 and p99 in ms.
+        public var stages: [(name: String, p50: Double, p99: Double)] = []
 
         public func percentile(_ fraction: Double, of samples: [Double]? = nil) -> Double {
             let samples = samples ?? seconds
@@ -76,6 +79,27 @@ public struct ConversationBenchmark: Sendable {
         "bonjour, vous êtes ouverts ?", "je voudrais deux taouk, à emporter", "oui", "شكرا", "menu",
     ]
     static let hamra = "106540352242999"
+
+    static let stages = [
+        (
+            "inbox → worker",
+            """
+            SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::text AS p50,
+                   (percentile_cont(0.99) WITHIN GROUP (ORDER BY ms))::text AS p99
+            FROM (SELECT extract(epoch FROM processed_at - received_at) * 1000 AS ms FROM webhook_inbox
+                  WHERE processed_at IS NOT NULL) s
+            """
+        ),
+        (
+            "worker → sender",
+            """
+            SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::text AS p50,
+                   (percentile_cont(0.99) WITHIN GROUP (ORDER BY ms))::text AS p99
+            FROM (SELECT extract(epoch FROM sent_at - created_at) * 1000 AS ms FROM outbound_messages
+                  WHERE sent_at IS NOT NULL) s
+            """
+        ),
+    ]
 
     public func roundTrips(
         server: DatabaseURL,
@@ -174,6 +198,11 @@ public struct ConversationBenchmark: Sendable {
         result.ordersPlaced = try await pool.query(
             PostgresStatement("bench.orders", "SELECT count(*)::int AS n FROM orders")
         )[0].decode(Int.self, "n")
+        for (name, sql) in ConversationBenchmark.stages {
+            let row = try await pool.query(PostgresStatement("bench.stage", sql, prepared: false))[0]
+            let p50 = try row.decode(String?.self, "p50").flatMap(Double.init) ?? 0
+            result.stages.append((name, p50, try row.decode(String?.self, "p99").flatMap(Double.init) ?? 0))
+        }
         return result
     }
 }

@@ -328,6 +328,9 @@ extension BenchCommand {
                             trips.wallSeconds
                         )
                     )
+                    for stage in trips.stages {
+                        print(String(format: "  %@: p50 %.1f ms, p99 %.1f ms", stage.name, stage.p50, stage.p99))
+                    }
                     for (line, samples) in trips.byLine.sorted(by: { $0.key < $1.key }) {
                         print(
                             String(

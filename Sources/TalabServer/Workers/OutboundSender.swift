@@ -67,11 +67,13 @@ public struct OutboundSender: Service {
             ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED
             """
     )
+    /// Every reply sent in a round, in one statement: ids and Meta's message ids.
     static let markSent = PostgresStatement(
         "outbound.sent",
         """
-        UPDATE outbound_messages SET state = 'sent', meta_message_id = $2, sent_at = now(), attempts = attempts + 1
-        WHERE id = $1
+        UPDATE outbound_messages o SET state = 'sent', meta_message_id = u.meta, sent_at = now(),
+            attempts = o.attempts + 1
+        FROM unnest($1::text[]::bigint[], $2::text[]) AS u(id, meta) WHERE o.id = u.id
         """
     )
     static let markFailed = PostgresStatement(
@@ -96,8 +98,11 @@ public struct OutboundSender: Service {
         """
         INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
                                         direction, message_type, text, meta_message_id, context_message_id, sent_at)
-        SELECT $1, $2, $3, c.wa_id, c.user_id, 'outbound', $4, $5, $6, $7, now()
-        FROM whatsapp_customers c WHERE c.id = $3
+        SELECT o.business_id, o.branch_id, o.customer_id, c.wa_id, c.user_id, 'outbound', u.type, u.text, u.meta,
+               u.context, now()
+        FROM unnest($1::text[]::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+             AS u(id, type, text, meta, context)
+        JOIN outbound_messages o ON o.id = u.id JOIN whatsapp_customers c ON c.id = o.customer_id
         ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
         """
     )
@@ -180,11 +185,24 @@ public struct OutboundSender: Service {
                 }
                 return results
             }
+            // What was sent is marked and logged in two statements for the whole round.
+            var sent: [(message: Pending, metaID: String?)] = []
+            for message in pending {
+                if case .sent(let id) = results[message.id] { sent.append((message, id)) }
+            }
+            if !sent.isEmpty {
+                try await connection.query(
+                    OutboundSender.markSent,
+                    [
+                        PostgresTextArray(sent.map { String($0.message.id) }),
+                        PostgresTextArray(sent.map(\.metaID)),
+                    ]
+                )
+                try await log(sent, on: connection)
+            }
             for message in pending {
                 switch results[message.id] {
-                case .sent(let id):
-                    try await connection.query(OutboundSender.markSent, [message.id, id])
-                    try await log(message, messageID: id, on: connection)
+                case .sent: break
                 case .failed(let error) where error.retryable:
                     try await connection.query(OutboundSender.postpone, [message.id, error.code, error.description])
                 case .failed(let error):
@@ -222,16 +240,29 @@ public struct OutboundSender: Service {
         }
     }
 
-    private func log(_ message: Pending, messageID: String?, on connection: PostgresConnection) async throws {
-        guard let customer = message.customer,
-            let body = try? JSONDecoder().decode(JSONValue.self, from: Data(message.body.utf8)),
-            body["status"] == nil
-        else { return }
-        let type = body["type"]?.string ?? "unknown"
-        let text = body["text"]?["body"]?.string ?? body["interactive"]?["body"]?["text"]?.string
+    /// Logs the messages sent to customers (read marks are not messages).
+    private func log(_ sent: [(message: Pending, metaID: String?)], on connection: PostgresConnection) async throws {
+        var rows: [(id: String, type: String, text: String?, meta: String?, context: String?)] = []
+        for (message, metaID) in sent where message.customer != nil {
+            guard let body = try? JSONDecoder().decode(JSONValue.self, from: Data(message.body.utf8)),
+                body["status"] == nil
+            else { continue }
+            rows.append(
+                (
+                    String(message.id), body["type"]?.string ?? "unknown",
+                    body["text"]?["body"]?.string ?? body["interactive"]?["body"]?["text"]?.string, metaID,
+                    body["context"]?["message_id"]?.string
+                )
+            )
+        }
+        guard !rows.isEmpty else { return }
         try await connection.query(
             OutboundSender.logOutbound,
-            [message.business, message.branch, customer, type, text, messageID, body["context"]?["message_id"]?.string]
+            [
+                PostgresTextArray(rows.map(\.id)), PostgresTextArray(rows.map(\.type)),
+                PostgresTextArray(rows.map(\.text)), PostgresTextArray(rows.map(\.meta)),
+                PostgresTextArray(rows.map(\.context)),
+            ]
         )
     }
 }
