@@ -1,99 +1,5 @@
 import Foundation
 
-/// What the customer sent, as the engine reads it.
-public enum CustomerInput: Sendable, Equatable {
-    case text(String)
-    /// A tapped button or list row, by the id the engine gave it.
-    case choice(String)
-    case location(latitude: Double, longitude: Double)
-}
-
-/// A reply, neutral of WhatsApp's shapes: a text, and the choices to offer (buttons or a list).
-public struct EngineReply: Sendable, Equatable {
-    public struct Choice: Sendable, Equatable {
-        public let id: String
-        public let title: String
-    }
-
-    public let text: String
-    public let choices: [Choice]
-    /// Which page of a long list of choices to show (a tapped "More…" row asks for the next).
-    public let page: Int
-    /// What the "More…" row's id starts with (`menu`, `menu/main`, `slots`): `<pageID>:more:<page>`.
-    public let pageID: String
-
-    init(_ text: String, choices: [Choice] = [], page: Int = 0, pageID: String = "menu") {
-        self.text = text
-        self.choices = choices
-        self.page = page
-        self.pageID = pageID
-    }
-}
-
-/// Where a delivery goes: a shared location, a typed address, or both.
-public struct DeliveryAddress: Sendable, Codable, Equatable {
-    public var text: String?
-    public var latitude: Double?
-    public var longitude: Double?
-
-    public init(text: String? = nil, latitude: Double? = nil, longitude: Double? = nil) {
-        self.text = text
-        self.latitude = latitude
-        self.longitude = longitude
-    }
-}
-
-/// A confirmed order, as the engine hands it to the runtime to place.
-public struct OrderRequest: Sendable, Equatable {
-    public var cart: Cart
-    public var deliveryType: DeliveryType
-    public var deliveryFee: Decimal
-    public var scheduledFor: Date?
-    /// The language the customer wrote in (stored as `language_used`).
-    public var language: Language
-    public var address: DeliveryAddress?
-    public var customerName: String?
-    /// The places this order books (a court for an hour): empty for a meal.
-    public var bookings: [BookingCalendar.Booking]
-}
-
-/// What the conversation asks the runtime to do besides replying.
-public enum EngineEffect: Sendable, Equatable {
-    /// The customer confirmed: place this order (the runtime gives it the confirmation key).
-    case placeOrder(OrderRequest)
-    /// The customer asked where their order is: the runtime answers from the orders it holds, in
-    /// this language.
-    case orderStatus(Language)
-    /// The customer asked for a person.
-    case handOff
-}
-
-/// A conversation's memory between messages; stored by the runtime, survives restarts.
-public struct ConversationState: Sendable, Codable, Equatable {
-    public enum Awaiting: Sendable, Codable, Equatable {
-        case whichItem(quantity: Int)
-        /// A required option group of the cart's item.
-        case option(item: String, group: String)
-        /// A time for the bookable item.
-        case slot(item: String)
-        case deliveryType
-        case location
-        case confirmation
-    }
-
-    public var language: Language?
-    public var cart: Cart
-    public var deliveryType: DeliveryType?
-    public var deliveryFee: Decimal = 0
-    public var awaiting: Awaiting?
-    /// When the order is for (a booking's slot, or a meal for later).
-    public var scheduledFor: Date?
-    public var address: DeliveryAddress?
-    public var customerName: String?
-
-    public init(currency: String) { cart = Cart(currency: currency) }
-}
-
 /// The conversation, grounded in one tenant's catalog: it reads each message (language, intent,
 /// items, times), keeps the cart, checks hours, delivery rules, minimums and free slots, and answers
 /// from the phrasebook. Every item, option, price and time it says comes from the catalog.
@@ -213,8 +119,9 @@ public struct ConversationEngine: Sendable {
     var policies: [PolicyConfig] { tenant.business.policies + (branch?.policies ?? []) }
 }
 
-/// One message's work: the replies and effects it builds up.
-private struct Turn {
+/// One message's work: the replies and effects it builds up (its times and bookings are in
+/// `Turn+Bookings.swift`).
+struct Turn {
     let engine: ConversationEngine
     let now: Date
     let calendar: BookingCalendar
@@ -709,126 +616,6 @@ private struct Turn {
         state.language = written
         state.customerName = name
     }
-
-    // MARK: Times
-
-    /// A meal for later: kept when the business takes scheduled orders and is open then.
-    mutating func schedule(_ time: Date, _ state: inout ConversationState) {
-        guard let schedule = engine.schedule, time > now else { return }
-        guard engine.tenant.business.settings.allowScheduledOrders, schedule.isOpen(at: time) else {
-            say("closed_at", ["time": when(time), "opening": opening(schedule, after: time)])
-            return
-        }
-        state.scheduledFor = time
-    }
-
-    func when(_ date: Date) -> String { engine.describe(date) }
-
-    func opening(_ schedule: OpeningSchedule, after date: Date? = nil) -> String {
-        guard let next = schedule.nextOpening(after: date ?? now) else { return "" }
-        return when(next)
-    }
-
-    mutating func hours() {
-        guard let schedule = engine.schedule else {
-            say("not_understood")
-            return
-        }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = schedule.timeZone
-        let today = calendar.dateComponents([.year, .month, .day, .weekday], from: now)
-        guard case .open(let intervals) = schedule.hours(on: today) else {
-            say("closed_now", ["opening": opening(schedule)])
-            return
-        }
-        let stretches = intervals.map { "\($0.open)–\($0.close)" }.joined(separator: ", ")
-        say(schedule.isOpen(at: now) ? "hours_open" : "hours", ["hours": stretches])
-    }
-
-    mutating func policies(_ text: String) {
-        let normalized = " " + TextNormalizer.words(TextNormalizer.normalize(text)).joined(separator: " ") + " "
-        let asked = PolicyTopic.all.filter { topic in topic.words.contains { normalized.contains(" \($0) ") } }
-            .map(\.type)
-        let all = engine.policies
-        let chosen = asked.isEmpty ? all : all.filter { asked.contains($0.type) }
-        guard !chosen.isEmpty else {
-            say("no_policy", choices: [menuChoice])
-            return
-        }
-        for policy in chosen {
-            say("policy", ["title": policy.title ?? policy.key, "description": policy.description])
-        }
-    }
-
-    // MARK: Bookings
-
-    /// The cart's bookable service (an item with a duration), if any.
-    func bookableLine(_ state: ConversationState) -> String? {
-        state.cart.lines.first { engine.items[$0.itemKey]?.durationMinutes != nil }?.itemKey
-    }
-
-    func slots(for item: ItemConfig) -> [BookingCalendar.Slot] {
-        guard let schedule = engine.schedule, let minutes = item.durationMinutes else { return [] }
-        return BookingCalendar.slots(
-            itemKey: item.key,
-            schedule: schedule,
-            durationMinutes: minutes,
-            after: now,
-            days: 7
-        )
-    }
-
-    /// Books the item at `time` when that slot is free, else offers the free slots around it.
-    mutating func book(_ key: String, at time: Date?, _ state: inout ConversationState) {
-        guard let item = engine.items[key] else { return say("not_understood") }
-        if askMissingOption(&state) { return }
-        state.deliveryType = .onSite
-        if let time {
-            let capacity = item.capacity ?? 1
-            if let slot = slots(for: item).first(where: { $0.start == time }), calendar.isFree(slot, capacity: capacity)
-            {
-                state.scheduledFor = slot.start
-                confirmPrompt(&state)
-                return
-            }
-            say("slot_taken", ["item": engine.displayName(item, language), "time": when(time)])
-        }
-        offerSlots(key, around: time, page: 0, &state)
-    }
-
-    mutating func offerSlots(_ key: String, around time: Date?, page: Int, _ state: inout ConversationState) {
-        guard let item = engine.items[key] else { return say("not_understood") }
-        let capacity = item.capacity ?? 1
-        var free = slots(for: item).filter { calendar.isFree($0, capacity: capacity) }
-        if let time {
-            // The free slots of that day, nearest first, listed in time order.
-            let zone = engine.schedule?.timeZone ?? .current
-            var days = Calendar(identifier: .gregorian)
-            days.timeZone = zone
-            let sameDay = free.filter { days.isDate($0.start, inSameDayAs: time) }
-            free = Array(
-                (sameDay.isEmpty ? free : sameDay).sorted {
-                    abs($0.start.timeIntervalSince(time)) < abs($1.start.timeIntervalSince(time))
-                }.prefix(9)
-            ).sorted { $0.start < $1.start }
-        }
-        guard !free.isEmpty else {
-            state.awaiting = nil
-            say("no_slots", ["item": engine.displayName(item, language)])
-            return
-        }
-        state.awaiting = .slot(item: key)
-        state.scheduledFor = nil
-        say(
-            "ask_slot",
-            ["item": engine.displayName(item, language)],
-            choices: free.map {
-                .init(id: "slot:\(key):\(Int($0.start.timeIntervalSince1970))", title: when($0.start))
-            },
-            page: page,
-            pageID: "slots"
-        )
-    }
 }
 
 extension ConversationEngine {
@@ -844,7 +631,7 @@ extension ConversationEngine {
 }
 
 /// The words that ask about one kind of policy.
-private struct PolicyTopic {
+struct PolicyTopic {
     let type: PolicyType
     let words: [String]
 

@@ -1,0 +1,95 @@
+import Foundation
+
+/// What the customer sent, as the engine reads it.
+public enum CustomerInput: Sendable, Equatable {
+    case text(String)
+    /// A tapped button or list row, by the id the engine gave it.
+    case choice(String)
+    case location(latitude: Double, longitude: Double)
+}
+
+/// A reply, neutral of WhatsApp's shapes: a text, and the choices to offer (buttons or a list).
+public struct EngineReply: Sendable, Equatable {
+    public struct Choice: Sendable, Equatable {
+        public let id: String
+        public let title: String
+    }
+
+    public let text: String
+    public let choices: [Choice]
+    /// Which page of a long list of choices to show (a tapped "More…" row asks for the next).
+    public let page: Int
+    /// What the "More…" row's id starts with (`menu`, `menu/main`, `slots`): `<pageID>:more:<page>`.
+    public let pageID: String
+
+    init(_ text: String, choices: [Choice] = [], page: Int = 0, pageID: String = "menu") {
+        self.text = text
+        self.choices = choices
+        self.page = page
+        self.pageID = pageID
+    }
+}
+
+/// Where a delivery goes: a shared location, a typed address, or both.
+public struct DeliveryAddress: Sendable, Codable, Equatable {
+    public var text: String?
+    public var latitude: Double?
+    public var longitude: Double?
+
+    public init(text: String? = nil, latitude: Double? = nil, longitude: Double? = nil) {
+        self.text = text
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// A confirmed order, as the engine hands it to the runtime to place.
+public struct OrderRequest: Sendable, Equatable {
+    public var cart: Cart
+    public var deliveryType: DeliveryType
+    public var deliveryFee: Decimal
+    public var scheduledFor: Date?
+    /// The language the customer wrote in (stored as `language_used`).
+    public var language: Language
+    public var address: DeliveryAddress?
+    public var customerName: String?
+    /// The places this order books (a court for an hour): empty for a meal.
+    public var bookings: [BookingCalendar.Booking]
+}
+
+/// What the conversation asks the runtime to do besides replying.
+public enum EngineEffect: Sendable, Equatable {
+    /// The customer confirmed: place this order (the runtime gives it the confirmation key).
+    case placeOrder(OrderRequest)
+    /// The customer asked where their order is: the runtime answers from the orders it holds, in
+    /// this language.
+    case orderStatus(Language)
+    /// The customer asked for a person.
+    case handOff
+}
+
+/// A conversation's memory between messages; stored by the runtime, survives restarts.
+public struct ConversationState: Sendable, Codable, Equatable {
+    public enum Awaiting: Sendable, Codable, Equatable {
+        case whichItem(quantity: Int)
+        /// A required option group of the cart's item.
+        case option(item: String, group: String)
+        /// A time for the bookable item.
+        case slot(item: String)
+        case deliveryType
+        case location
+        case confirmation
+    }
+
+    public var language: Language?
+    public var cart: Cart
+    public var deliveryType: DeliveryType?
+    public var deliveryFee: Decimal = 0
+    public var awaiting: Awaiting?
+    /// When the order is for (a booking's slot, or a meal for later).
+    public var scheduledFor: Date?
+    public var address: DeliveryAddress?
+    public var customerName: String?
+
+    public init(currency: String) { cart = Cart(currency: currency) }
+}
