@@ -33,11 +33,13 @@ struct DevEnvironment {
         var bytes = [UInt8](repeating: 0, count: 32)
         for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max) }
         let value = Data(bytes).base64EncodedString()
-        FileManager.default.createFile(
-            atPath: url.path,
-            contents: Data((value + "\n").utf8),
-            attributes: [.posixPermissions: 0o600]
-        )
+        guard
+            FileManager.default.createFile(
+                atPath: url.path,
+                contents: Data((value + "\n").utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else { throw ValidationError("cannot write \(url.path)") }
         return value
     }
 
@@ -96,11 +98,11 @@ struct DevCommand: AsyncParsableCommand {
                 setenv(name, "dev-token", 1)
             }
 
-            var start = try DatabaseCommand.Start.parse([])
+            let start = try DatabaseCommand.Start.parse([])
             try await start.run()
-            var migrate = try MigrateCommand.parse([])
+            let migrate = try MigrateCommand.parse([])
             try await migrate.run()
-            var apply = try ApplyCommand.parse([])
+            let apply = try ApplyCommand.parse([])
             try await apply.run()
 
             let url = try DatabaseOptions.parse([]).resolve()
@@ -180,7 +182,8 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Talk to this branch (its own number, or picked on a shared one).", valueName: "key"))
     var branch: String?
     @Option(name: .customLong("as"), help: ArgumentHelp("The customer's phone number.", valueName: "+961…"))
-    var phone: String = "+96170000123"
+    var phone: String = ChatCommand.defaultPhone
+    static let defaultPhone = "+96170000123"
     @Option(help: ArgumentHelp("The customer's WhatsApp user id (a username customer).", valueName: "id"))
     var userID: String?
     @Option(help: ArgumentHelp("The customer's profile name.", valueName: "name")) var name = "Rami"
@@ -224,8 +227,8 @@ struct ChatCommand: AsyncParsableCommand {
                 graphURL: graph ?? "",
                 appSecret: try environment.appSecret,
                 phoneNumberID: number,
-                phone: userID == nil
-                    ? phone.filter(\.isNumber) : (phone == "+96170000123" ? nil : phone.filter(\.isNumber)),
+                // With --user-id alone the customer is a username customer, without a phone number.
+                phone: userID != nil && phone == ChatCommand.defaultPhone ? nil : phone.filter(\.isNumber),
                 userID: userID,
                 profileName: name
             )

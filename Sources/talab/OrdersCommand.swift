@@ -47,11 +47,12 @@ struct OrdersCommand: AsyncParsableCommand {
                 let formatter = ISO8601DateFormatter()
                 for order in orders {
                     let id = String(order.id.lowercasedText.prefix(8))
-                    let columns = [
-                        id, formatter.string(from: order.createdAt), "\(order.business)/\(order.branch)",
-                        order.customer,
-                        order.deliveryType, order.status, order.total.description,
-                    ]
+                    let columns =
+                        [
+                            id, formatter.string(from: order.createdAt), "\(order.business)/\(order.branch)",
+                            order.customer,
+                            order.deliveryType, order.status, order.total.description,
+                        ] + (order.scheduledFor.map { ["for " + formatter.string(from: $0)] } ?? [])
                     print(columns.joined(separator: "  "))
                 }
             }

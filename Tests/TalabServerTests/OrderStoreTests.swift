@@ -62,8 +62,10 @@ import Testing
     }
 
     @Test func theLifecycleMovesForwardOrCancelsAndRefusesEverythingElse() async throws {
-        let (fixture, store, placement, cart) = try await OrderStoreTests.setUp()
+        var (fixture, store, placement, cart) = try await OrderStoreTests.setUp()
         defer { fixture.parts.pool.close() }
+        // An order for later shows its time in the list.
+        placement.scheduledFor = Date(timeIntervalSince1970: 1_796_234_400)
         let order = try await store.place(cart, placement).id
         await #expect(throws: OrderStore.OrderError.self) { try await store.move(order, to: .ready, by: .business) }
         for status in [OrderStatus.accepted, .preparing, .ready, .completed] {
@@ -99,8 +101,10 @@ import Testing
         .enabled(if: FileManager.default.isExecutableFile(atPath: ServeCommandTests.binary.path), "build talab first")
     )
     func aBusinessListsShowsAdvancesAndCancelsFromTheTerminal() async throws {
-        let (fixture, store, placement, cart) = try await OrderStoreTests.setUp()
+        var (fixture, store, placement, cart) = try await OrderStoreTests.setUp()
         defer { fixture.parts.pool.close() }
+        // An order for later shows its time in the list.
+        placement.scheduledFor = Date(timeIntervalSince1970: 1_796_234_400)
         let order = try await store.place(cart, placement).id
         let short = String(order.lowercasedText.prefix(8))
         func talab(_ arguments: String...) async throws -> Subprocess.Outcome {
@@ -111,6 +115,7 @@ import Testing
         }
         let list = try await talab("list", "--tenant", "abu-salim-grill")
         #expect(list.status == 0 && list.output.contains(short) && list.output.contains("pending"), "\(list.output)")
+        #expect(list.output.contains("for 2026-12-02T18:00:00Z"), "\(list.output)")
         let show = try await talab("show", short)
         #expect(show.output.contains("2 × Chicken Shawarma (Large +1.50, No garlic)"), "\(show.output)")
         #expect(try await talab("advance", short).output.contains("is now accepted"))
