@@ -31,7 +31,7 @@ import Testing
         let start = OpeningScheduleTests.beirut("2026-11-27 20:00")
         #expect(state.scheduledFor == start, "\(asked.replies)")
         #expect(state.awaiting == .confirmation && state.deliveryType == .onSite)
-        #expect(asked.replies.last?.text.contains("Fri 27 Nov 20:00") == true, "\(asked.replies)")
+        #expect(asked.replies.last?.text.contains("l jem3a 27/11 20:00") == true, "\(asked.replies)")
         let confirmed = engine.handle(.text("akid"), state: &state, now: BookingConversationTests.morning)
         guard case .placeOrder(let order) = confirmed.effects.first else {
             throw TestFailure("no booking: \(confirmed)")
@@ -108,8 +108,9 @@ import Testing
         let titles = try #require(slots.replies.last?.choices.map(\.title))
         // Thursday: 09:30–13:00 and 14:00–21:00; after 10:00, a 60-minute cut starts every half hour
         // and never runs into the lunch break (12:00 is the last before it).
-        #expect(titles.prefix(4) == ["Thu 26 Nov 10:30", "Thu 26 Nov 11:00", "Thu 26 Nov 11:30", "Thu 26 Nov 12:00"])
-        #expect(!titles.contains("Thu 26 Nov 12:30") && slots.replies.last?.page == 0)
+        // In the customer's language: French here.
+        #expect(titles.prefix(4) == ["jeu 26 nov 10:30", "jeu 26 nov 11:00", "jeu 26 nov 11:30", "jeu 26 nov 12:00"])
+        #expect(!titles.contains("jeu 26 nov 12:30") && slots.replies.last?.page == 0)
         #expect(state.cart.lines.first?.options.map(\.key) == ["length/long"])
         #expect(state.cart.subtotal.amount == 35)
     }

@@ -102,17 +102,25 @@ public struct ConversationEngine: Sendable {
     /// Whether any service of the menu is booked for a time (has a duration).
     public var hasBookableServices: Bool { items.values.contains { $0.durationMinutes != nil } }
 
-    /// A moment as the conversation says it, in the business's zone: `Sat 28 Nov 20:00`.
-    public func describe(_ date: Date) -> String {
+    /// A moment as the conversation says it, in the business's zone and the customer's language:
+    /// `Sat 28 Nov 20:00`, `sam 28 nov 20:00`, `السبت 28/11 20:00` (short enough for a list row).
+    public func describe(_ date: Date, in language: Language = .english) -> String {
         // By hand: a DateFormatter costs more to create than the rest of a message's work.
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = schedule?.timeZone ?? TimeZone(identifier: tenant.business.timezone) ?? .current
         let parts = calendar.dateComponents([.weekday, .day, .month, .hour, .minute], from: date)
-        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let time = TimeOfDay(hour: parts.hour ?? 0, minute: parts.minute ?? 0)?.description ?? ""
-        return
-            "\(weekdays[((parts.weekday ?? 1) - 1) % 7]) \(parts.day ?? 1) \(months[((parts.month ?? 1) - 1) % 12]) \(time)"
+        let weekdays = phrasebook.text("weekdays", in: language).split(separator: ",").map(String.init)
+        let months = phrasebook.text("months", in: language).split(separator: ",").map(String.init)
+        guard weekdays.count == 7, months.count == 12 else { return date.formatted(.iso8601) }
+        return phrasebook.text(
+            "date_format",
+            in: language,
+            [
+                "weekday": weekdays[((parts.weekday ?? 1) - 1) % 7], "day": String(parts.day ?? 1),
+                "month": months[((parts.month ?? 1) - 1) % 12],
+                "time": TimeOfDay(hour: parts.hour ?? 0, minute: parts.minute ?? 0)?.description ?? "",
+            ]
+        )
     }
 
     /// The business's and the branch's policies.

@@ -15,7 +15,7 @@ extension Turn {
         state.scheduledFor = time
     }
 
-    func when(_ date: Date) -> String { engine.describe(date) }
+    func when(_ date: Date) -> String { engine.describe(date, in: language) }
 
     func opening(_ schedule: OpeningSchedule, after date: Date? = nil) -> String {
         guard let next = schedule.nextOpening(after: date ?? now) else { return "" }

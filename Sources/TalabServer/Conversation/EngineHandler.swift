@@ -113,7 +113,7 @@ public struct EngineHandler: ConversationHandler {
                         calendar: try await bookings(engine, branchID: branchID, now: now, on: connection)
                     )
                     let replyLanguage = engine.replyLanguage(request.language)
-                    let time = request.bookings.first.map { engine.describe($0.start) } ?? ""
+                    let time = request.bookings.first.map { engine.describe($0.start, in: replyLanguage) } ?? ""
                     messages += OutboundMessage.text(
                         phrasebook.text("slot_just_taken", in: replyLanguage, ["time": time])
                     )
@@ -161,7 +161,7 @@ public struct EngineHandler: ConversationHandler {
                 phrasebook.text(
                     "booking_placed",
                     in: language,
-                    ["order": reference, "time": engine.describe(booking.start)]
+                    ["order": reference, "time": engine.describe(booking.start, in: language)]
                 )
             )
         }
