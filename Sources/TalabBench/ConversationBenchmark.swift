@@ -66,10 +66,7 @@ public struct ConversationBenchmark: Sendable {
         public var stages: [(name: String, p50: Double, p99: Double)] = []
 
         public func percentile(_ fraction: Double, of samples: [Double]? = nil) -> Double {
-            let samples = samples ?? seconds
-            guard !samples.isEmpty else { return 0 }
-            let sorted = samples.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
+            TalabBench.percentile(fraction, of: samples ?? seconds)
         }
     }
 

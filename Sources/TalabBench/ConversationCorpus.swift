@@ -227,11 +227,7 @@ public struct CorpusReport: Sendable {
 
     public var turns: Int { byLanguage.values.reduce(0) { $0 + $1.turns } }
 
-    public func percentile(_ fraction: Double) -> Double {
-        guard !engineSeconds.isEmpty else { return 0 }
-        let sorted = engineSeconds.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
-    }
+    public func percentile(_ fraction: Double) -> Double { TalabBench.percentile(fraction, of: engineSeconds) }
 
     /// A table per language: intents, exact carts, language detection, turns passed.
     public var text: String {

@@ -16,3 +16,10 @@ public struct Throughput: Sendable, CustomStringConvertible {
         "\(name): \(Int(perSecond.rounded())) ops/s (\(operations) in \(String(format: "%.2f", seconds)) s)"
     }
 }
+
+/// The sample below which `fraction` of the samples fall (nearest rank); 0 when there are none.
+func percentile(_ fraction: Double, of samples: [Double]) -> Double {
+    guard !samples.isEmpty else { return 0 }
+    let sorted = samples.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
+}

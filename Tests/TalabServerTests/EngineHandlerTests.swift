@@ -15,10 +15,7 @@ import Testing
     @Test func aCustomerOrdersByChatAndAConfirmationPlacesOneOrder() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }
-        func send(_ body: [UInt8]) async throws {
-            try await fixture.parts.inbox.store(body, orderingKey: nil)
-            try await fixture.drain()
-        }
+        let send = fixture.deliver
         try await send(
             ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.C1", text: "baddi 2 falafel, takeaway")
         )
@@ -75,10 +72,7 @@ import Testing
     @Test func aPitchIsBookedByChatAndALateSecondCustomerIsOfferedOtherTimes() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }
-        func send(_ body: [UInt8]) async throws {
-            try await fixture.parts.inbox.store(body, orderingKey: nil)
-            try await fixture.drain()
-        }
+        let send = fixture.deliver
         let pitch = ExampleCatalog.padelNumber
         try await send(
             ServerFixture.textPayload(to: pitch, id: "wamid.F1", text: "football tomorrow at 9pm please")
@@ -175,10 +169,7 @@ import Testing
     @Test func aStatusChangeIsToldInTheCustomersLanguageOrByTemplateOutsideTheWindow() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }
-        func send(_ body: [UInt8]) async throws {
-            try await fixture.parts.inbox.store(body, orderingKey: nil)
-            try await fixture.drain()
-        }
+        let send = fixture.deliver
         // An order by chat whose messages are two months old: the window is closed.
         try await send(
             ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.N1", text: "baddi 2 falafel, takeaway")

@@ -97,10 +97,7 @@ import Testing
         let fixture = try await ServerFixture.make()
         defer { fixture.parts.pool.close() }
         let number = ExampleCatalog.salonNumber
-        func send(_ body: [UInt8]) async throws {
-            try await fixture.parts.inbox.store(body, orderingKey: nil)
-            try await fixture.drain()
-        }
+        let send = fixture.deliver
         try await send(
             ServerFixture.textPayload(to: number, from: "96170000123", userID: "LB.777", id: "wamid.1", text: "hi")
         )

@@ -54,6 +54,12 @@ struct ServerFixture {
         while try await worker().drainOnce() > 0 {}
     }
 
+    /// A body received and processed, as the server would.
+    func deliver(_ body: [UInt8]) async throws {
+        try await parts.inbox.store(body, orderingKey: nil)
+        try await drain()
+    }
+
     /// A text message from a customer to a business number, as Meta would post it.
     static func textPayload(
         to number: String,

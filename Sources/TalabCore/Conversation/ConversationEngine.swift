@@ -90,13 +90,18 @@ public struct ConversationEngine: Sendable {
 
     /// Whether the text names a choice of the item's option group.
     func answers(_ text: String, item: String, group: String) -> Bool {
-        guard let config = items[item]?.options.first(where: { $0.key == group }) else { return false }
+        optionChoice(named: text, item: item, group: group) != nil
+    }
+
+    /// The key of the choice of the item's option group that the text names, by any of its names.
+    func optionChoice(named text: String, item: String, group: String) -> String? {
+        guard let config = items[item]?.options.first(where: { $0.key == group }) else { return nil }
         return ItemMatcher(
             entries: config.choices.map {
                 ItemMatcher.Entry(key: $0.key, names: [$0.name] + $0.translations.values + $0.aliases)
             },
             skipsWithout: false
-        ).mentions(in: text).contains { $0.key != nil }
+        ).mentions(in: text).lazy.compactMap(\.key).first
     }
 
     /// Whether any service of the menu is booked for a time (has a duration).
@@ -431,14 +436,7 @@ struct Turn {
 
     /// A typed answer to an option question: a choice of the group asked, by any of its names.
     mutating func answerOption(_ text: String, item: String, group: String, _ state: inout ConversationState) -> Bool {
-        guard let config = engine.items[item]?.options.first(where: { $0.key == group }) else { return false }
-        let matcher = ItemMatcher(
-            entries: config.choices.map {
-                ItemMatcher.Entry(key: $0.key, names: [$0.name] + $0.translations.values + $0.aliases)
-            },
-            skipsWithout: false
-        )
-        guard let key = matcher.mentions(in: text).lazy.compactMap(\.key).first else { return false }
+        guard let key = engine.optionChoice(named: text, item: item, group: group) else { return false }
         chooseOption(item: item, choice: "\(group)/\(key)", &state)
         return true
     }
