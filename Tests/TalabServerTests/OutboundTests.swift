@@ -97,6 +97,71 @@ import Testing
         #expect(try await fixture.parts.sender.sendOnce() == 0)
     }
 
+    @Test func sendersAtOnceSendEachReplyOnceAndEachCustomersRepliesInOrder() async throws {
+        let graph = FakeGraphAPI()
+        let server = try await LoopbackServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: server.url)
+        defer { fixture.parts.pool.close() }
+        // Eight customers with three messages each (read mark, reply, and the next message's read
+        // mark), queued before any sender runs.
+        for customer in 0..<8 {
+            for message in 0..<2 {
+                try await fixture.parts.inbox.store(
+                    ServerFixture.textPayload(
+                        to: ExampleCatalog.padelNumber,
+                        from: "9617100000\(customer)",
+                        id: "wamid.S.\(customer).\(message)",
+                        text: "hi \(message)"
+                    ),
+                    orderingKey: "9617100000\(customer)"
+                )
+            }
+        }
+        try await fixture.drain()
+        let queued = try await fixture.count("SELECT count(*)::int FROM outbound_messages")
+        #expect(queued == 32)
+        // Another sender holds customer 0's first reply: nothing of customer 0 may go before it.
+        let holder = try await PostgresConnection.connect(fixture.url)
+        try await holder.executeScript(
+            """
+            BEGIN; SELECT id FROM outbound_messages
+            WHERE customer_id = (SELECT id FROM whatsapp_customers WHERE wa_id = '96171000000') ORDER BY id LIMIT 1
+            FOR UPDATE
+            """,
+            name: "test.hold"
+        )
+        let small = OutboundSender(
+            pool: fixture.parts.pool,
+            graph: fixture.parts.sender.graph,
+            sealer: ServerFixture.sealer,
+            doorbell: Doorbell(),
+            logger: fixture.parts.sender.logger,
+            batch: 3
+        )
+        async let first = small.sendOnce()
+        async let second = small.sendOnce()
+        _ = try await (first, second)
+        while try await small.sendOnce() > 0 {}
+        #expect(try await fixture.count("SELECT count(*)::int FROM outbound_messages WHERE state = 'sent'") == 28)
+        try await holder.executeScript("ROLLBACK", name: "test.release")
+        while try await small.sendOnce() > 0 {}
+        try await server.stop()
+
+        let received = graph.received
+        #expect(received.count == queued)
+        // Read marks name the message read, replies quote it: "wamid.S.<customer>.<message>".
+        var seen: [String: [String]] = [:]
+        for request in received {
+            let read = request.body["status"] != nil
+            guard let id = (read ? request.body["message_id"] : request.body["context"]?["message_id"])?.string
+            else { continue }
+            let parts = id.split(separator: ".")
+            seen[String(parts[2]), default: []].append("\(read ? "read" : "reply") \(parts[3])")
+        }
+        #expect(seen.count == 8)
+        #expect(seen.values.allSatisfy { $0 == ["read 0", "reply 0", "read 1", "reply 1"] })
+    }
+
     @Test func tokensNeverAppearInErrorsOrLogs() async throws {
         let graph = FakeGraphAPI(acceptedTokens: ["another-token"])
         let server = try await LoopbackServer.start(graph.router())

@@ -192,6 +192,53 @@ import Testing
         #expect(try order.map { try $0.decode(String.self, "text") } == ["first", "second"])
     }
 
+    /// A handler that fails on one text, as a bug or a lost connection would.
+    struct FailingOn: ConversationHandler {
+        let text: String
+        struct Failure: Error {}
+
+        func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage] {
+            if context.message.text == text { throw Failure() }
+            return try await AcknowledgingHandler().replies(to: context, on: connection)
+        }
+    }
+
+    @Test func aBodyThatFailsIsPutBackAloneAndTheRestOfItsBatchTakesEffect() async throws {
+        let fixture = try await ServerFixture.make(handler: FailingOn(text: "boom"))
+        defer { fixture.parts.pool.close() }
+        for (index, text) in ["hi", "boom", "hello"].enumerated() {
+            let body = ServerFixture.textPayload(
+                to: ExampleCatalog.padelNumber,
+                from: "9617000000\(index)",
+                id: "wamid.batch.\(index)",
+                text: text
+            )
+            try await fixture.parts.inbox.store(body, orderingKey: WebhookPayload.read(body).orderingKey)
+        }
+        // One batch of three: the failure rolls it back, then each body is taken on its own.
+        #expect(try await fixture.worker().drainOnce() == 3)
+        let rows = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.inbox",
+                """
+                SELECT state::text AS state, attempts, error IS NOT NULL AS failed, available_at > now() AS later
+                FROM webhook_inbox ORDER BY id
+                """
+            )
+        )
+        #expect(try rows.map { try $0.decode(String.self, "state") } == ["done", "pending", "done"])
+        #expect(try rows.map { try $0.decode(Int.self, "attempts") } == [1, 1, 1])
+        #expect(try rows.map { try $0.decode(Bool.self, "failed") } == [false, true, false])
+        #expect(try rows[1].decode(Bool.self, "later"))
+        // The others were answered once each; the failed one left nothing behind.
+        #expect(try await fixture.count("SELECT count(*)::int FROM outbound_messages") == 4)
+        #expect(
+            try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE text = 'boom'") == 0
+        )
+        // Not yet due: a second pass takes nothing.
+        #expect(try await fixture.worker().drainOnce() == 0)
+    }
+
     @Test func theServiceWindowClosesADayAfterTheCustomersLastMessage() async throws {
         let fixture = try await ServerFixture.make()
         defer { fixture.parts.pool.close() }

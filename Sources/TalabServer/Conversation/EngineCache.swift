@@ -4,7 +4,7 @@ import TalabCore
 import TalabStore
 
 /// Each business's tenant and conversation engines, kept while its `catalog_versions` row does not
-/// move: a message costs one small query, not reading the catalog and indexing the menu again.
+/// move: a message costs one column of a query, not reading the catalog and indexing the menu again.
 final class EngineCache: Sendable {
     private struct Entry {
         let version: String
@@ -17,14 +17,9 @@ final class EngineCache: Sendable {
 
     init(phrasebook: Phrasebook) { self.phrasebook = phrasebook }
 
-    static let version = PostgresStatement(
-        "engine.version",
-        "SELECT version::text AS version FROM catalog_versions WHERE business_id = $1"
-    )
-
-    /// The business's tenant as its catalog stands now.
-    func tenant(_ business: UUID, on connection: PostgresConnection) async throws -> TenantConfig? {
-        let version = try await connection.query(EngineCache.version, [business]).first?.decode(String.self, "version")
+    /// The business's tenant as its catalog stands at `version` (its `catalog_versions` row, read by
+    /// the caller in a query it makes anyway); read from the database when the version moved.
+    func tenant(_ business: UUID, version: String?, on connection: PostgresConnection) async throws -> TenantConfig? {
         if let version, let cached = entries.withLock({ $0[business] }), cached.version == version {
             return cached.tenant
         }

@@ -19,11 +19,18 @@ public struct EngineHandler: ConversationHandler {
         self.cache = EngineCache(phrasebook: phrasebook)
     }
 
+    /// The business's catalog version (for the engine cache) and the customer's conversation, locked
+    /// until the message is handled; one row, its conversation columns null for a new customer.
     static let load = PostgresStatement(
         "conversation.load",
         """
-        SELECT state::text AS state, branch_key, updated_at > now() - $3 * interval '1 second' AS fresh
-        FROM conversations WHERE business_id = $1 AND customer_id = $2 FOR UPDATE
+        SELECT v.version::text AS version, c.state, c.branch_key, c.fresh
+        FROM (SELECT 1) one
+        LEFT JOIN catalog_versions v ON v.business_id = $1
+        LEFT JOIN LATERAL (
+            SELECT state::text AS state, branch_key, updated_at > now() - $3 * interval '1 second' AS fresh
+            FROM conversations WHERE business_id = $1 AND customer_id = $2 FOR UPDATE
+        ) c ON true
         """
     )
     static let save = PostgresStatement(
@@ -41,16 +48,21 @@ public struct EngineHandler: ConversationHandler {
     }
 
     public func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage {
-        guard let messageID = context.message.id,
-            let tenant = try await cache.tenant(context.business.id, on: connection)
-        else { return HandledMessage(replies: []) }
+        guard let messageID = context.message.id else { return HandledMessage(replies: []) }
         let stored = try await connection.query(
             EngineHandler.load,
             [context.business.id, context.customer.id, Int(idleExpiry)]
-        ).first
+        )[0]
+        guard
+            let tenant = try await cache.tenant(
+                context.business.id,
+                version: try stored.decode(String?.self, "version"),
+                on: connection
+            )
+        else { return HandledMessage(replies: []) }
         var state = ConversationState(currency: tenant.business.currency)
         var branchKey = context.branch?.key
-        if let stored, try stored.decode(Bool.self, "fresh"),
+        if try stored.decode(Bool?.self, "fresh") == true,
             let saved = try? JSONDecoder().decode(
                 ConversationState.self,
                 from: Data(try stored.decode(String.self, "state").utf8)

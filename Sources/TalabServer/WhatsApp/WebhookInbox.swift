@@ -27,22 +27,44 @@ public struct WebhookInbox: Sendable {
         return id
     }
 
-    /// The oldest pending rows no worker holds and no older pending row of the same customer precedes.
+    /// Takes the oldest pending rows no worker holds and no older pending row of the same customer
+    /// precedes, and marks them done in the same statement: the mark stands only if the worker's
+    /// transaction commits, so a crash or a failure leaves them pending.
     static let claim = PostgresStatement(
         "inbox.claim",
         """
-        SELECT i.id, i.body, i.attempts FROM webhook_inbox i
-        WHERE i.state = 'pending' AND i.available_at <= now()
-          AND (i.ordering_key IS NULL OR NOT EXISTS (
-              SELECT 1 FROM webhook_inbox e
-              WHERE e.state = 'pending' AND e.ordering_key = i.ordering_key AND e.id < i.id))
-        ORDER BY i.id LIMIT $1 FOR UPDATE OF i SKIP LOCKED
+        UPDATE webhook_inbox SET state = 'done', processed_at = now(), attempts = attempts + 1
+        WHERE id IN (
+            SELECT i.id FROM webhook_inbox i
+            WHERE i.state = 'pending' AND i.available_at <= now()
+              AND (i.ordering_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM webhook_inbox e
+                  WHERE e.state = 'pending' AND e.ordering_key = i.ordering_key AND e.id < i.id))
+            ORDER BY i.id LIMIT $1 FOR UPDATE OF i SKIP LOCKED)
+        RETURNING id, body
         """
     )
-    static let finish = PostgresStatement(
-        "inbox.finish",
-        "UPDATE webhook_inbox SET state = 'done', processed_at = now(), attempts = attempts + 1 WHERE id = $1"
+    /// One row of a batch that failed, taken again on its own if it is still pending and free.
+    static let claimOne = PostgresStatement(
+        "inbox.claim_one",
+        """
+        UPDATE webhook_inbox SET state = 'done', processed_at = now(), attempts = attempts + 1
+        WHERE id IN (SELECT id FROM webhook_inbox WHERE id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED)
+        RETURNING id, body
+        """
     )
+
+    /// The bodies a claim took, oldest first.
+    static func take(
+        _ claim: PostgresStatement,
+        _ bindings: [any PostgresEncodable],
+        on connection: PostgresConnection
+    ) async throws -> [(id: Int, body: [UInt8])] {
+        try await connection.query(claim, bindings).map {
+            (try $0.decode(Int.self, "id"), try $0.decode(PostgresBytes.self, "body").bytes)
+        }.sorted { $0.id < $1.id }
+    }
+
     /// A failed attempt waits (2^attempts seconds, at most an hour) and is given up after 10.
     static let retry = PostgresStatement(
         "inbox.retry",

@@ -91,14 +91,15 @@ public struct WebhookProcessor: Sendable {
             summary.ignored += 1
             return
         }
-        let customer = try await Customers.identify(
-            business: business.id,
-            userID: userID,
-            waID: waID,
-            name: contact?.name,
-            username: contact?.username,
-            on: connection
-        )
+        // Who wrote and the message's log row, in one statement: no row id means a redelivery.
+        let received = try await connection.query(
+            WebhookProcessor.receive,
+            [
+                business.id, userID, waID, contact?.name, contact?.username, branch?.id, message.type ?? "unknown",
+                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(),
+            ]
+        )[0]
+        let customer = try Customers.customer(received)
         let context = value.phoneNumberID.map { phoneNumberID in
             InboundContext(
                 business: business,
@@ -108,14 +109,7 @@ public struct WebhookProcessor: Sendable {
                 phoneNumberID: phoneNumberID
             )
         }
-        let logged = try await connection.query(
-            WebhookProcessor.logInbound,
-            [
-                business.id, branch?.id, customer.id, customer.waID, customer.userID, message.type ?? "unknown",
-                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(),
-            ]
-        )
-        guard !logged.isEmpty else {
+        guard let logID = try received.decode(Int?.self, "log_id") else {
             summary.duplicates += 1
             return
         }
@@ -125,19 +119,20 @@ public struct WebhookProcessor: Sendable {
         }
         guard let context, let phoneNumberID = value.phoneNumberID else { return }
         let handled = try await handler.handle(context, on: connection)
-        if let language = handled.language, let logID = try logged.first?.decode(Int.self, "id") {
-            try await connection.query(WebhookProcessor.setLanguage, [logID, language.rawValue])
-        }
-        let replies = handled.replies
-        guard let recipient = customer.recipient else { return }
-        for reply in replies {
-            let body = String(decoding: JSONValue.encode(reply.requestBody(to: recipient)), as: UTF8.self)
-            try await connection.query(
-                WebhookProcessor.queueReply,
-                [business.id, branch?.id, customer.id, phoneNumberID, body]
-            )
-            summary.replies += 1
-        }
+        // The language the handler read and the replies, in one statement.
+        let bodies =
+            customer.recipient.map { recipient in
+                handled.replies.map { String(decoding: JSONValue.encode($0.requestBody(to: recipient)), as: UTF8.self) }
+            } ?? []
+        guard handled.language != nil || !bodies.isEmpty else { return }
+        try await connection.query(
+            WebhookProcessor.answer,
+            [
+                business.id, branch?.id, customer.id, phoneNumberID, logID, handled.language?.rawValue,
+                PostgresTextArray(bodies),
+            ]
+        )
+        summary.replies += bodies.count
     }
 
     private func record(_ status: DeliveryStatus, business: UUID, on connection: PostgresConnection) async throws {
@@ -156,21 +151,35 @@ public struct WebhookProcessor: Sendable {
         ON CONFLICT (phone_number_id) DO UPDATE SET payloads = webhook_unroutable.payloads + 1, last_seen_at = now()
         """
     )
-    /// Logs an inbound message unless this business already has it: the row returned says it is new.
-    static let logInbound = PostgresStatement(
-        "webhook.log_inbound",
+    /// Knows the customer (`Customers.upsert`) and logs the inbound message unless this business
+    /// already has it: `log_id` is null for a message seen before.
+    static let receive = PostgresStatement(
+        "webhook.receive",
         """
-        INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
-                                        direction, message_type, text, meta_message_id, context_message_id, sent_at)
-        VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, $10)
-        ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
-        RETURNING id
+        WITH \(Customers.upsert), logged AS (
+            INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number,
+                                            whatsapp_user_id, direction, message_type, text, meta_message_id,
+                                            context_message_id, sent_at)
+            SELECT $1, $6, c.id, c.wa_id, c.user_id, 'inbound', $7, $8, $9, $10, $11 FROM customer c
+            ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
+            RETURNING id
+        )
+        SELECT c.id, c.user_id, c.wa_id, c.profile_name, (SELECT id FROM logged) AS log_id FROM customer c
         """
     )
-    /// The language the handler read, filled in once (the only change the log's trigger allows).
-    static let setLanguage = PostgresStatement(
-        "webhook.log_language",
-        "UPDATE audit.message_logs SET language_used = $2::customer_language WHERE id = $1"
+    /// Fills in the language the handler read ($6, once: the only change the log's trigger allows)
+    /// and queues the replies in order ($7).
+    static let answer = PostgresStatement(
+        "webhook.answer",
+        """
+        WITH language AS (
+            UPDATE audit.message_logs SET language_used = $6::customer_language
+            WHERE id = $5 AND $6::text IS NOT NULL RETURNING id
+        )
+        INSERT INTO outbound_messages (business_id, branch_id, customer_id, phone_number_id, body)
+        SELECT $1, $2, $3, $4, reply.body::jsonb FROM unnest($7::text[]) WITH ORDINALITY AS reply(body, n)
+        ORDER BY reply.n
+        """
     )
     /// sent < failed < delivered < read < played: a status only replaces a lower one.
     static let moveStatus = PostgresStatement(
@@ -182,13 +191,6 @@ public struct WebhookProcessor: Sendable {
             error_code = excluded.error_code, error_title = excluded.error_title, status_at = excluded.status_at,
             updated_at = now()
         WHERE excluded.rank > message_delivery.rank
-        """
-    )
-    static let queueReply = PostgresStatement(
-        "webhook.queue_reply",
-        """
-        INSERT INTO outbound_messages (business_id, branch_id, customer_id, phone_number_id, body)
-        VALUES ($1, $2, $3, $4, $5::jsonb)
         """
     )
 }

@@ -34,34 +34,48 @@ public struct InboxWorker: Service {
         }
     }
 
-    /// Processes one batch in one transaction (one WAL flush for all of it), each body behind a
-    /// savepoint: a body that fails is rolled back alone, retried later, and blocks only its customer.
-    /// Returns how many bodies it handled.
+    /// Processes one batch in one transaction: one WAL flush, and no per-body savepoint, for all of
+    /// it. When a body fails, the batch rolls back and each of its bodies is taken again in a
+    /// transaction of its own, so the failure stays with its body (retried later; it blocks only its
+    /// customer, since a batch holds at most one body per customer). Returns how many bodies it handled.
     @discardableResult
     public func drainOnce() async throws -> Int {
-        let (handled, replies) = try await inbox.pool.withTransaction { connection -> (Int, Int) in
-            let claimed = try await connection.query(WebhookInbox.claim, [batch]).map {
-                (try $0.decode(Int.self, "id"), try $0.decode(PostgresBytes.self, "body").bytes)
+        var claimed: [Int] = []
+        let outcome: (handled: Int, replies: Int)
+        do {
+            outcome = try await inbox.pool.withTransaction { connection in
+                let bodies = try await WebhookInbox.take(WebhookInbox.claim, [batch], on: connection)
+                claimed = bodies.map(\.id)
+                var replies = 0
+                for (_, body) in bodies { replies += try await processor.process(body, on: connection).replies }
+                return (bodies.count, replies)
             }
+        } catch {
+            guard !claimed.isEmpty else { throw error }
             var replies = 0
-            for (id, body) in claimed {
-                try await connection.executeScript("SAVEPOINT body", name: "inbox.savepoint")
-                do {
-                    replies += try await processor.process(body, on: connection).replies
-                    try await connection.query(WebhookInbox.finish, [id])
-                    try await connection.executeScript("RELEASE SAVEPOINT body", name: "inbox.release")
-                } catch {
-                    try await connection.executeScript("ROLLBACK TO SAVEPOINT body", name: "inbox.rollback")
-                    processor.logger.error(
-                        "webhook processing failed",
-                        metadata: ["inbox_id": "\(id)", "error": "\(error)"]
-                    )
-                    try await connection.query(WebhookInbox.retry, [id, String(describing: error)])
-                }
-            }
-            return (claimed.count, replies)
+            for id in claimed { replies += try await drainAlone(id) }
+            outcome = (claimed.count, replies)
         }
-        if replies > 0 { outbound?.ring() }
-        return handled
+        if outcome.replies > 0 { outbound?.ring() }
+        return outcome.handled
+    }
+
+    /// One body of a batch that failed, in its own transaction; when it fails too, it is put back
+    /// with its error, to be tried again later. Returns the replies it queued.
+    private func drainAlone(_ id: Int) async throws -> Int {
+        do {
+            let replies = try await inbox.pool.withTransaction { connection in
+                var replies = 0
+                for (_, body) in try await WebhookInbox.take(WebhookInbox.claimOne, [id], on: connection) {
+                    replies += try await processor.process(body, on: connection).replies
+                }
+                return replies
+            }
+            return replies
+        } catch {
+            processor.logger.error("webhook processing failed", metadata: ["inbox_id": "\(id)", "error": "\(error)"])
+            try await inbox.pool.query(WebhookInbox.retry, [id, String(describing: error)])
+            return 0
+        }
     }
 }

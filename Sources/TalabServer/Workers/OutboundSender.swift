@@ -37,43 +37,53 @@ public struct OutboundSender: Service {
         }
     }
 
-    /// What a claim reads of a pending reply: the reply, and the token to send it with (the
-    /// branch's, else the business's).
-    static let claimedReply = """
-        SELECT o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body::text AS body,
-               o.attempts,
-               coalesce(b.whatsapp_access_token_encrypted, u.whatsapp_access_token_encrypted) AS token
-        FROM outbound_messages o
-        JOIN users u ON u.id = o.business_id
-        LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
-        WHERE o.state = 'pending' AND o.available_at <= now()
-        """
-    /// The first pending reply of each customer, oldest first, that no other sender holds.
+    /// The first pending reply of each customer, oldest first, that no other sender holds, and the
+    /// rest of those customers' queues in order: their head is locked by this claim, so no other
+    /// sender can take any of them (its claim needs no older pending row of the customer). Each with
+    /// the token to send it with: the branch's, else the business's.
     static let claim = PostgresStatement(
         "outbound.claim",
-        claimedReply + """
+        """
+        WITH heads AS (
+            SELECT o.id, o.customer_id FROM outbound_messages o
+            WHERE o.state = 'pending' AND o.available_at <= now()
               AND (o.customer_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM outbound_messages e
                   WHERE e.state = 'pending' AND e.customer_id = o.customer_id AND e.id < o.id))
             ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
-            """
+        ), rest AS (
+            SELECT o.id FROM outbound_messages o
+            WHERE o.state = 'pending' AND o.available_at <= now()
+              AND o.customer_id IN (SELECT customer_id FROM heads) AND o.id NOT IN (SELECT id FROM heads)
+            ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+        )
+        SELECT o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body::text AS body,
+               coalesce(b.whatsapp_access_token_encrypted, u.whatsapp_access_token_encrypted) AS token
+        FROM outbound_messages o
+        JOIN users u ON u.id = o.business_id
+        LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
+        WHERE o.id IN (SELECT id FROM heads UNION ALL SELECT id FROM rest)
+        ORDER BY o.id
+        """
     )
-    /// The rest of the claimed customers' queues, in order: their head is locked by this claim, so
-    /// no other sender can take any of them (its claim needs no older pending row of the customer).
-    static let claimRest = PostgresStatement(
-        "outbound.claim_rest",
-        claimedReply + """
-              AND o.customer_id = ANY($1::text[]::uuid[]) AND o.id <> ALL($2::text[]::bigint[])
-            ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED
-            """
-    )
-    /// Every reply sent in a round, in one statement: ids and Meta's message ids.
+    /// Every reply sent in a round marked with Meta's message id ($1, $2), and the messages among
+    /// them logged ($3 to $7: id, type, text, Meta's id, the message replied to), in one statement.
     static let markSent = PostgresStatement(
         "outbound.sent",
         """
-        UPDATE outbound_messages o SET state = 'sent', meta_message_id = u.meta, sent_at = now(),
-            attempts = o.attempts + 1
-        FROM unnest($1::text[]::bigint[], $2::text[]) AS u(id, meta) WHERE o.id = u.id
+        WITH sent AS (
+            UPDATE outbound_messages o SET state = 'sent', meta_message_id = u.meta, sent_at = now(),
+                attempts = o.attempts + 1
+            FROM unnest($1::text[]::bigint[], $2::text[]) AS u(id, meta) WHERE o.id = u.id
+        )
+        INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
+                                        direction, message_type, text, meta_message_id, context_message_id, sent_at)
+        SELECT o.business_id, o.branch_id, o.customer_id, c.wa_id, c.user_id, 'outbound', l.type, l.text, l.meta,
+               l.context, now()
+        FROM unnest($3::text[]::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+             AS l(id, type, text, meta, context)
+        JOIN outbound_messages o ON o.id = l.id JOIN whatsapp_customers c ON c.id = o.customer_id
+        ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
         """
     )
     static let markFailed = PostgresStatement(
@@ -93,20 +103,6 @@ public struct OutboundSender: Service {
         WHERE id = $1
         """
     )
-    static let logOutbound = PostgresStatement(
-        "outbound.log",
-        """
-        INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
-                                        direction, message_type, text, meta_message_id, context_message_id, sent_at)
-        SELECT o.business_id, o.branch_id, o.customer_id, c.wa_id, c.user_id, 'outbound', u.type, u.text, u.meta,
-               u.context, now()
-        FROM unnest($1::text[]::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
-             AS u(id, type, text, meta, context)
-        JOIN outbound_messages o ON o.id = u.id JOIN whatsapp_customers c ON c.id = o.customer_id
-        ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
-        """
-    )
-
     struct Pending: Sendable {
         let id: Int
         let business: UUID
@@ -139,22 +135,8 @@ public struct OutboundSender: Service {
                     )
                 }
             }
-            var pending = try decode(try await connection.query(OutboundSender.claim, [batch]))
+            let pending = try decode(try await connection.query(OutboundSender.claim, [batch]))
             guard !pending.isEmpty else { return 0 }
-            // A reply is often several messages (read mark, text, buttons): send a customer's whole
-            // queue in this round, in order, instead of one message per round.
-            let customers = Set(pending.compactMap(\.customer))
-            if !customers.isEmpty, pending.count < batch {
-                pending += try decode(
-                    try await connection.query(
-                        OutboundSender.claimRest,
-                        [
-                            PostgresTextArray(customers.map { Optional($0.lowercasedText) }),
-                            PostgresTextArray(pending.map { Optional(String($0.id)) }), batch - pending.count,
-                        ]
-                    )
-                )
-            }
             // Customers in parallel; each customer's messages one after another, stopping at a
             // failure (the rest wait behind it, in order).
             var chains: [[Pending]] = []
@@ -185,20 +167,22 @@ public struct OutboundSender: Service {
                 }
                 return results
             }
-            // What was sent is marked and logged in two statements for the whole round.
+            // What was sent is marked and logged in one statement for the whole round.
             var sent: [(message: Pending, metaID: String?)] = []
             for message in pending {
                 if case .sent(let id) = results[message.id] { sent.append((message, id)) }
             }
             if !sent.isEmpty {
+                let logged = OutboundSender.logRows(sent)
                 try await connection.query(
                     OutboundSender.markSent,
                     [
-                        PostgresTextArray(sent.map { String($0.message.id) }),
-                        PostgresTextArray(sent.map(\.metaID)),
+                        PostgresTextArray(sent.map { String($0.message.id) }), PostgresTextArray(sent.map(\.metaID)),
+                        PostgresTextArray(logged.map(\.id)), PostgresTextArray(logged.map(\.type)),
+                        PostgresTextArray(logged.map(\.text)), PostgresTextArray(logged.map(\.meta)),
+                        PostgresTextArray(logged.map(\.context)),
                     ]
                 )
-                try await log(sent, on: connection)
             }
             for message in pending {
                 switch results[message.id] {
@@ -240,29 +224,20 @@ public struct OutboundSender: Service {
         }
     }
 
-    /// Logs the messages sent to customers (read marks are not messages).
-    private func log(_ sent: [(message: Pending, metaID: String?)], on connection: PostgresConnection) async throws {
-        var rows: [(id: String, type: String, text: String?, meta: String?, context: String?)] = []
-        for (message, metaID) in sent where message.customer != nil {
-            guard let body = try? JSONDecoder().decode(JSONValue.self, from: Data(message.body.utf8)),
+    /// The log rows of the messages sent to customers (read marks are not messages).
+    private static func logRows(
+        _ sent: [(message: Pending, metaID: String?)]
+    ) -> [(id: String, type: String, text: String?, meta: String?, context: String?)] {
+        sent.compactMap { message, metaID in
+            guard message.customer != nil,
+                let body = try? JSONDecoder().decode(JSONValue.self, from: Data(message.body.utf8)),
                 body["status"] == nil
-            else { continue }
-            rows.append(
-                (
-                    String(message.id), body["type"]?.string ?? "unknown",
-                    body["text"]?["body"]?.string ?? body["interactive"]?["body"]?["text"]?.string, metaID,
-                    body["context"]?["message_id"]?.string
-                )
+            else { return nil }
+            return (
+                String(message.id), body["type"]?.string ?? "unknown",
+                body["text"]?["body"]?.string ?? body["interactive"]?["body"]?["text"]?.string, metaID,
+                body["context"]?["message_id"]?.string
             )
         }
-        guard !rows.isEmpty else { return }
-        try await connection.query(
-            OutboundSender.logOutbound,
-            [
-                PostgresTextArray(rows.map(\.id)), PostgresTextArray(rows.map(\.type)),
-                PostgresTextArray(rows.map(\.text)), PostgresTextArray(rows.map(\.meta)),
-                PostgresTextArray(rows.map(\.context)),
-            ]
-        )
     }
 }
