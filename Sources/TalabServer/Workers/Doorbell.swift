@@ -8,14 +8,18 @@ public final class Doorbell: Sendable {
 
     public init() {}
 
+    /// Wakes one waiting worker, or the next one to wait when none is: a ring says there may be one
+    /// more piece of work, so one stored body does not send every worker to an empty claim.
     public func ring() {
-        let waiting = waiters.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let all = Array(state.continuations.values)
-            state.continuations = [:]
-            if all.isEmpty { state.rung = true }
-            return all
+        let waiting = waiters.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let (id, continuation) = state.continuations.first else {
+                state.rung = true
+                return nil
+            }
+            state.continuations[id] = nil
+            return continuation
         }
-        for continuation in waiting { continuation.resume() }
+        waiting?.resume()
     }
 
     /// Returns when rung (or already rung since the last wait), or after `timeout`.

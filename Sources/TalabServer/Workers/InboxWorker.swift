@@ -30,7 +30,9 @@ public struct InboxWorker: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let handled = try await cancelWhenGracefulShutdown { try await drainOnce() }
-            if handled == 0 { await doorbell.wait(timeout: .seconds(1)) }
+            // A full batch: more may be waiting, and a resting peer can take some. Otherwise rest
+            // until rung (at once when a body arrived during this batch).
+            if handled >= batch { doorbell.ring() } else { await doorbell.wait(timeout: .seconds(1)) }
         }
     }
 

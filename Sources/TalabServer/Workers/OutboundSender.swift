@@ -33,7 +33,9 @@ public struct OutboundSender: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let sent = try await cancelWhenGracefulShutdown { try await sendOnce() }
-            if sent == 0 { await doorbell.wait(timeout: .seconds(1)) }
+            // Rest until rung (at once when a reply was queued during this round) unless the round
+            // was full; postponed replies come due on the timeout.
+            if sent < batch { await doorbell.wait(timeout: .seconds(1)) }
         }
     }
 

@@ -5,7 +5,10 @@ import Foundation
 /// libpq blocks the calling thread while the server works. Running those calls here, rather than on
 /// Swift's cooperative pool or an event loop, keeps a slow query from starving unrelated tasks.
 /// Each `PostgresConnection` owns one such executor.
-final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
+///
+/// It is a task executor too: a transaction's code prefers this thread, so the hop to the
+/// connection and back for each statement is a queue on one thread, not a wake-up of another.
+final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     // `@unchecked Sendable`: every mutable field is guarded by `condition`.
     private enum Work {
         case job(UnownedJob)
@@ -28,6 +31,10 @@ final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
+    }
+
+    func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
     }
 
     /// Runs a blocking closure on this executor's thread and returns its result to the caller.
@@ -78,7 +85,9 @@ final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
             condition.unlock()
             for work in batch {
                 switch work {
-                case .job(let job): job.runSynchronously(on: asUnownedSerialExecutor())
+                case .job(let job):
+                    // The connection's own calls and the code that prefers this thread alike.
+                    job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
                 case .closure(let body): body()
                 }
             }

@@ -4,7 +4,7 @@
 /// cooperative pool. Obtain connections from a `PostgresPool`; connect directly only for sessions
 /// that must stay apart (a migration lock, a listener).
 public actor PostgresConnection {
-    private let executor: DedicatedThreadExecutor
+    private nonisolated let executor: DedicatedThreadExecutor
     private let connection: LibPQConnection
     /// Statements prepared on this session, by name, with the text they were prepared from.
     private var preparedStatements: [String: String] = [:]
@@ -84,8 +84,16 @@ public actor PostgresConnection {
     /// The server's version as an integer, such as 150018 for 15.18.
     public var serverVersion: Int { connection.serverVersion }
 
-    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws. The body
+    /// runs on the connection's thread (between its awaits on anything else), so its statements
+    /// do not each wake another thread.
     public nonisolated func withTransaction<Result>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withTaskExecutorPreference(executor) { try await transaction(body) }
+    }
+
+    private nonisolated func transaction<Result>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await executeScript("BEGIN", name: "transaction.begin")
