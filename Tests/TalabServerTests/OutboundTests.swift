@@ -48,6 +48,19 @@ import Testing
                 "SELECT count(*)::int FROM audit.message_logs WHERE direction = 'outbound' AND meta_message_id LIKE 'wamid.FAKE.%'"
             ) == 2
         )
+        // Logged as what the customer read: its type, its text and the message it answers.
+        let logged = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.logged",
+                """
+                SELECT message_type, text, context_message_id FROM audit.message_logs
+                WHERE direction = 'outbound' ORDER BY context_message_id
+                """
+            )
+        )
+        #expect(try logged.map { try $0.decode(String.self, "message_type") } == ["text", "text"])
+        #expect(try logged.map { try $0.decode(String?.self, "context_message_id") } == ["wamid.A", "wamid.H"])
+        #expect(try logged.allSatisfy { try $0.decode(String.self, "text").hasSuffix("received your message.") })
     }
 
     @Test func throughputAndServerErrorsAreRetriedButOutsideTheWindowIsRecordedNotRetried() async throws {

@@ -68,8 +68,8 @@ public struct OutboundSender: Service {
         ORDER BY o.id
         """
     )
-    /// Every reply sent in a round marked with Meta's message id ($1, $2), and the messages among
-    /// them logged ($3 to $7: id, type, text, Meta's id, the message replied to), in one statement.
+    /// Every reply sent in a round marked with Meta's message id, and the messages among them (not
+    /// read marks) logged with their type, text and the message they reply to, in one statement.
     static let markSent = PostgresStatement(
         "outbound.sent",
         """
@@ -77,14 +77,16 @@ public struct OutboundSender: Service {
             UPDATE outbound_messages o SET state = 'sent', meta_message_id = u.meta, sent_at = now(),
                 attempts = o.attempts + 1
             FROM unnest($1::text[]::bigint[], $2::text[]) AS u(id, meta) WHERE o.id = u.id
+            RETURNING o.business_id, o.branch_id, o.customer_id, o.body, o.meta_message_id
         )
         INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
                                         direction, message_type, text, meta_message_id, context_message_id, sent_at)
-        SELECT o.business_id, o.branch_id, o.customer_id, c.wa_id, c.user_id, 'outbound', l.type, l.text, l.meta,
-               l.context, now()
-        FROM unnest($3::text[]::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
-             AS l(id, type, text, meta, context)
-        JOIN outbound_messages o ON o.id = l.id JOIN whatsapp_customers c ON c.id = o.customer_id
+        SELECT s.business_id, s.branch_id, s.customer_id, c.wa_id, c.user_id, 'outbound',
+               coalesce(s.body->>'type', 'unknown'),
+               coalesce(s.body->'text'->>'body', s.body->'interactive'->'body'->>'text'), s.meta_message_id,
+               s.body->'context'->>'message_id', now()
+        FROM sent s JOIN whatsapp_customers c ON c.id = s.customer_id
+        WHERE s.body->>'status' IS NULL
         ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
         """
     )
@@ -175,15 +177,9 @@ public struct OutboundSender: Service {
                 if case .sent(let id) = results[message.id] { sent.append((message, id)) }
             }
             if !sent.isEmpty {
-                let logged = OutboundSender.logRows(sent)
                 try await connection.query(
                     OutboundSender.markSent,
-                    [
-                        PostgresTextArray(sent.map { String($0.message.id) }), PostgresTextArray(sent.map(\.metaID)),
-                        PostgresTextArray(logged.map(\.id)), PostgresTextArray(logged.map(\.type)),
-                        PostgresTextArray(logged.map(\.text)), PostgresTextArray(logged.map(\.meta)),
-                        PostgresTextArray(logged.map(\.context)),
-                    ]
+                    [PostgresTextArray(sent.map { String($0.message.id) }), PostgresTextArray(sent.map(\.metaID))]
                 )
             }
             for message in pending {
@@ -226,20 +222,4 @@ public struct OutboundSender: Service {
         }
     }
 
-    /// The log rows of the messages sent to customers (read marks are not messages).
-    private static func logRows(
-        _ sent: [(message: Pending, metaID: String?)]
-    ) -> [(id: String, type: String, text: String?, meta: String?, context: String?)] {
-        sent.compactMap { message, metaID in
-            guard message.customer != nil,
-                let body = try? JSONDecoder().decode(JSONValue.self, from: Data(message.body.utf8)),
-                body["status"] == nil
-            else { return nil }
-            return (
-                String(message.id), body["type"]?.string ?? "unknown",
-                body["text"]?["body"]?.string ?? body["interactive"]?["body"]?["text"]?.string, metaID,
-                body["context"]?["message_id"]?.string
-            )
-        }
-    }
 }
