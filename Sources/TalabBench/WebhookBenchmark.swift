@@ -236,17 +236,13 @@ public struct WebhookBenchmark: Sendable {
         var elapsed = 0.0
 
         func step(target: Int, seconds: Double, rss: Int) -> Step {
-            let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> Double {
-                sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            }
-            return Step(
+            Step(
                 target: target,
                 sent: sent,
                 acknowledged: acknowledgedIDs.count,
                 perSecond: Double(acknowledgedIDs.count) / max(elapsed, 0.001),
-                p50: percentile(0.5),
-                p99: percentile(0.99),
+                p50: percentile(0.5, of: latencies),
+                p99: percentile(0.99, of: latencies),
                 rssBytes: rss
             )
         }
