@@ -94,6 +94,41 @@ import Testing
         #expect(late.effects.isEmpty && state.awaiting == .slot(item: "padel-60"), "\(late.replies)")
     }
 
+    @Test func aBookingRefusedAtPlacementGoesBackSaysSoAndOffersTheOtherFreeTimesOfThatDay() throws {
+        let engine = BookingConversationTests.engine("padel-beirut")
+        var state = ConversationState(currency: "USD")
+        _ = engine.handle(
+            .text("baddi padel sa3a bokra 8 l masa"),
+            state: &state,
+            now: BookingConversationTests.morning
+        )
+        let before = state
+        let confirmed = engine.handle(.text("akid"), state: &state, now: BookingConversationTests.morning)
+        guard case .placeOrder(let order) = confirmed.effects.first else {
+            throw TestFailure("no booking: \(confirmed)")
+        }
+        // The database refused it: the three courts were taken at 20:00 in the meantime.
+        let start = OpeningScheduleTests.beirut("2026-11-27 20:00")
+        let taken = BookingCalendar(bookings: [
+            .init(itemKey: "padel-60", start: start, end: start.addingTimeInterval(3600), places: 3)
+        ])
+        let replies = engine.bookingRefused(
+            order,
+            before: before,
+            state: &state,
+            now: BookingConversationTests.morning,
+            calendar: taken
+        )
+        #expect(replies.count == 2, "\(replies)")
+        #expect(replies.first?.text.contains("l jem3a 27/11 20:00") == true, "\(replies)")
+        let offered = replies.last?.choices.map(\.id) ?? []
+        #expect(!offered.isEmpty && !offered.contains("slot:padel-60:\(Int(start.timeIntervalSince1970))"))
+        #expect(offered.allSatisfy { $0.hasPrefix("slot:padel-60:") })
+        // The conversation waits for a time again, with the cart it had; nothing is scheduled.
+        #expect(state.awaiting == .slot(item: "padel-60") && state.scheduledFor == nil)
+        #expect(state.cart == before.cart && state.language == .arabizi)
+    }
+
     @Test func aSalonServiceAsksItsRequiredOptionThenOffersSlotsInsideTheSplitHours() throws {
         let engine = BookingConversationTests.engine("salon-rima")
         var state = ConversationState(currency: "USD")

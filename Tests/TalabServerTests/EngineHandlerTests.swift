@@ -162,6 +162,7 @@ import Testing
         let sent = try await EngineHandlerTests.outbound(fixture)
         #expect(sent.contains { $0.contains("someone just took the last place") }, "\(sent)")
         #expect(sent.last?.contains("slot:football-60:") == true, "\(sent)")
+        #expect(sent.last?.contains("slot:football-60:\(Int(slot.timeIntervalSince1970))") == false, "\(sent)")
     }
 }
 

@@ -64,6 +64,25 @@ public struct ConversationEngine: Sendable {
         return (turn.replies, turn.effects)
     }
 
+    /// The booking `request` asked for was refused when it was placed (someone took the last place
+    /// since the times were offered): the conversation goes back to `before` the confirmation, says
+    /// so, and offers the times still free that day, nearest first.
+    public func bookingRefused(
+        _ request: OrderRequest,
+        before: ConversationState,
+        state: inout ConversationState,
+        now: Date,
+        calendar: BookingCalendar
+    ) -> [EngineReply] {
+        state = before
+        guard let booking = request.bookings.first else { return [] }
+        var turn = Turn(engine: self, now: now, calendar: calendar)
+        turn.written = request.language
+        turn.say("slot_just_taken", ["time": turn.when(booking.start)])
+        turn.offerSlots(booking.itemKey, around: booking.start, page: 0, &state)
+        return turn.replies
+    }
+
     /// The language replies are written in: the customer's, except that a business may answer
     /// Arabizi in Arabic script.
     public func replyLanguage(_ written: Language) -> Language {

@@ -76,23 +76,30 @@ extension Turn {
         guard let item = engine.items[key] else { return say("not_understood") }
         if askMissingOption(&state) { return }
         state.deliveryType = .onSite
+        let week = slots(for: item)
         if let time {
             let capacity = item.capacity ?? 1
-            if let slot = slots(for: item).first(where: { $0.start == time }), calendar.isFree(slot, capacity: capacity)
-            {
+            if let slot = week.first(where: { $0.start == time }), calendar.isFree(slot, capacity: capacity) {
                 state.scheduledFor = slot.start
                 confirmPrompt(&state)
                 return
             }
             say("slot_taken", ["item": engine.displayName(item, language), "time": when(time)])
         }
-        offerSlots(key, around: time, page: 0, &state)
+        offerSlots(key, around: time, page: 0, &state, week: week)
     }
 
-    mutating func offerSlots(_ key: String, around time: Date?, page: Int, _ state: inout ConversationState) {
+    /// Lists the item's free slots (of `week` when the caller has them already).
+    mutating func offerSlots(
+        _ key: String,
+        around time: Date?,
+        page: Int,
+        _ state: inout ConversationState,
+        week: [BookingCalendar.Slot]? = nil
+    ) {
         guard let item = engine.items[key] else { return say("not_understood") }
         let capacity = item.capacity ?? 1
-        var free = slots(for: item).filter { calendar.isFree($0, capacity: capacity) }
+        var free = (week ?? slots(for: item)).filter { calendar.isFree($0, capacity: capacity) }
         if let time {
             // The free slots of that day, nearest first, listed in time order.
             let zone = engine.schedule?.timeZone ?? .current

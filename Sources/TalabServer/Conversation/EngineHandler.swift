@@ -115,23 +115,17 @@ public struct EngineHandler: ConversationHandler {
                 do {
                     messages += try await place(request, branchID: branchID, engine: engine, messageID, context)
                 } catch let error as OrderStore.OrderError where error.code == "slot_full" {
-                    // Someone took the last place since the slots were offered: offer the rest.
-                    state = before
-                    if let key = request.bookings.first?.itemKey { state.awaiting = .slot(item: key) }
-                    let retry = engine.handle(
-                        .choice("slots:more:0"),
+                    // Someone took the last place since the times were offered: the engine says so
+                    // and offers the times still free, from the bookings as they are now.
+                    let refused = engine.bookingRefused(
+                        request,
+                        before: before,
                         state: &state,
                         now: now,
                         calendar: try await bookings(engine, branchID: branchID, now: now, on: connection)
                     )
-                    let replyLanguage = engine.replyLanguage(request.language)
-                    let time = request.bookings.first.map { engine.describe($0.start, in: replyLanguage) } ?? ""
-                    messages += OutboundMessage.text(
-                        phrasebook.text("slot_just_taken", in: replyLanguage, ["time": time])
-                    )
-                    messages += retry.replies.flatMap {
-                        EngineHandler.messages($0, engine: engine, language: replyLanguage)
-                    }
+                    let language = engine.replyLanguage(request.language)
+                    messages += refused.flatMap { EngineHandler.messages($0, engine: engine, language: language) }
                 }
             case .orderStatus(let replyLanguage):
                 messages += try await status(replyLanguage, tenant: tenant, context: context, on: connection)
