@@ -174,7 +174,8 @@ struct ChatCommand: AsyncParsableCommand {
             numbered: type the number to tap one. `/location LAT,LON` shares a location. When standard
             input is not a terminal, each input line is one customer message and the transcript is
             printed, so conversations can be scripted. Talks to `talab dev` unless --url and --graph-url
-            are given (then TALAB_WHATSAPP_APP_SECRET signs).
+            are given (then TALAB_WHATSAPP_APP_SECRET signs). The tenant's number is read from Tenants/ at
+            HEAD, as `talab dev` applied it.
             """
     )
 
@@ -203,10 +204,12 @@ struct ChatCommand: AsyncParsableCommand {
                 graph = graph ?? running.graphURL
             }
             let project = LocalCluster.projectFolder(from: currentDirectory)
-            let validation = try TenantLoader().load(from: WorktreeSource(root: project), only: [tenant])
+            // The tenant as `talab dev` applied it: at HEAD, not as the worktree may have it since.
+            let source = try GitCommitSource(repository: GitRepository(discoveringFrom: project.path), revision: "HEAD")
+            let validation = try TenantLoader().load(from: source, only: [tenant])
             guard let config = validation.tenants.first else {
                 throw ValidationError(
-                    "no valid tenant '\(tenant)' in Tenants/ (talab validate --tenant \(tenant) says why)"
+                    "no valid tenant '\(tenant)' in Tenants/ at HEAD (talab validate --tenant \(tenant) says why)"
                 )
             }
             var chosenBranch: BranchConfig?
