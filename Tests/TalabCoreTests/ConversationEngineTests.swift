@@ -27,7 +27,8 @@ import Testing
         #expect(first.replies.first?.text.hasPrefix("Zedna 2 × Chicken Shawarma") == true, "\(first.replies)")
         // The shawarma's size is required: asked with its choices and prices from the menu.
         #expect(state.awaiting == .option(item: "chicken-shawarma", group: "size"))
-        #expect(first.replies.last?.choices.map(\.title) == ["Regular", "Large +$1.50"])
+        // The choices in the customer's Arabizi, from the tenant's translations.
+        #expect(first.replies.last?.choices.map(\.title) == ["3adi", "kbir +$1.50"])
         let sized = engine.handle(.text("large"), state: &state, now: ConversationEngineTests.lunch)
         #expect(state.cart.lines[0].options.map(\.key) == ["remove/no-toum", "size/large"], "\(sized.replies)")
         #expect(state.awaiting == .location)
