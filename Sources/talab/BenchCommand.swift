@@ -268,13 +268,13 @@ extension BenchCommand {
             commandName: "conversation",
             abstract: "Replay a conversation corpus through the engine, then time webhook → reply with many customers.",
             discussion: """
-                The corpus is any folder of conversation files (the format of
-                Tests/TalabCoreTests/Fixtures/conversations), replayed against the tenants at HEAD of
-                --repo: accuracy per language (intent, exact cart, language), replies naming an item or
-                amount the catalog does not back, and the engine's time per message. Then a live talab
-                serve on a private cluster answers --conversations customers at once through the fake
-                Graph API, each writing --messages lines with a pause to think: the time from posting the
-                signed webhook to the first reply reaching the fake. Exits 1 below the goals (95 % exact
+                The corpus is any folder of conversation files (the format of \
+                Tests/TalabCoreTests/Fixtures/conversations), replayed against the tenants at HEAD of \
+                --repo: accuracy per language (intent, exact cart, language), replies naming an item or \
+                amount the catalog does not back, and the engine's time per message. Then a live talab \
+                serve on a private cluster answers --conversations customers at once through the fake \
+                Graph API, each writing --messages lines with a pause to think: the time from posting the \
+                signed webhook to the first reply reaching the fake. Exits 1 below the goals (95 % exact \
                 carts in every language, no ungrounded reply).
                 """
         )

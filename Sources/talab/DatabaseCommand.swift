@@ -7,7 +7,7 @@ struct DatabaseCommand: AsyncParsableCommand {
         commandName: "db",
         abstract: "Run a private PostgreSQL cluster for development in .talab/pg.",
         discussion: """
-            The cluster is created with the installed PostgreSQL server programs, listens on a free
+            The cluster is created with the installed PostgreSQL server programs, listens on a free \
             loopback port only, and holds a database named talab. As root it runs as the postgres user.
             """,
         subcommands: [Start.self, Stop.self, Status.self, URLCommand.self, Tables.self]

@@ -72,9 +72,9 @@ struct DevCommand: AsyncParsableCommand {
         abstract:
             "Run everything on this machine: PostgreSQL, migrations, Tenants/ at HEAD, a fake Graph API, the server.",
         discussion: """
-            Starts the private cluster of `talab db`, migrates it, applies the tenants of the repository's
-            HEAD (stand-in WhatsApp tokens for any the environment lacks: the fake Graph API accepts any),
-            then runs a fake Graph API and `talab serve` against it until SIGINT or SIGTERM. The master key
+            Starts the private cluster of `talab db`, migrates it, applies the tenants of the repository's \
+            HEAD (stand-in WhatsApp tokens for any the environment lacks: the fake Graph API accepts any), \
+            then runs a fake Graph API and `talab serve` against it until SIGINT or SIGTERM. The master key \
             and the webhook app secret are kept in .talab/ (never in git). Talk to it with `talab chat`.
             """
     )
@@ -169,12 +169,12 @@ struct ChatCommand: AsyncParsableCommand {
         commandName: "chat",
         abstract: "Chat with a tenant as a WhatsApp customer, through signed webhooks to the running server.",
         discussion: """
-            Each line you type is posted to the server as Meta would post it, signed with the app secret;
-            the replies are read back from the fake Graph API they were sent to. Buttons and list rows are
-            numbered: type the number to tap one. `/location LAT,LON` shares a location. When standard
-            input is not a terminal, each input line is one customer message and the transcript is
-            printed, so conversations can be scripted. Talks to `talab dev` unless --url and --graph-url
-            are given (then TALAB_WHATSAPP_APP_SECRET signs). The tenant's number is read from Tenants/ at
+            Each line you type is posted to the server as Meta would post it, signed with the app secret; \
+            the replies are read back from the fake Graph API they were sent to. Buttons and list rows are \
+            numbered: type the number to tap one. `/location LAT,LON` shares a location. When standard \
+            input is not a terminal, each input line is one customer message and the transcript is \
+            printed, so conversations can be scripted. Talks to `talab dev` unless --url and --graph-url \
+            are given (then TALAB_WHATSAPP_APP_SECRET signs). The tenant's number is read from Tenants/ at \
             HEAD, as `talab dev` applied it.
             """
     )

@@ -9,9 +9,9 @@ struct FakeGraphCommand: AsyncParsableCommand {
         commandName: "fake-graph",
         abstract: "Run a local stand-in for the WhatsApp Cloud API's messages endpoint (for development).",
         discussion: """
-            Accepts send and mark-as-read requests with a bearer token and answers like Meta. With
-            --webhook-url it posts signed sent, delivered and read statuses back, signed with
-            TALAB_WHATSAPP_APP_SECRET, so the whole loop runs on one machine. Point talab serve at it
+            Accepts send and mark-as-read requests with a bearer token and answers like Meta. With \
+            --webhook-url it posts signed sent, delivered and read statuses back, signed with \
+            TALAB_WHATSAPP_APP_SECRET, so the whole loop runs on one machine. Point talab serve at it \
             with --graph-url http://127.0.0.1:PORT.
             """
     )

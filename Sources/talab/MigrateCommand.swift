@@ -7,7 +7,7 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Apply the SQL migrations of Schemas/sql that the database has not seen yet.",
         discussion: """
-            Each file runs in its own transaction and is recorded with its SHA-256 in schema_migrations.
+            Each file runs in its own transaction and is recorded with its SHA-256 in schema_migrations. \
             A file changed after it was applied is refused. Concurrent runs take turns.
             """
     )

@@ -66,8 +66,8 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Apply the tenant configuration at a commit to PostgreSQL in one transaction, audited.",
         discussion: """
-            Every change is recorded in audit.audit_logs with the commit's author as the actor, and the
-            run in reconcile_runs. A failure leaves the database exactly as it was. With --plan, the
+            Every change is recorded in audit.audit_logs with the commit's author as the actor, and the \
+            run in reconcile_runs. A failure leaves the database exactly as it was. With --plan, the \
             reviewed JSON plan is applied exactly, at its commit, or refused if the database moved.
             """
     )
@@ -146,8 +146,8 @@ struct DriftCommand: AsyncParsableCommand {
         commandName: "drift",
         abstract: "Find rows changed in the database outside git since they were last applied.",
         discussion: """
-            A tenant has drifted when its folder is as it was last applied but its rows are not. The
-            output is the plan that puts them back; `talab apply` does it. Exit status: 0 when nothing
+            A tenant has drifted when its folder is as it was last applied but its rows are not. The \
+            output is the plan that puts them back; `talab apply` does it. Exit status: 0 when nothing \
             drifted, 2 when something did, 1 on error.
             """
     )

@@ -10,9 +10,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the WhatsApp runtime: the Cloud API webhook, its workers and the replies.",
         discussion: """
-            Every setting has a flag and an environment variable; the flag wins. Secrets come only from
-            the environment: TALAB_WHATSAPP_APP_SECRET (signs webhooks), TALAB_WHATSAPP_VERIFY_TOKEN (the
-            handshake), TALAB_MASTER_KEY (opens the stored access tokens). SIGTERM or SIGINT drains
+            Every setting has a flag and an environment variable; the flag wins. Secrets come only from \
+            the environment: TALAB_WHATSAPP_APP_SECRET (signs webhooks), TALAB_WHATSAPP_VERIFY_TOKEN (the \
+            handshake), TALAB_MASTER_KEY (opens the stored access tokens). SIGTERM or SIGINT drains \
             in-flight work, then exits 0.
             """
     )

@@ -9,8 +9,8 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check the tenant YAML under Tenants/ at a commit and report every error with its file:line:col.",
         discussion: """
-            Configuration is read from the commit (HEAD unless --ref says otherwise), never from the
-            working tree, so the result is what CI sees; --worktree checks uncommitted edits instead.
+            Configuration is read from the commit (HEAD unless --ref says otherwise), never from the \
+            working tree, so the result is what CI sees; --worktree checks uncommitted edits instead. \
             Exit status: 0 when valid, 1 when an error was found or the repository cannot be read.
             """
     )
