@@ -54,6 +54,23 @@ import Testing
         #expect(state.cart.isEmpty)
     }
 
+    @Test func aVoiceNoteOrAPictureIsAnsweredInTheCustomersLanguageAndTheCartWaits() {
+        let engine = ConversationEngineTests.engine
+        var state = ConversationState(currency: "USD")
+        _ = engine.handle(.text("baddi 2 falafel"), state: &state, now: ConversationEngineTests.lunch)
+        let before = state
+        let voice = engine.handle(.media(voice: true), state: &state, now: ConversationEngineTests.lunch)
+        #expect(
+            voice.replies.map(\.text) == ["Sorry, ma fina nesma3 voice notes ba3ed. Ekteb talabak aw kbos 3al menu."]
+        )
+        #expect(voice.replies.first?.choices.map(\.id) == ["menu"])
+        #expect(voice.effects.isEmpty && state == before)
+        var french = ConversationState(currency: "USD")
+        french.language = .french
+        let picture = engine.handle(.media(voice: false), state: &french, now: ConversationEngineTests.lunch)
+        #expect(picture.replies.first?.text.hasPrefix("Je ne lis que le texte") == true, "\(picture.replies)")
+    }
+
     @Test func anAmbiguousItemIsAskedWithButtonsAndTheTapKeepsTheQuantity() {
         let engine = ConversationEngineTests.engine
         var state = ConversationEngineTests.start()

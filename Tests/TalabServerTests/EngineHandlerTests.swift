@@ -12,6 +12,29 @@ import Testing
         ).map { try $0.decode(String.self, "body") }
     }
 
+    @Test func aVoiceNoteIsAnsweredAndAStickerOnlyRead() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        func media(_ id: String, _ type: String, _ fields: String) -> [UInt8] {
+            Array(
+                """
+                {"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+                "metadata":{"phone_number_id":"\(ExampleCatalog.hamraNumber)"},
+                "contacts":[{"wa_id":"96170000123","profile":{"name":"Rami"}}],
+                "messages":[{"from":"96170000123","id":"\(id)","timestamp":"1790000000","type":"\(type)",
+                "\(type)":{\(fields)}}]}}]}]}
+                """.utf8
+            )
+        }
+        try await fixture.deliver(media("wamid.V1", "audio", #""id":"MEDIA1","mime_type":"audio/ogg","voice":true"#))
+        try await fixture.deliver(media("wamid.V2", "sticker", #""id":"MEDIA2","mime_type":"image/webp""#))
+        let sent = try await EngineHandlerTests.outbound(fixture)
+        // A read mark and an answer for the voice note; a read mark alone for the sticker.
+        #expect(sent.count == 3, "\(sent)")
+        #expect(sent.filter { $0.contains("voice notes") }.count == 1, "\(sent)")
+        #expect(sent.filter { $0.contains(#""status": "read""#) }.count == 2, "\(sent)")
+    }
+
     @Test func aCustomerOrdersByChatAndAConfirmationPlacesOneOrder() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }

@@ -60,6 +60,10 @@ public struct ConversationEngine: Sendable {
         case .location(let latitude, let longitude):
             turn.written = state.language ?? fallback
             turn.located(latitude, longitude, &state)
+        case .media(let voice):
+            // The conversation stays where it was; the customer is asked to write instead.
+            turn.written = state.language ?? fallback
+            turn.say(voice ? "voice_note" : "media_unreadable", choices: [turn.menuChoice])
         }
         return (turn.replies, turn.effects)
     }

@@ -6,6 +6,8 @@ public enum CustomerInput: Sendable, Equatable {
     /// A tapped button or list row, by the id the engine gave it.
     case choice(String)
     case location(latitude: Double, longitude: Double)
+    /// A voice note, an image or a file without a caption: nothing to read, but an answer is owed.
+    case media(voice: Bool)
 }
 
 /// A reply, neutral of WhatsApp's shapes: a text, and the choices to offer (buttons or a list).

@@ -251,7 +251,10 @@ public struct EngineHandler: ConversationHandler {
         case .buttonReply(let id, _), .listReply(let id, _, _): return .choice(id)
         case .button(let payload, let text): return payload.map(CustomerInput.choice) ?? text.map(CustomerInput.text)
         case .location(let latitude, let longitude, _, _): return .location(latitude: latitude, longitude: longitude)
-        case .media(_, _, _, let caption, _): return caption.map(CustomerInput.text)
+        case .media(let kind, _, _, let caption, let voice):
+            if let caption, !caption.isEmpty { return .text(caption) }
+            // A sticker is a gesture, like a reaction: read, not answered.
+            return kind == "sticker" ? nil : .media(voice: voice || kind == "audio")
         case .reaction, .contacts, .order, .system, .unsupported, .unknown: return nil
         }
     }
