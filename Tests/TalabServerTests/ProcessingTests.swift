@@ -237,6 +237,16 @@ import Testing
         )
         // Not yet due: a second pass takes nothing.
         #expect(try await fixture.worker().drainOnce() == 0)
+        // Due again (as after its wait), it fails again: two attempts, still pending, not processed.
+        _ = try await fixture.count(
+            "WITH due AS (UPDATE webhook_inbox SET available_at = now() RETURNING 1) SELECT count(*)::int FROM due"
+        )
+        #expect(try await fixture.worker().drainOnce() == 1)
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM webhook_inbox WHERE state = 'pending' AND attempts = 2 AND processed_at IS NULL"
+            ) == 1
+        )
     }
 
     @Test func theServiceWindowClosesADayAfterTheCustomersLastMessage() async throws {

@@ -65,13 +65,14 @@ public struct WebhookInbox: Sendable {
         }.sorted { $0.id < $1.id }
     }
 
-    /// A failed attempt waits (2^attempts seconds, at most an hour) and is given up after 10.
+    /// A claimed row whose attempt failed (the claim counted the attempt) goes back to pending, to
+    /// wait 2^attempts seconds (at most an hour); after 10 attempts it is given up.
     static let retry = PostgresStatement(
         "inbox.retry",
         """
-        UPDATE webhook_inbox SET attempts = attempts + 1, error = $2,
-            state = CASE WHEN attempts + 1 >= 10 THEN 'failed'::webhook_state ELSE 'pending'::webhook_state END,
-            available_at = now() + least(power(2, attempts + 1), 3600) * interval '1 second'
+        UPDATE webhook_inbox SET error = $2, processed_at = NULL,
+            state = CASE WHEN attempts >= 10 THEN 'failed'::webhook_state ELSE 'pending'::webhook_state END,
+            available_at = now() + least(power(2, attempts), 3600) * interval '1 second'
         WHERE id = $1
         """
     )

@@ -62,22 +62,26 @@ public struct InboxWorker: Service {
         return outcome.handled
     }
 
-    /// One body of a batch that failed, in its own transaction; when it fails too, it is put back
-    /// with its error, to be tried again later. Returns the replies it queued.
+    /// One body of a batch that failed, in its own transaction behind a savepoint: when it fails
+    /// too, it is put back with its error, to be tried again later, while this transaction still
+    /// holds it (no other worker can take it in between). Returns the replies it queued.
     private func drainAlone(_ id: Int) async throws -> Int {
-        do {
-            let replies = try await inbox.pool.withTransaction { connection in
-                var replies = 0
-                for (_, body) in try await WebhookInbox.take(WebhookInbox.claimOne, [id], on: connection) {
+        try await inbox.pool.withTransaction { connection in
+            var replies = 0
+            for (_, body) in try await WebhookInbox.take(WebhookInbox.claimOne, [id], on: connection) {
+                try await connection.executeScript("SAVEPOINT body", name: "inbox.savepoint")
+                do {
                     replies += try await processor.process(body, on: connection).replies
+                } catch {
+                    try await connection.executeScript("ROLLBACK TO SAVEPOINT body", name: "inbox.rollback")
+                    processor.logger.error(
+                        "webhook processing failed",
+                        metadata: ["inbox_id": "\(id)", "error": "\(error)"]
+                    )
+                    try await connection.query(WebhookInbox.retry, [id, String(describing: error)])
                 }
-                return replies
             }
             return replies
-        } catch {
-            processor.logger.error("webhook processing failed", metadata: ["inbox_id": "\(id)", "error": "\(error)"])
-            try await inbox.pool.query(WebhookInbox.retry, [id, String(describing: error)])
-            return 0
         }
     }
 }
