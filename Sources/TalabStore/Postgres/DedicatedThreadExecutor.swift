@@ -20,9 +20,16 @@ final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
     private var stopping = false
 
     init(name: String) {
-        let thread = Thread { [self] in run() }
-        thread.name = name
+        let thread = Thread { [self] in
+            DedicatedThreadExecutor.nameCurrentThread(name)
+            run()
+        }
         thread.start()
+    }
+
+    /// Names the calling thread for `top -H` and profilers; Linux keeps the first 15 bytes.
+    static func nameCurrentThread(_ name: String) {
+        Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
     }
 
     func enqueue(_ job: consuming ExecutorJob) {

@@ -37,9 +37,9 @@ public final class PostgresListener: Sendable {
         let (stream, continuation) = AsyncThrowingStream<PostgresNotification, any Error>.makeStream()
         continuation.onTermination = { _ in wake.signal() }
         let thread = Thread {
+            DedicatedThreadExecutor.nameCurrentThread("talab.pg.listen")
             PostgresListener.run(connection: connection, wake: wake, continuation: continuation)
         }
-        thread.name = "talab.postgres.listen"
         thread.start()
         return PostgresListener(notifications: stream, wake: wake)
     }
