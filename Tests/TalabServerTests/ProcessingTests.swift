@@ -167,10 +167,10 @@ import Testing
         var ids: [Int] = []
         for (index, text) in ["first", "second"].enumerated() {
             let body = ServerFixture.textPayload(to: number, id: "wamid.order.\(index)", text: text)
-            ids.append(try await fixture.parts.inbox.store(body, orderingKey: WebhookPayload.read(body).orderingKey))
+            ids.append(try await fixture.parts.inbox.store(body, orderingKey: WebhookPayload.orderingKey(of: body)))
         }
         let other = ServerFixture.textPayload(to: number, from: "96179999999", id: "wamid.other", text: "hi")
-        try await fixture.parts.inbox.store(other, orderingKey: WebhookPayload.read(other).orderingKey)
+        try await fixture.parts.inbox.store(other, orderingKey: WebhookPayload.orderingKey(of: other))
 
         // Another worker is in the middle of the first body.
         let holder = try await PostgresConnection.connect(fixture.url)
@@ -213,7 +213,7 @@ import Testing
                 id: "wamid.batch.\(index)",
                 text: text
             )
-            try await fixture.parts.inbox.store(body, orderingKey: WebhookPayload.read(body).orderingKey)
+            try await fixture.parts.inbox.store(body, orderingKey: WebhookPayload.orderingKey(of: body))
         }
         // One batch of three: the failure rolls it back, then each body is taken on its own.
         #expect(try await fixture.worker().drainOnce() == 3)

@@ -4,6 +4,40 @@ import Testing
 
 @Suite struct WebhookPayloadTests {
     @Test(.enabled(if: PeerFixtures.available, Comment(rawValue: PeerFixtures.missing)))
+    func theOrderingKeyReadAloneIsTheOneTheWholePayloadGives() throws {
+        // The whole payload's reading of the rule: the first change whose first message names a sender.
+        func expected(_ bytes: [UInt8]) -> String? {
+            for (_, value) in WebhookPayload.read(bytes).values {
+                guard let message = value.messages.first, let sender = message.fromUserID ?? message.from else {
+                    continue
+                }
+                return "\(value.phoneNumberID ?? "?")/\(sender)"
+            }
+            return nil
+        }
+        var keyed = 0
+        let odd: [[UInt8]] = [
+            Array(
+                #"{"entry":[7,{"changes":[{"value":{"metadata":{"phone_number_id":12},"messages":["x",{"from":96170}]}}]}]}"#
+                    .utf8
+            ),
+            Array(
+                #"{"entry":[{"changes":[{"value":{"messages":[{"id":"no sender"}]}},{"value":{"messages":[{"from_user_id":"LB.1","from":"961"}]}}]}]}"#
+                    .utf8
+            ),
+            Array("not json".utf8), Array("[]".utf8),
+        ]
+        for (name, bytes) in try PeerFixtures.all().map({ ($0.name, $0.bytes) }) + odd.map({ ("odd", $0) }) {
+            let key = WebhookPayload.orderingKey(of: bytes)
+            #expect(key == expected(bytes), "\(name)")
+            if key != nil { keyed += 1 }
+        }
+        #expect(keyed > 40)
+        #expect(WebhookPayload.orderingKey(of: odd[0]) == "12/96170")
+        #expect(WebhookPayload.orderingKey(of: odd[1]) == "?/LB.1")
+    }
+
+    @Test(.enabled(if: PeerFixtures.available, Comment(rawValue: PeerFixtures.missing)))
     func everyPeerFixtureIsReadWithoutLosingAMessageOrAStatus() throws {
         let fixtures = try PeerFixtures.all()
         #expect(fixtures.count == 80)

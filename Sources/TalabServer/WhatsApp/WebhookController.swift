@@ -56,7 +56,7 @@ public struct WebhookController<Context: RequestContext>: Sendable {
                 message: "X-Hub-Signature-256 is missing or does not sign this body"
             )
         }
-        let id = try await inbox.store(bytes, orderingKey: WebhookPayload.read(bytes).orderingKey)
+        let id = try await inbox.store(bytes, orderingKey: WebhookPayload.orderingKey(of: bytes))
         context.logger.debug("webhook stored", metadata: ["inbox_id": "\(id)", "bytes": "\(bytes.count)"])
         return Response(
             status: .ok,

@@ -128,13 +128,74 @@ public struct WebhookPayload: Decodable, Sendable {
         entries.flatMap { entry in entry.changes.compactMap { change in change.value.map { (change.field, $0) } } }
     }
 
-    /// What keeps one customer's payloads in order: the business number and the first sender.
-    public var orderingKey: String? {
-        for (_, value) in values {
-            guard let message = value.messages.first, let sender = message.fromUserID ?? message.from else { continue }
-            return "\(value.phoneNumberID ?? "?")/\(sender)"
+    /// What keeps one customer's payloads in order: the business number and the first sender (of
+    /// the first change whose first readable message names one). Read on its own, without the rest
+    /// of the body, since it is needed before the 200 and the whole payload only by a worker.
+    public static func orderingKey(of bytes: some Collection<UInt8>) -> String? {
+        (try? JSONDecoder().decode(OrderingProbe.self, from: Data(bytes)))?.key
+    }
+}
+
+/// Only the fields the ordering key needs, read with the payload's own leniency (elements that
+/// cannot be read skipped, numbers as text) so that it finds the message `WebhookPayload` would.
+private struct OrderingProbe: Decodable {
+    var key: String?
+
+    enum Keys: String, CodingKey {
+        case entry, changes, value, metadata, messages
+        case phoneNumberID = "phone_number_id"
+        case from
+        case fromUserID = "from_user_id"
+    }
+
+    struct Entry: Decodable {
+        var values: [Value] = []
+
+        init(from decoder: any Decoder) throws {
+            let (changes, _): ([Change], Int) = try decoder.container(keyedBy: Keys.self).lossyArray(.changes)
+            values = changes.compactMap(\.value)
         }
-        return nil
+    }
+
+    struct Change: Decodable {
+        var value: Value?
+
+        init(from decoder: any Decoder) throws {
+            value = try? decoder.container(keyedBy: Keys.self).decodeIfPresent(Value.self, forKey: .value)
+        }
+    }
+
+    struct Value: Decodable {
+        var phoneNumberID: String?
+        var sender: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            phoneNumberID = (try? container.nestedContainer(keyedBy: Keys.self, forKey: .metadata))?
+                .lenientString(.phoneNumberID)
+            let (messages, _): ([Message], Int) = container.lossyArray(.messages)
+            sender = messages.first.flatMap { $0.fromUserID ?? $0.from }
+        }
+    }
+
+    struct Message: Decodable {
+        var from: String?
+        var fromUserID: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            from = container.lenientString(.from)
+            fromUserID = container.lenientString(.fromUserID)
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let (entries, _): ([Entry], Int) = try decoder.container(keyedBy: Keys.self).lossyArray(.entry)
+        for value in entries.flatMap(\.values) {
+            guard let sender = value.sender else { continue }
+            key = "\(value.phoneNumberID ?? "?")/\(sender)"
+            return
+        }
     }
 }
 
