@@ -171,9 +171,9 @@ struct ChatCommand: AsyncParsableCommand {
         discussion: """
             Each line you type is posted to the server as Meta would post it, signed with the app secret; \
             the replies are read back from the fake Graph API they were sent to. Buttons and list rows are \
-            numbered: type the number to tap one. `/location LAT,LON` shares a location. When standard \
-            input is not a terminal, each input line is one customer message and the transcript is \
-            printed, so conversations can be scripted. Talks to `talab dev` unless --url and --graph-url \
+            numbered: type the number to tap one. `/location LAT,LON` shares a location; `/voice` sends a \
+            voice note. When standard input is not a terminal, each input line is one customer message and \
+            the transcript is printed, so conversations can be scripted. Talks to `talab dev` unless --url and --graph-url \
             are given (then TALAB_WHATSAPP_APP_SECRET signs). The tenant's number is read from Tenants/ at \
             HEAD, as `talab dev` applied it.
             """
@@ -240,7 +240,7 @@ struct ChatCommand: AsyncParsableCommand {
             let business = config.business.name
             if interactive {
                 print(
-                    "Chatting with \(business) as \(userID ?? phone). A number taps a choice; /location LAT,LON; /quit."
+                    "Chatting with \(business) as \(userID ?? phone). A number taps a choice; /location LAT,LON; /voice; /quit."
                 )
             }
             var choices: [ChatClient.Reply.Choice] = []
@@ -287,6 +287,8 @@ struct ChatCommand: AsyncParsableCommand {
                         continue
                     }
                     input = .location(latitude: parts[0], longitude: parts[1])
+                } else if line == "/voice" {
+                    input = .voiceNote
                 } else {
                     input = .text(line)
                 }

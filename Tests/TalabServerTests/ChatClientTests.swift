@@ -23,6 +23,9 @@ import Testing
         func send(_ input: ChatClient.Input) async throws -> [ChatClient.Reply] {
             try await client.send(input, quiet: .seconds(2))
         }
+        // A voice note first: the customer is asked to write.
+        let voice = try await send(.voiceNote)
+        #expect(voice.first?.text.contains("voice notes") == true && voice.first?.choices.map(\.id) == ["menu"])
         let offer = try await send(.text("I'd like to book a padel court for an hour"))
         #expect(offer.first?.text == "Added 1 × Padel court, 60 minutes ($40.00).", "\(offer)")
         let slots = try #require(offer.last)

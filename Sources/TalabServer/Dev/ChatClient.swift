@@ -10,6 +10,8 @@ public actor ChatClient {
         case text(String)
         case choice(id: String, title: String, fromList: Bool)
         case location(latitude: Double, longitude: Double)
+        /// A voice note (an audio message with `voice: true`; its media id is made up).
+        case voiceNote
     }
 
     /// A message the business sent, as the customer sees it.
@@ -209,6 +211,11 @@ public actor ChatClient {
         case .location(let latitude, let longitude):
             message["type"] = "location"
             message["location"] = ["latitude": .number(latitude), "longitude": .number(longitude)]
+        case .voiceNote:
+            message["type"] = "audio"
+            message["audio"] = [
+                "id": .string("CHAT.VOICE.\(id)"), "mime_type": "audio/ogg; codecs=opus", "voice": true,
+            ]
         }
         return WebhookPayload.envelope(
             phoneNumberID: phoneNumberID,
