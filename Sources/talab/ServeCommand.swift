@@ -81,6 +81,12 @@ struct ServeCommand: AsyncParsableCommand {
         func setting(_ flag: String?, _ name: String) -> String? {
             flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
         }
+        /// The flag, else the environment variable read as a number (nil when it is not one), else
+        /// the default the settings already hold.
+        func number<Value: LosslessStringConvertible>(_ flag: Value?, _ name: String, _ fallback: Value) -> Value? {
+            if let flag { return flag }
+            return setting(nil, name).map { Value($0) } ?? fallback
+        }
         func secret(_ name: String) throws -> String {
             guard let value = environment[name], !value.isEmpty else {
                 throw ValidationError("\(name) is not set: talab serve reads it from the environment only")
@@ -94,21 +100,25 @@ struct ServeCommand: AsyncParsableCommand {
                 verifyToken: try secret("TALAB_WHATSAPP_VERIFY_TOKEN")
             )
             settings.host = setting(host, "TALAB_HOST") ?? settings.host
-            guard let port = port ?? Int(setting(nil, "TALAB_PORT") ?? "8080") else {
+            guard let port = number(port, "TALAB_PORT", settings.port) else {
                 throw ValidationError("TALAB_PORT is not a port number")
             }
             settings.port = port
+            let graph = GraphSettings()
             settings.graph = GraphSettings(
-                baseURL: setting(graphURL, "TALAB_GRAPH_URL") ?? "https://graph.facebook.com",
-                version: setting(graphVersion, "TALAB_GRAPH_VERSION") ?? "v23.0",
-                messagesPerSecond: sendRate ?? Double(setting(nil, "TALAB_SEND_RATE") ?? "80") ?? 80
+                baseURL: setting(graphURL, "TALAB_GRAPH_URL") ?? graph.baseURL,
+                version: setting(graphVersion, "TALAB_GRAPH_VERSION") ?? graph.version,
+                messagesPerSecond: number(sendRate, "TALAB_SEND_RATE", graph.messagesPerSecond)
+                    ?? graph.messagesPerSecond
             )
-            settings.poolSize = poolSize ?? Int(setting(nil, "TALAB_POOL_SIZE") ?? "8") ?? 8
-            settings.inboxWorkers = inboxWorkers ?? Int(setting(nil, "TALAB_INBOX_WORKERS") ?? "2") ?? 2
-            guard let idle = cartIdleMinutes ?? Double(setting(nil, "TALAB_CART_IDLE_MINUTES") ?? "120"), idle > 0
+            settings.poolSize = number(poolSize, "TALAB_POOL_SIZE", settings.poolSize) ?? settings.poolSize
+            settings.inboxWorkers =
+                number(inboxWorkers, "TALAB_INBOX_WORKERS", settings.inboxWorkers) ?? settings.inboxWorkers
+            guard let idle = number(cartIdleMinutes, "TALAB_CART_IDLE_MINUTES", settings.conversationIdle / 60),
+                idle > 0
             else { throw ValidationError("TALAB_CART_IDLE_MINUTES is not a positive number of minutes") }
             settings.conversationIdle = idle * 60
-            guard let batch = inboxBatch ?? Int(setting(nil, "TALAB_INBOX_BATCH") ?? "32"), batch > 0 else {
+            guard let batch = number(inboxBatch, "TALAB_INBOX_BATCH", settings.inboxBatch), batch > 0 else {
                 throw ValidationError("TALAB_INBOX_BATCH is not a positive number")
             }
             settings.inboxBatch = batch
