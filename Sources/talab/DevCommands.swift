@@ -260,7 +260,11 @@ struct ChatCommand: AsyncParsableCommand {
             if let chosenBranch, chosenBranch.whatsapp == nil, config.branches.count > 1 {
                 show(
                     try await client.send(
-                        .choice(id: "branch:\(chosenBranch.key)", title: chosenBranch.name, fromList: false)
+                        .choice(
+                            id: ChoiceID.branch(chosenBranch.key).rawValue,
+                            title: chosenBranch.name,
+                            fromList: false
+                        )
                     )
                 )
             }

@@ -73,7 +73,12 @@ import Testing
         #expect(state.awaiting == .slot(item: "padel-60"))
         // The tap books the slot it names; a tap on a slot taken meanwhile is refused again.
         let id = try #require(asked.replies.last?.choices.first { $0.title == "Fri 27 Nov 21:00" }?.id)
-        _ = engine.handle(.choice(id), state: &state, now: BookingConversationTests.morning, calendar: calendar)
+        _ = engine.handle(
+            .choice(id.rawValue),
+            state: &state,
+            now: BookingConversationTests.morning,
+            calendar: calendar
+        )
         #expect(state.scheduledFor == start.addingTimeInterval(3600) && state.awaiting == .confirmation)
         let taken = BookingCalendar(
             bookings: calendar.bookings + [
@@ -121,7 +126,7 @@ import Testing
         )
         #expect(replies.count == 2, "\(replies)")
         #expect(replies.first?.text.contains("l jem3a 27/11 20:00") == true, "\(replies)")
-        let offered = replies.last?.choices.map(\.id) ?? []
+        let offered = replies.last?.choices.map(\.id.rawValue) ?? []
         #expect(!offered.isEmpty && !offered.contains("slot:padel-60:\(Int(start.timeIntervalSince1970))"))
         #expect(offered.allSatisfy { $0.hasPrefix("slot:padel-60:") })
         // The conversation waits for a time again, with the cart it had; nothing is scheduled.

@@ -41,7 +41,7 @@ import Testing
         )
         #expect(state.awaiting == .confirmation)
         let prompt = try #require(located.replies.last)
-        #expect(prompt.choices.map(\.id) == ["confirm", "change"])
+        #expect(prompt.choices.map(\.id.rawValue) == ["confirm", "change"])
         #expect(prompt.text.contains(state.cart.subtotal.description))
 
         let confirmed = engine.handle(.choice("confirm"), state: &state, now: ConversationEngineTests.lunch)
@@ -63,7 +63,7 @@ import Testing
         #expect(
             voice.replies.map(\.text) == ["Sorry, ma fina nesma3 voice notes ba3ed. Ekteb talabak aw kbos 3al menu."]
         )
-        #expect(voice.replies.first?.choices.map(\.id) == ["menu"])
+        #expect(voice.replies.first?.choices.map(\.id.rawValue) == ["menu"])
         #expect(voice.effects.isEmpty && state == before)
         var french = ConversationState(currency: "USD")
         french.language = .french
@@ -75,7 +75,7 @@ import Testing
         let engine = ConversationEngineTests.engine
         var state = ConversationEngineTests.start()
         let asked = engine.handle(.text("I want 2 shawarma"), state: &state, now: ConversationEngineTests.lunch)
-        #expect(asked.replies.last?.choices.map(\.id) == ["item:chicken-shawarma", "item:meat-shawarma"])
+        #expect(asked.replies.last?.choices.map(\.id.rawValue) == ["item:chicken-shawarma", "item:meat-shawarma"])
         _ = engine.handle(.choice("item:meat-shawarma"), state: &state, now: ConversationEngineTests.lunch)
         #expect(state.cart.lines.map { "\($0.quantity) \($0.itemKey)" } == ["2 meat-shawarma"])
     }

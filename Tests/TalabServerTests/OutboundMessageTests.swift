@@ -34,7 +34,13 @@ import Testing
         }
         var seen: [String] = []
         for page in 0..<3 {
-            let list = OutboundMessage.list("Menu", button: "See the whole menu now", rows, page: page, pageID: "menu")
+            let list = OutboundMessage.list(
+                "Menu",
+                button: "See the whole menu now",
+                rows,
+                page: page,
+                moreID: { "menu:more:\($0)" }
+            )
             guard case .list(_, let button, let shown) = try #require(list.first).content else {
                 throw TestFailure("no list")
             }
@@ -67,4 +73,16 @@ import Testing
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+@Suite struct OutboundMessagePagingEdgeTests {
+    @Test(arguments: [Int.min, -5, -1, 0, 1, 2, 3, 9_999, Int.max])
+    func anyPageNumberShowsARealPage(_ page: Int) throws {
+        let rows = (0..<26).map { OutboundMessage.Choice(id: "item:\($0)", title: "Item \($0)") }
+        let list = OutboundMessage.list("Menu", button: "Menu", rows, page: page, moreID: { "menu:more:\($0)" })
+        guard case .list(_, _, let shown) = try #require(list.first).content else { throw TestFailure("no list") }
+        let expected = min(max(page, 0), 2)
+        #expect(shown.first?.id == "item:\(expected * 9)")
+        #expect(shown.last?.id == (expected < 2 ? "menu:more:\(expected + 1)" : "item:25"))
+    }
 }

@@ -179,12 +179,12 @@ struct Turn {
         _ values: [String: String] = [:],
         choices: [EngineReply.Choice] = [],
         page: Int = 0,
-        pageID: String = "menu"
+        list: ChoiceID.PagedList = .menu(nil)
     ) {
-        replies.append(EngineReply(engine.say(key, language, values), choices: choices, page: page, pageID: pageID))
+        replies.append(EngineReply(engine.say(key, language, values), choices: choices, page: page, list: list))
     }
 
-    var menuChoice: EngineReply.Choice { .init(id: "menu", title: engine.say("menu_button", language)) }
+    var menuChoice: EngineReply.Choice { .init(id: .menu, title: engine.say("menu_button", language)) }
 
     mutating func read(_ text: String, _ state: inout ConversationState) {
         if let name = CustomerName.said(in: text) { state.customerName = name }
@@ -284,33 +284,30 @@ struct Turn {
         }
     }
 
-    mutating func choose(_ id: String, _ state: inout ConversationState) {
-        let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
-        switch parts[0] {
-        case "menu" where parts.count == 3 && parts[1] == "more": showMenu(nil, page: Int(parts[2]) ?? 0)
-        case let first where first.hasPrefix("menu/"):
-            let menu = engine.menus.first { $0.key == String(first.dropFirst(5)) }
-            let page = parts.count == 3 && parts[1] == "more" ? Int(parts[2]) ?? 0 : 0
-            showMenu(menu, page: page)
-        case "slots" where parts.count == 3 && parts[1] == "more":
+    mutating func choose(_ raw: String, _ state: inout ConversationState) {
+        guard let id = ChoiceID(rawValue: raw) else { return say("not_understood", choices: [menuChoice]) }
+        switch id {
+        case .menu: showMenu(named: nil)
+        case .page(.menu(nil), let page): showMenu(nil, page: page)
+        case .page(.menu(let key?), let page):
+            showMenu(engine.menus.first { $0.key == key }, page: page)
+        case .page(.slots, let page):
             guard case .slot(let item) = state.awaiting else { return say("not_understood") }
-            offerSlots(item, around: nil, page: Int(parts[2]) ?? 0, &state)
-        case "menu": showMenu(named: nil)
-        case "confirm": confirm(&state)
-        case "change":
+            offerSlots(item, around: nil, page: page, &state)
+        case .confirm: confirm(&state)
+        case .change:
             state.awaiting = nil
             showCart(state)
-        case "delivery", "takeaway", "on_site":
-            state.deliveryType = DeliveryType(rawValue: id)
+        case .deliveryType(let type):
+            state.deliveryType = type
             checkout(&state)
-        case "slot" where parts.count == 3:
-            guard let seconds = TimeInterval(parts[2]) else { return say("not_understood") }
-            book(parts[1], at: Date(timeIntervalSince1970: seconds), &state)
-        case "option" where parts.count == 3:
-            chooseOption(item: parts[1], choice: parts[2], &state)
-        case "item" where parts.count == 2:
-            guard let item = engine.items[parts[1]], item.availability == .available else {
-                unavailable([parts[1]])
+        case .slot(let item, let start):
+            book(item, at: Date(timeIntervalSince1970: TimeInterval(start)), &state)
+        case .option(let item, let group, let choice):
+            chooseOption(item: item, group: group, choice: choice, &state)
+        case .item(let key):
+            guard let item = engine.items[key], item.availability == .available else {
+                unavailable([key])
                 return
             }
             var quantity = 1
@@ -320,7 +317,8 @@ struct Turn {
             result.lines = [Cart.Line(itemKey: item.key, name: item.name, unitPrice: item.price, quantity: quantity)]
             add(result, removing: false, &state)
             if state.awaiting == nil, let bookable = bookableLine(state) { book(bookable, at: nil, &state) }
-        default:
+        case .branch:
+            // Branches are chosen by the runtime before a conversation has an engine.
             say("not_understood", choices: [menuChoice])
         }
     }
@@ -419,7 +417,7 @@ struct Turn {
 
     mutating func ask(_ keys: [String], quantity: Int, _ state: inout ConversationState) {
         let choices = keys.compactMap { engine.items[$0] }.map {
-            EngineReply.Choice(id: "item:\($0.key)", title: engine.displayName($0, language))
+            EngineReply.Choice(id: .item($0.key), title: engine.displayName($0, language))
         }
         guard !choices.isEmpty else {
             say("not_understood")
@@ -446,7 +444,7 @@ struct Turn {
                     choices: group.choices.filter { $0.availability == .available }.map {
                         let name = $0.translations[language] ?? $0.name
                         return .init(
-                            id: "option:\(item.key):\(group.key)/\($0.key)",
+                            id: .option(item: item.key, group: group.key, choice: $0.key),
                             title: $0.price > 0 ? "\(name) +\(engine.money($0.price))" : name
                         )
                     }
@@ -460,17 +458,15 @@ struct Turn {
     /// A typed answer to an option question: a choice of the group asked, by any of its names.
     mutating func answerOption(_ text: String, item: String, group: String, _ state: inout ConversationState) -> Bool {
         guard let key = engine.optionChoice(named: text, item: item, group: group) else { return false }
-        chooseOption(item: item, choice: "\(group)/\(key)", &state)
+        chooseOption(item: item, group: group, choice: key, &state)
         return true
     }
 
-    mutating func chooseOption(item: String, choice: String, _ state: inout ConversationState) {
-        let parts = choice.split(separator: "/").map(String.init)
-        guard parts.count == 2, let config = engine.items[item],
-            let group = config.options.first(where: { $0.key == parts[0] }),
-            let picked = group.choices.first(where: { $0.key == parts[1] && $0.availability == .available })
+    mutating func chooseOption(item: String, group groupKey: String, choice: String, _ state: inout ConversationState) {
+        guard let config = engine.items[item], let group = config.options.first(where: { $0.key == groupKey }),
+            let picked = group.choices.first(where: { $0.key == choice && $0.availability == .available })
         else { return say("not_understood") }
-        let option = Cart.Option(key: choice, name: picked.name, priceDelta: picked.price)
+        let option = Cart.Option(key: "\(groupKey)/\(choice)", name: picked.name, priceDelta: picked.price)
         guard state.cart.choose(option, group: group.key, maximum: group.maxChoices, for: item) else {
             return say("not_understood")
         }
@@ -503,17 +499,17 @@ struct Turn {
             }
             if named.count == 1 { return showMenu(named[0], page: 0) }
         }
-        say("choose_menu", choices: menus.map { .init(id: "menu/\($0.key)", title: $0.name) })
+        say("choose_menu", choices: menus.map { .init(id: .page(.menu($0.key), 0), title: $0.name) })
     }
 
-    /// One menu's available items (all menus' when nil), paged by `menu[/key]:more:N`.
+    /// One menu's available items (all menus' when nil), paged.
     mutating func showMenu(_ menu: MenuConfig?, page: Int) {
         let items = (menu.map { [$0] } ?? engine.menus).flatMap(\.items).filter { $0.availability == .available }
         say(
             "menu_intro",
-            choices: items.map { .init(id: "item:\($0.key)", title: engine.displayName($0, language)) },
+            choices: items.map { .init(id: .item($0.key), title: engine.displayName($0, language)) },
             page: page,
-            pageID: menu.map { "menu/\($0.key)" } ?? "menu"
+            list: .menu(menu?.key)
         )
     }
 
@@ -546,11 +542,11 @@ struct Turn {
         }
         guard let type = state.deliveryType, engine.allowedTypes.contains(type) else {
             state.awaiting = .deliveryType
-            let titles: [DeliveryType: String] = [.delivery: "delivery", .takeaway: "takeaway", .onSite: "on_site"]
+            // The phrasebook's key for each type is its raw value.
             say(
                 "ask_delivery_type",
                 choices: engine.allowedTypes.map {
-                    .init(id: $0.rawValue, title: engine.say(titles[$0] ?? "", language))
+                    .init(id: .deliveryType($0), title: engine.say($0.rawValue, language))
                 }
             )
             return
@@ -571,8 +567,8 @@ struct Turn {
             ["lines": summaryLines(state), "subtotal": state.cart.subtotal.description]
         )
         let buttons: [EngineReply.Choice] = [
-            .init(id: "confirm", title: engine.say("confirm_button", language)),
-            .init(id: "change", title: engine.say("change_button", language)),
+            .init(id: .confirm, title: engine.say("confirm_button", language)),
+            .init(id: .change, title: engine.say("change_button", language)),
         ]
         let total = engine.money(state.cart.subtotal.amount + state.deliveryFee)
         if bookableLine(state) != nil, let start = state.scheduledFor {

@@ -3,7 +3,7 @@ import Foundation
 /// What the customer sent, as the engine reads it.
 public enum CustomerInput: Sendable, Equatable {
     case text(String)
-    /// A tapped button or list row, by the id the engine gave it.
+    /// A tapped button or list row, by the id it came back with (`ChoiceID`, when it is one Talab built).
     case choice(String)
     case location(latitude: Double, longitude: Double)
     /// A voice note, an image or a file without a caption: nothing to read, but an answer is owed.
@@ -13,7 +13,7 @@ public enum CustomerInput: Sendable, Equatable {
 /// A reply, neutral of WhatsApp's shapes: a text, and the choices to offer (buttons or a list).
 public struct EngineReply: Sendable, Equatable {
     public struct Choice: Sendable, Equatable {
-        public let id: String
+        public let id: ChoiceID
         public let title: String
     }
 
@@ -21,14 +21,14 @@ public struct EngineReply: Sendable, Equatable {
     public let choices: [Choice]
     /// Which page of a long list of choices to show (a tapped "More…" row asks for the next).
     public let page: Int
-    /// What the "More…" row's id starts with (`menu`, `menu/main`, `slots`): `<pageID>:more:<page>`.
-    public let pageID: String
+    /// Which list the choices are, for the "More…" row's id (`ChoiceID.page`).
+    public let list: ChoiceID.PagedList
 
-    init(_ text: String, choices: [Choice] = [], page: Int = 0, pageID: String = "menu") {
+    init(_ text: String, choices: [Choice] = [], page: Int = 0, list: ChoiceID.PagedList = .menu(nil)) {
         self.text = text
         self.choices = choices
         self.page = page
-        self.pageID = pageID
+        self.list = list
     }
 }
 

@@ -123,10 +123,10 @@ extension Turn {
             "ask_slot",
             ["item": engine.displayName(item, language)],
             choices: free.map {
-                .init(id: "slot:\(key):\(Int($0.start.timeIntervalSince1970))", title: when($0.start))
+                .init(id: .slot(item: key, start: Int($0.start.timeIntervalSince1970)), title: when($0.start))
             },
             page: page,
-            pageID: "slots"
+            list: .slots
         )
     }
 }

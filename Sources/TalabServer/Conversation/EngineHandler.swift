@@ -80,15 +80,17 @@ public struct EngineHandler: ConversationHandler {
 
         // A number shared by several branches: the customer picks one first.
         if branchKey == nil {
-            if case .choice(let id) = input, id.hasPrefix("branch:"),
-                tenant.branches.contains(where: { $0.key == String(id.dropFirst(7)) })
+            if case .choice(let raw) = input, case .branch(let key) = ChoiceID(rawValue: raw),
+                tenant.branches.contains(where: { $0.key == key })
             {
-                branchKey = String(id.dropFirst(7))
+                branchKey = key
                 messages += OutboundMessage.text(
                     phrasebook.text("greeting", in: language, ["business": tenant.business.name])
                 )
             } else {
-                let choices = tenant.branches.map { OutboundMessage.Choice(id: "branch:\($0.key)", title: $0.name) }
+                let choices = tenant.branches.map {
+                    OutboundMessage.Choice(id: ChoiceID.branch($0.key).rawValue, title: $0.name)
+                }
                 messages += OutboundMessage.buttons(
                     phrasebook.text("choose_branch", in: language),
                     choices,
@@ -261,15 +263,15 @@ public struct EngineHandler: ConversationHandler {
 
     /// A reply as WhatsApp messages: text, buttons (three or fewer choices) or a paged list.
     static func messages(_ reply: EngineReply, engine: ConversationEngine, language: Language) -> [OutboundMessage] {
-        let choices = reply.choices.map { OutboundMessage.Choice(id: $0.id, title: $0.title) }
+        let choices = reply.choices.map { OutboundMessage.Choice(id: $0.id.rawValue, title: $0.title) }
         if choices.isEmpty { return OutboundMessage.text(reply.text) }
         if choices.count <= OutboundMessage.Limit.buttons { return OutboundMessage.buttons(reply.text, choices) }
         return OutboundMessage.list(
             reply.text,
-            button: engine.phrasebook.text(reply.pageID == "slots" ? "times_button" : "menu_button", in: language),
+            button: engine.phrasebook.text(reply.list == .slots ? "times_button" : "menu_button", in: language),
             choices,
             page: reply.page,
-            pageID: reply.pageID,
+            moreID: { ChoiceID.page(reply.list, $0).rawValue },
             more: engine.phrasebook.text("menu_more", in: language)
         )
     }

@@ -56,13 +56,14 @@ public struct OutboundMessage: Sendable, Hashable {
         return [OutboundMessage(content: .buttons(body: clip(body, Limit.body), buttons: buttons), replyTo: replyTo)]
     }
 
-    /// A list; past ten rows it pages: nine rows and a "more" row whose id is `more:<page>` of `pageID`.
+    /// A list; past ten rows it pages: nine rows and a "more" row whose id `moreID` makes from the
+    /// next page's number. A page past the last shows the last; a negative one, the first.
     public static func list(
         _ body: String,
         button: String,
         _ choices: [Choice],
         page: Int = 0,
-        pageID: String = "list",
+        moreID: (Int) -> String = { "more:\($0)" },
         more: String = "More…",
         replyTo: String? = nil
     ) -> [OutboundMessage] {
@@ -76,12 +77,12 @@ public struct OutboundMessage: Sendable, Hashable {
         let perPage = Limit.listRows - 1
         var shown = rows
         if rows.count > Limit.listRows {
-            let start = min(page * perPage, max(rows.count - 1, 0))
+            let lastPage = (rows.count - 1) / perPage
+            let page = min(max(page, 0), lastPage)
+            let start = page * perPage
             shown = Array(rows[start..<min(start + perPage, rows.count)])
-            if start + perPage < rows.count {
-                shown.append(
-                    Choice(id: "\(pageID):more:\(page + 1)", title: clip(more, Limit.rowTitle), description: nil)
-                )
+            if page < lastPage {
+                shown.append(Choice(id: moreID(page + 1), title: clip(more, Limit.rowTitle), description: nil))
             }
         }
         return [

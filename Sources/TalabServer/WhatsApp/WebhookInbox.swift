@@ -27,50 +27,105 @@ public struct WebhookInbox: Sendable {
         return id
     }
 
-    /// Takes the oldest pending rows no worker holds and no older pending row of the same customer
-    /// precedes, and marks them done in the same statement: the mark stands only if the worker's
-    /// transaction commits, so a crash or a failure leaves them pending.
-    static let claim = PostgresStatement(
-        "inbox.claim",
+    /// Bodies handled by a process that died this many times are dead-lettered.
+    public static let lostAttemptsAllowed = 2
+    /// How long a lease holds when its connection's backend stays alive (a process that hangs).
+    public static let leaseSeconds = 300
+
+    /// Leases the oldest pending rows that no live lease holds and that no older pending row of the
+    /// same customer precedes, counting the attempt. It commits on its own, before the bodies are
+    /// handled: a body whose handling kills the process has had its attempt counted. A row whose
+    /// earlier lease was lost (its backend is gone, or the lease ran out) counts a lost attempt, and
+    /// is taken alone (a batch that holds any row tried before becomes that row only), so a body
+    /// that kills its process takes no other body with it twice; at `$4` lost attempts it is
+    /// dead-lettered instead. Returns the rows leased and the rows dead-lettered.
+    static let lease = PostgresStatement(
+        "inbox.lease",
         """
-        UPDATE webhook_inbox SET state = 'done', processed_at = now(), attempts = attempts + 1
-        WHERE id IN (
-            SELECT i.id FROM webhook_inbox i
+        WITH candidates AS (
+            SELECT i.id, i.attempts, i.leased_until IS NOT NULL AS lost FROM webhook_inbox i
             WHERE i.state = 'pending' AND i.available_at <= now()
+              AND (i.leased_until IS NULL OR i.leased_until < now()
+                   OR NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(i.lease_pid)))
               AND (i.ordering_key IS NULL OR NOT EXISTS (
                   SELECT 1 FROM webhook_inbox e
                   WHERE e.state = 'pending' AND e.ordering_key = i.ordering_key AND e.id < i.id))
-            ORDER BY i.id LIMIT $1 FOR UPDATE OF i SKIP LOCKED)
-        RETURNING id, body
+            ORDER BY i.id LIMIT $1 FOR UPDATE OF i SKIP LOCKED
+        ), suspect AS (
+            SELECT min(id) AS id FROM candidates WHERE attempts > 0
+        ), chosen AS (
+            SELECT c.id, c.lost, (c.lost AND r.lost_attempts + 1 >= $4) AS dead
+            FROM candidates c JOIN webhook_inbox r ON r.id = c.id, suspect s
+            WHERE s.id IS NULL OR c.id = s.id
+        )
+        UPDATE webhook_inbox w SET
+            attempts = w.attempts + CASE WHEN chosen.dead THEN 0 ELSE 1 END,
+            lost_attempts = w.lost_attempts + chosen.lost::int,
+            lease = CASE WHEN chosen.dead THEN NULL ELSE $2::uuid END,
+            lease_pid = CASE WHEN chosen.dead THEN NULL ELSE pg_backend_pid() END,
+            leased_until = CASE WHEN chosen.dead THEN NULL ELSE now() + $3 * interval '1 second' END,
+            state = CASE WHEN chosen.dead THEN 'failed'::webhook_state ELSE w.state END,
+            processed_at = CASE WHEN chosen.dead THEN now() ELSE w.processed_at END,
+            error = CASE WHEN chosen.dead
+                THEN 'dead-lettered: the process handling it stopped ' || (w.lost_attempts + 1)
+                     || ' times before it finished (a crash or a kill)'
+                ELSE w.error END
+        FROM chosen WHERE w.id = chosen.id
+        RETURNING w.id, chosen.dead
         """
     )
-    /// One row of a batch that failed, taken again on its own if it is still pending and free.
-    static let claimOne = PostgresStatement(
-        "inbox.claim_one",
+    /// Marks leased rows done inside the transaction that handles them, returning their bodies: the
+    /// mark stands only if that transaction commits. A row whose lease was taken over since (this
+    /// process stalled past its lease) is not returned; its new holder handles it.
+    static let take = PostgresStatement(
+        "inbox.take",
         """
-        UPDATE webhook_inbox SET state = 'done', processed_at = now(), attempts = attempts + 1
-        WHERE id IN (SELECT id FROM webhook_inbox WHERE id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED)
+        UPDATE webhook_inbox SET state = 'done', processed_at = now(), leased_until = NULL
+        WHERE id = ANY($1::text[]::bigint[]) AND lease = $2::uuid AND state = 'pending'
         RETURNING id, body
         """
     )
 
-    /// The bodies a claim took, oldest first.
-    static func take(
-        _ claim: PostgresStatement,
-        _ bindings: [any PostgresEncodable],
+    /// What one lease took: the rows to handle, and the ids it dead-lettered instead.
+    public struct Lease: Sendable {
+        public let token: UUID
+        public let ids: [Int]
+        public let dead: [Int]
+    }
+
+    /// Leases up to `limit` bodies (`lease`), committed on its own.
+    public func lease(_ limit: Int) async throws -> Lease {
+        let token = UUID()
+        let rows = try await pool.query(
+            WebhookInbox.lease,
+            [limit, token, WebhookInbox.leaseSeconds, WebhookInbox.lostAttemptsAllowed]
+        )
+        var leased: [Int] = []
+        var dead: [Int] = []
+        for row in rows {
+            let id = try row.decode(Int.self, "id")
+            if try row.decode(Bool.self, "dead") { dead.append(id) } else { leased.append(id) }
+        }
+        return Lease(token: token, ids: leased.sorted(), dead: dead.sorted())
+    }
+
+    /// The bodies of `ids` still held by `token`, marked done in the caller's transaction, oldest first.
+    public static func take(
+        _ ids: [Int],
+        token: UUID,
         on connection: PostgresConnection
     ) async throws -> [(id: Int, body: [UInt8])] {
-        try await connection.query(claim, bindings).map {
+        try await connection.query(WebhookInbox.take, [PostgresTextArray(ids.map { String($0) }), token]).map {
             (try $0.decode(Int.self, "id"), try $0.decode(PostgresBytes.self, "body").bytes)
         }.sorted { $0.id < $1.id }
     }
 
-    /// A claimed row whose attempt failed (the claim counted the attempt) goes back to pending, to
-    /// wait 2^attempts seconds (at most an hour); after 10 attempts it is given up.
+    /// A leased row whose attempt failed goes back to pending, to wait 2^attempts seconds (at most
+    /// an hour); after 10 attempts it is dead-lettered.
     static let retry = PostgresStatement(
         "inbox.retry",
         """
-        UPDATE webhook_inbox SET error = $2, processed_at = NULL,
+        UPDATE webhook_inbox SET error = $2, processed_at = NULL, lease = NULL, lease_pid = NULL, leased_until = NULL,
             state = CASE WHEN attempts >= 10 THEN 'failed'::webhook_state ELSE 'pending'::webhook_state END,
             available_at = now() + least(power(2, attempts), 3600) * interval '1 second'
         WHERE id = $1

@@ -29,46 +29,59 @@ public struct InboxWorker: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let handled = try await cancelWhenGracefulShutdown { try await drainOnce() }
+            // A batch is not cancelled by a graceful shutdown: it finishes (milliseconds), so no
+            // lease is left behind to be counted as lost.
+            let handled = try await drainOnce()
             // A full batch: more may be waiting, and a resting peer can take some. Otherwise rest
-            // until rung (at once when a body arrived during this batch).
-            if handled >= batch { doorbell.ring() } else { await doorbell.wait(timeout: .seconds(1)) }
+            // until rung (at once when a body arrived during this batch) or until shutdown.
+            if handled >= batch {
+                doorbell.ring()
+            } else {
+                try? await cancelWhenGracefulShutdown { await doorbell.wait(timeout: .seconds(1)) }
+            }
         }
     }
 
-    /// Processes one batch in one transaction: one WAL flush, and no per-body savepoint, for all of
-    /// it. When a body fails, the batch rolls back and each of its bodies is taken again in a
-    /// transaction of its own, so the failure stays with its body (retried later; it blocks only its
-    /// customer, since a batch holds at most one body per customer). Returns how many bodies it handled.
+    /// Leases one batch (committed on its own: `WebhookInbox.lease`), then handles it in one
+    /// transaction: one WAL flush, and no per-body savepoint, for all of it. When a body fails, the
+    /// batch rolls back and each of its bodies is handled again in a transaction of its own, so the
+    /// failure stays with its body (retried later; it blocks only its customer, since a batch holds
+    /// at most one body per customer). Returns how many bodies it leased and dead-lettered.
     @discardableResult
     public func drainOnce() async throws -> Int {
-        var claimed: [Int] = []
-        let outcome: (handled: Int, replies: Int)
+        let lease = try await inbox.lease(batch)
+        for id in lease.dead {
+            processor.logger.error(
+                "webhook body dead-lettered: the process handling it stopped before it finished",
+                metadata: ["inbox_id": "\(id)", "retry": "talab inbox retry \(id)"]
+            )
+        }
+        guard !lease.ids.isEmpty else { return lease.dead.count }
+        let replies: Int
         do {
-            outcome = try await inbox.pool.withTransaction { connection in
-                let bodies = try await WebhookInbox.take(WebhookInbox.claim, [batch], on: connection)
-                claimed = bodies.map(\.id)
+            replies = try await inbox.pool.withTransaction { connection in
                 var replies = 0
-                for (_, body) in bodies { replies += try await processor.process(body, on: connection).replies }
-                return (bodies.count, replies)
+                for (_, body) in try await WebhookInbox.take(lease.ids, token: lease.token, on: connection) {
+                    replies += try await processor.process(body, on: connection).replies
+                }
+                return replies
             }
         } catch {
-            guard !claimed.isEmpty else { throw error }
-            var replies = 0
-            for id in claimed { replies += try await drainAlone(id) }
-            outcome = (claimed.count, replies)
+            var alone = 0
+            for id in lease.ids { alone += try await drainAlone(id, token: lease.token) }
+            replies = alone
         }
-        if outcome.replies > 0 { outbound?.ring() }
-        return outcome.handled
+        if replies > 0 { outbound?.ring() }
+        return lease.ids.count + lease.dead.count
     }
 
     /// One body of a batch that failed, in its own transaction behind a savepoint: when it fails
     /// too, it is put back with its error, to be tried again later, while this transaction still
     /// holds it (no other worker can take it in between). Returns the replies it queued.
-    private func drainAlone(_ id: Int) async throws -> Int {
+    private func drainAlone(_ id: Int, token: UUID) async throws -> Int {
         try await inbox.pool.withTransaction { connection in
             var replies = 0
-            for (_, body) in try await WebhookInbox.take(WebhookInbox.claimOne, [id], on: connection) {
+            for (_, body) in try await WebhookInbox.take([id], token: token, on: connection) {
                 try await connection.executeScript("SAVEPOINT body", name: "inbox.savepoint")
                 do {
                     replies += try await processor.process(body, on: connection).replies
