@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import TalabReconciler
 import TalabServer
 import TalabStore
@@ -13,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
             Every setting has a flag and an environment variable; the flag wins. Secrets come only from \
             the environment: TALAB_WHATSAPP_APP_SECRET (signs webhooks), TALAB_WHATSAPP_VERIFY_TOKEN (the \
             handshake), TALAB_MASTER_KEY (opens the stored access tokens). SIGTERM or SIGINT drains \
-            in-flight work, then exits 0.
+            in-flight work, then exits 0 (within --drain-seconds in every case: what is left waits in the \
+            inbox and the outbox for the next process).
             """
     )
 
@@ -75,6 +77,49 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var inboxBatch: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Open connections at most; beyond it the longest idle is closed ($TALAB_MAX_CONNECTIONS, default half the file descriptors, at most 10000).",
+            valueName: "n"
+        )
+    )
+    var maxConnections: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a new connection has to send a request head ($TALAB_HEADER_TIMEOUT, default 10).",
+            valueName: "seconds"
+        )
+    )
+    var headerTimeout: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a request has to send its whole body ($TALAB_BODY_TIMEOUT, default 30).",
+            valueName: "seconds"
+        )
+    )
+    var bodyTimeout: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a kept-alive connection may wait for its next request ($TALAB_IDLE_TIMEOUT, default 60).",
+            valueName: "seconds"
+        )
+    )
+    var idleTimeout: Int?
+    @Option(
+        help: ArgumentHelp(
+            "MiB of webhook bodies held at once; beyond, 503 with Retry-After ($TALAB_BODY_BUDGET_MB, default 64).",
+            valueName: "mib"
+        )
+    )
+    var bodyBudgetMB: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Seconds SIGTERM may take before the process exits regardless ($TALAB_DRAIN_SECONDS, default 8).",
+            valueName: "seconds"
+        )
+    )
+    var drainSeconds: Double?
+    @OptionGroup var objects: ObjectStoreOptions
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -93,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             return value
         }
-        let app = try await reportingFailure {
+        let app = try await reportingFailure { () async throws -> (any Service, ShutdownDeadline, Logger) in
             var settings = Server.Settings(
                 databaseURL: try database.resolve(),
                 appSecret: try secret("TALAB_WHATSAPP_APP_SECRET"),
@@ -122,6 +167,22 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("TALAB_INBOX_BATCH is not a positive number")
             }
             settings.inboxBatch = batch
+            func positive(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
+                guard let value = number(flag, name, fallback), value > 0 else {
+                    throw ValidationError("\(name) is not a positive number")
+                }
+                return value
+            }
+            let limits = settings.connections
+            settings.connections = .init(
+                maxConnections: try positive(maxConnections, "TALAB_MAX_CONNECTIONS", limits.maxConnections),
+                headerTimeout: .seconds(Int64(try positive(headerTimeout, "TALAB_HEADER_TIMEOUT", 10))),
+                bodyTimeout: .seconds(Int64(try positive(bodyTimeout, "TALAB_BODY_TIMEOUT", 30))),
+                idleTimeout: .seconds(Int64(try positive(idleTimeout, "TALAB_IDLE_TIMEOUT", 60)))
+            )
+            settings.bodyBudget =
+                try positive(bodyBudgetMB, "TALAB_BODY_BUDGET_MB", settings.bodyBudget >> 20) << 20
+            settings.objects = objects.store()
             var logger = Logger(label: "talab")
             let level = setting(logLevel, "TALAB_LOG_LEVEL") ?? "info"
             guard let parsed = Logger.Level(rawValue: level) else {
@@ -134,13 +195,28 @@ struct ServeCommand: AsyncParsableCommand {
             case "acknowledge": answering = AcknowledgingHandler()
             case let other: throw ValidationError("handler '\(other)' is not engine or acknowledge")
             }
-            return try await Server.application(
-                settings,
-                sealer: try SecretSealer.fromEnvironmentIfSet(),
-                handler: answering,
-                logger: logger
+            guard let drain = number(drainSeconds, "TALAB_DRAIN_SECONDS", 8.0), drain > 0 else {
+                throw ValidationError("TALAB_DRAIN_SECONDS is not a positive number of seconds")
+            }
+            return (
+                try await Server.application(
+                    settings,
+                    sealer: try SecretSealer.fromEnvironmentIfSet(),
+                    handler: answering,
+                    logger: logger
+                ), ShutdownDeadline(seconds: drain, logger: logger), logger
             )
         }
-        try await app.runService()
+        Server.returnFreedMemory()
+        // The deadline is signalled first (a group stops its services last to first) and starts its
+        // clock at once; then the server drains.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app.0, app.1],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: app.2
+            )
+        )
+        try await group.run()
     }
 }

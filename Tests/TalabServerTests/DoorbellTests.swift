@@ -37,4 +37,33 @@ import Testing
         let slept = await clock.measure { await bell.wait(timeout: .milliseconds(100)) }
         #expect(slept >= .milliseconds(100))
     }
+
+    /// Waits whose timeout fires before they park, or whose task is cancelled, still end: a wait
+    /// that never ended kept a worker, and so a SIGTERM, from ever finishing.
+    @Test func everyWaitEndsWhateverWinsTheRace() async throws {
+        let bell = Doorbell()
+        let finished = Woken()
+        let clock = ContinuousClock()
+        let started = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<4_000 {
+                group.addTask {
+                    await bell.wait(timeout: index % 3 == 0 ? .zero : .nanoseconds(index % 50))
+                    finished.count.withLock { $0 += 1 }
+                }
+                if index % 7 == 0 { bell.ring() }
+            }
+            // Cancelled waits end too, long before their timeout.
+            for _ in 0..<200 {
+                let task = Task {
+                    await bell.wait(timeout: .seconds(600))
+                    finished.count.withLock { $0 += 1 }
+                }
+                task.cancel()
+                group.addTask { await task.value }
+            }
+        }
+        #expect(finished.count.withLock { $0 } == 4_200)
+        #expect(clock.now - started < .seconds(60))
+    }
 }

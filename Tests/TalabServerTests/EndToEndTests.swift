@@ -92,6 +92,47 @@ import Testing
         #expect(Subprocess.wait(pid) == 0)
     }
 
+    /// A client in the middle of a request would hold a graceful drain open as long as it likes:
+    /// the drain has a deadline, and the process exits 0 when it passes.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"))
+    func sigtermExitsWithinTheDrainDeadlineWhateverClientsHold() async throws {
+        let url = try await TestCluster.shared.migratedDatabase()
+        let port = try PrivateCluster.freeLoopbackPort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALAB_WHATSAPP_APP_SECRET"] = ServerFixture.appSecret
+        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = ServerFixture.verifyToken
+        environment["TALAB_MASTER_KEY"] = Data(repeating: 3, count: 32).base64EncodedString()
+        let pid = try Subprocess.spawn(
+            ServeCommandTests.binary.path,
+            [
+                "serve", "--database-url", url.unredacted, "--port", String(port), "--drain-seconds", "2",
+                "--header-timeout", "120", "--body-timeout", "120", "--idle-timeout", "120",
+            ],
+            environment: environment
+        )
+        var healthy = false
+        for _ in 0..<100 where !healthy {
+            let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+            healthy = (try? await HTTPClient.shared.execute(request, timeout: .seconds(1)))?.status == .ok
+            if !healthy { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(healthy)
+        // A body held at its last byte, and a head never finished.
+        let held = try RawSocket(port: port)
+        held.send(
+            "POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+                + String(repeating: "a", count: 99)
+        )
+        let slow = try RawSocket(port: port)
+        slow.send("GET /healthz HTTP/1.1\r\nHo")
+        try await Task.sleep(for: .milliseconds(300))
+        let clock = ContinuousClock()
+        let started = clock.now
+        kill(pid, SIGTERM)
+        #expect(Subprocess.wait(pid) == 0)
+        #expect(clock.now - started < .seconds(6))
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"))
     func aMissingSecretIsAClearErrorAndEverySettingIsInTheHelp() async throws {
         var environment = ProcessInfo.processInfo.environment
@@ -104,6 +145,8 @@ import Testing
         for setting in [
             "--host", "--port", "--graph-url", "--graph-version", "--send-rate", "--database-url", "TALAB_GRAPH_URL",
             "TALAB_GRAPH_VERSION", "TALAB_SEND_RATE", "TALAB_WHATSAPP_APP_SECRET", "TALAB_WHATSAPP_VERIFY_TOKEN",
+            "--max-connections", "--header-timeout", "--body-timeout", "--idle-timeout", "--body-budget-mb",
+            "--drain-seconds",
         ] {
             #expect(help.output.contains(setting), "\(setting)")
         }

@@ -12,10 +12,11 @@ struct LiveServer {
     let graph: FakeGraphAPI
     let graphServer: LoopbackServer
     let webhookURL: String
+    let app: any Service
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    static func start() async throws -> LiveServer {
+    static func start(_ configure: (inout Server.Settings) -> Void = { _ in }) async throws -> LiveServer {
         let port = try PrivateCluster.freeLoopbackPort()
         let webhookURL = "http://127.0.0.1:\(port)/webhooks/whatsapp"
         let graph = FakeGraphAPI(statusWebhook: (webhookURL, ServerFixture.appSecret))
@@ -23,6 +24,7 @@ struct LiveServer {
         let fixture = try await ServerFixture.make(graphURL: graphServer.url)
         var settings = fixture.settings
         settings.port = port
+        configure(&settings)
         var logger = Logger(label: "talab.test.live")
         logger.logLevel = .critical
         let (ready, continuation) = AsyncStream<Int>.makeStream()
@@ -44,6 +46,7 @@ struct LiveServer {
             graph: graph,
             graphServer: graphServer,
             webhookURL: webhookURL,
+            app: app,
             group: group,
             running: running
         )

@@ -7,11 +7,14 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     /// Stable, for programs: `invalid_signature`, `payload_too_large`, `forbidden`, `not_ready`.
     public let code: String
     public let message: String
+    /// Sent with it: `Retry-After`, `Allow`, `Connection: close`.
+    public let headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
     }
 
     struct Body: Encodable {
@@ -29,6 +32,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             context: context
         )
         response.status = status
+        response.headers.append(contentsOf: headers)
         return response
     }
 }

@@ -9,13 +9,16 @@ public struct WebhookController<Context: RequestContext>: Sendable {
     public let inbox: WebhookInbox
     public let signature: WebhookSignature
     public let verifyToken: String
+    /// Bodies held at once by every webhook request of this server.
+    public let budget: BodyBudget
     /// Meta's bodies stay far below this; a larger one is refused before it is read whole.
     public static var maxBody: Int { 3 * 1024 * 1024 }
 
-    public init(inbox: WebhookInbox, appSecret: String, verifyToken: String) {
+    public init(inbox: WebhookInbox, appSecret: String, verifyToken: String, budget: BodyBudget) {
         self.inbox = inbox
         self.signature = WebhookSignature(appSecret: appSecret)
         self.verifyToken = verifyToken
+        self.budget = budget
     }
 
     public func add(to router: Router<Context>) {
@@ -39,16 +42,25 @@ public struct WebhookController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > WebhookController.maxBody {
-            throw WebhookController.tooLarge
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > WebhookController.maxBody { throw WebhookController.tooLarge }
+        // The declared length, or the most a body may be when it is sent in chunks.
+        let reserved = max(declared ?? WebhookController.maxBody, 0)
+        guard let response = try await budget.with(reserved, { try await receive(request, context, limit: reserved) })
+        else {
+            context.logger.warning("webhook refused: body budget spent", metadata: ["bytes": "\(reserved)"])
+            throw WebhookController.busy
         }
-        let buffer: ByteBuffer
+        return response
+    }
+
+    private func receive(_ request: Request, _ context: Context, limit: Int) async throws -> Response {
+        let bytes: [UInt8]
         do {
-            buffer = try await request.body.collect(upTo: WebhookController.maxBody)
+            bytes = Array(try await request.body.collect(upTo: limit).readableBytesView)
         } catch is NIOTooManyBytesError {
             throw WebhookController.tooLarge
         }
-        let bytes = Array(buffer.readableBytesView)
         guard signature.isValid(request.headers[WebhookController.signatureHeader], for: bytes) else {
             throw APIError(
                 .unauthorized,
@@ -68,6 +80,15 @@ public struct WebhookController<Context: RequestContext>: Sendable {
     static var signatureHeader: HTTPField.Name { .hubSignature }
     static var tooLarge: APIError {
         APIError(.contentTooLarge, code: "payload_too_large", message: "webhook bodies are limited to 3 MiB")
+    }
+    /// Too many bodies in flight: Meta retries a 503, later.
+    static var busy: APIError {
+        APIError(
+            .serviceUnavailable,
+            code: "busy",
+            message: "too many webhook bodies in flight; retry later",
+            headers: [.retryAfter: "5", .connection: "close"]
+        )
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

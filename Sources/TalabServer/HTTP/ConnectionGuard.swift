@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// Deadlines for one HTTP/1 connection, and its place among the server's connections.
+///
+/// - A new connection must send a whole request head within `headerTimeout` (slowloris, and
+///   sockets that never send a byte); a kept-alive one, its next head within `idleTimeout`.
+/// - A request's body must arrive whole within `bodyTimeout` of its head (a body held at its last byte).
+/// - Beyond `ConnectionRegistry.limit` connections, the one that has waited longest without a
+///   request in progress is closed to make room: an idle flood cannot keep a webhook out.
+/// - A request the HTTP parser refuses gets a JSON 400 (`bad_request`) before the connection closes.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    let registry: ConnectionRegistry
+    private var id: Int?
+    private var timer: Scheduled<Void>?
+    /// Requests whose head arrived and whose response has not ended.
+    private var inFlight = 0
+    private var readingBody = false
+    private var servedOne = false
+
+    init(registry: ConnectionRegistry) { self.registry = registry }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { opened(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        opened(context)
+        context.fireChannelActive()
+    }
+
+    private func opened(_ context: ChannelHandlerContext) {
+        guard id == nil else { return }
+        id = registry.open(context.channel)
+        arm(context, registry.limits.headerTimeout)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        if let id { registry.close(id) }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            inFlight += 1
+            readingBody = true
+            if let id { registry.busy(id) }
+            arm(context, registry.limits.bodyTimeout)
+        case .body: break
+        case .end:
+            readingBody = false
+            disarm()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            inFlight = max(inFlight - 1, 0)
+            servedOne = true
+            if inFlight == 0 && !readingBody {
+                if let id { registry.idle(id) }
+                arm(context, registry.limits.idleTimeout)
+            }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError, inFlight == 0 || readingBody else {
+            context.fireErrorCaught(error)
+            return
+        }
+        // The parser gave up on this connection: answer in JSON, as every error is, and close.
+        disarm()
+        let body = ByteBuffer(
+            string: #"{"error":{"code":"bad_request","message":"the request is not valid HTTP/1.1"}}"#
+        )
+        let head = HTTPResponse(
+            status: .badRequest,
+            headerFields: [
+                .contentType: "application/json", .contentLength: "\(body.readableBytes)", .connection: "close",
+            ]
+        )
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
+        disarm()
+        let channel = context.channel
+        timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+}
