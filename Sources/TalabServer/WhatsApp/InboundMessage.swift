@@ -16,6 +16,8 @@ public struct InboundMessage: Decodable, Sendable {
     public var contextMessageID: String?
     public var forwarded: Bool
     public var errors: [GraphErrorInfo]
+    /// Its text was longer than WhatsApp allows (`PayloadText.maxLength`) and was cut there.
+    public var truncated = false
 
     public enum Content: Sendable, Hashable {
         case text(String)
@@ -108,8 +110,8 @@ public struct InboundMessage: Decodable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        from = container.lenientString(.from)
-        fromUserID = container.lenientString(.fromUserID)
+        from = container.lenientString(.from, limit: PayloadText.phoneLength)
+        fromUserID = container.lenientString(.fromUserID, limit: PayloadText.nameLength)
         id = container.lenientString(.id)
         timestamp = container.lenientDate(.timestamp)
         type = container.lenientString(.type)
@@ -117,7 +119,16 @@ public struct InboundMessage: Decodable, Sendable {
         let context = try? container.nestedContainer(keyedBy: ContextKeys.self, forKey: .context)
         contextMessageID = context?.lenientString(.id)
         forwarded = context?.lenientBool(.forwarded) == true || context?.lenientBool(.frequentlyForwarded) == true
-        content = InboundMessage.content(of: type, in: container)
+        if type == "text",
+            let body = (try? container.nestedContainer(keyedBy: TextKeys.self, forKey: .text))?
+                .lenientString(.body, limit: .max)
+        {
+            let text = PayloadText.clean(body, limit: PayloadText.maxLength)
+            truncated = text.utf8.count < body.utf8.count
+            content = .text(text)
+        } else {
+            content = InboundMessage.content(of: type, in: container)
+        }
     }
 
     private static func content(of type: String?, in container: KeyedDecodingContainer<CodingKeys>) -> Content {
@@ -189,9 +200,11 @@ public struct InboundMessage: Decodable, Sendable {
                 System(
                     type: system?.lenientString(.type),
                     body: system?.lenientString(.body),
-                    newWaID: system?.lenientString(.newWaID) ?? system?.lenientString(.waID)
-                        ?? system?.lenientString(.customer),
-                    newUserID: system?.lenientString(.newUserID) ?? system?.lenientString(.userID)
+                    newWaID: system?.lenientString(.newWaID, limit: PayloadText.phoneLength)
+                        ?? system?.lenientString(.waID, limit: PayloadText.phoneLength)
+                        ?? system?.lenientString(.customer, limit: PayloadText.phoneLength),
+                    newUserID: system?.lenientString(.newUserID, limit: PayloadText.nameLength)
+                        ?? system?.lenientString(.userID, limit: PayloadText.nameLength)
                 )
             )
         case "unsupported": return .unsupported

@@ -93,12 +93,12 @@ public struct WebhookPayload: Decodable, Sendable {
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            waID = container.lenientString(.waID)
-            userID = container.lenientString(.userID)
-            parentUserID = container.lenientString(.parentUserID)
+            waID = container.lenientString(.waID, limit: PayloadText.phoneLength)
+            userID = container.lenientString(.userID, limit: PayloadText.nameLength)
+            parentUserID = container.lenientString(.parentUserID, limit: PayloadText.nameLength)
             let profile = try? container.nestedContainer(keyedBy: ProfileKeys.self, forKey: .profile)
-            name = profile?.lenientString(.name)
-            username = profile?.lenientString(.username)
+            name = profile?.lenientString(.name, limit: PayloadText.nameLength)
+            username = profile?.lenientString(.username, limit: PayloadText.nameLength)
         }
     }
 
@@ -263,10 +263,31 @@ public struct DeliveryStatus: Decodable, Sendable {
     }
 }
 
+/// What every string read from a payload is made to fit: the database's columns, and what the
+/// Cloud API itself allows, so that a field Meta may send never fails its body.
+public enum PayloadText {
+    /// The longest message a customer can type (and the longest any string is kept).
+    public static let maxLength = 4_096
+    /// Columns for names and user ids (`varchar(255)`).
+    public static let nameLength = 255
+    /// Columns for phone numbers (`varchar(32)`).
+    public static let phoneLength = 32
+
+    /// At most `limit` characters, and no NUL (PostgreSQL's text cannot hold one, and libpq would
+    /// store the text cut there): each becomes U+FFFD, so what is logged is what was read.
+    public static func clean(_ text: String, limit: Int) -> String {
+        let bytes = text.utf8
+        guard bytes.count > limit || bytes.contains(0) else { return text }
+        let clipped = text.count > limit ? String(text.prefix(limit)) : text
+        return clipped.utf8.contains(0) ? clipped.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : clipped
+    }
+}
+
 extension KeyedDecodingContainer {
-    /// A string, or a number written as text; nil when absent or of another shape.
-    func lenientString(_ key: Key) -> String? {
-        if let text = try? decodeIfPresent(String.self, forKey: key) { return text }
+    /// A string, or a number written as text; nil when absent or of another shape. Made to fit
+    /// (`PayloadText.clean`) within `limit` characters.
+    func lenientString(_ key: Key, limit: Int = PayloadText.maxLength) -> String? {
+        if let text = try? decodeIfPresent(String.self, forKey: key) { return PayloadText.clean(text, limit: limit) }
         if let number = try? decodeIfPresent(Int64.self, forKey: key) { return String(number) }
         if let number = try? decodeIfPresent(Double.self, forKey: key) { return String(number) }
         return nil

@@ -24,12 +24,22 @@ public struct WebhookProcessor: Sendable {
         public var unroutable = 0
         public var replies = 0
         public var ignored = 0
+        /// Messages beyond `maxMessages` and statuses beyond `maxStatuses` in one body: not handled.
+        public var dropped = 0
+        /// Texts longer than WhatsApp allows, cut to it.
+        public var truncated = 0
     }
+
+    /// One body is one customer's moment; Meta batches a few. Past these, the rest of a body is
+    /// dropped (and counted) rather than turned into thousands of rows and Graph API calls.
+    public static let maxMessages = 100
+    public static let maxStatuses = 1_000
 
     public func process(_ body: [UInt8], on connection: PostgresConnection) async throws -> Summary {
         let payload = WebhookPayload.read(body)
         var summary = Summary()
         summary.ignored = payload.skipped
+        var taken = 0
         let snapshot: CatalogSnapshot
         if let current = catalog.snapshot { snapshot = current } else { snapshot = try await catalog.refresh() }
         for (field, value) in payload.values {
@@ -59,10 +69,20 @@ public struct WebhookProcessor: Sendable {
                 continue
             }
             for status in value.statuses {
+                guard summary.statuses < WebhookProcessor.maxStatuses else {
+                    summary.dropped += 1
+                    continue
+                }
                 try await record(status, business: business.id, on: connection)
                 summary.statuses += 1
             }
             for message in value.messages {
+                guard taken < WebhookProcessor.maxMessages else {
+                    summary.dropped += 1
+                    continue
+                }
+                taken += 1
+                if message.truncated { summary.truncated += 1 }
                 try await handle(
                     message,
                     in: value,
@@ -72,6 +92,12 @@ public struct WebhookProcessor: Sendable {
                     on: connection
                 )
             }
+        }
+        if summary.dropped > 0 || summary.truncated > 0 {
+            logger.warning(
+                "webhook body beyond the limits",
+                metadata: ["dropped": "\(summary.dropped)", "truncated_texts": "\(summary.truncated)"]
+            )
         }
         return summary
     }
