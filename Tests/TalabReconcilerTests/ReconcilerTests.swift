@@ -337,6 +337,57 @@ import Testing
     }
 }
 
+extension IncrementalPlanTests {
+    /// A token changed only in the environment moves nothing in git or in the rows (the stored
+    /// value is sealed): the keyed digest of the tenant's secrets is what notices it.
+    @Test func aRotatedOrMissingSecretIsNoticedWithoutAnyCommit() async throws {
+        let repository = try ReconcilerTests.exampleRepository()
+        defer { repository.delete() }
+        let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
+        defer { pool.close() }
+        let git = try GitRepository(discoveringFrom: repository.path)
+        let (tenants, commit) = try ReconcilerTests.tenants(repository)
+        let subtrees = try git.entries(at: commit, in: TenantLoader.folder)
+        _ = try await ReconcilerTests.reconciler(pool).apply(tenants, commit: commit, subtrees: subtrees)
+        #expect(try await ReconcilerTests.reconciler(pool).tenantsToCompare(subtrees: subtrees).isEmpty)
+        // No secret, digest or token in the state: only names and a keyed digest.
+        let state = try await pool.query(
+            PostgresStatement(
+                "test.state",
+                "SELECT string_agg(secret_names::text || secrets_digest, ' ') AS s FROM tenant_reconcile_state",
+                prepared: false
+            )
+        )[0].decode(String.self, "s")
+        #expect(state.contains("PADEL_FIVE_WA_TOKEN"))
+        #expect(!ExampleCatalog.tokens.values.contains { state.contains($0) })
+
+        var rotated = ExampleCatalog.tokens
+        rotated["PADEL_FIVE_WA_TOKEN"] = "EAAG-padel-rotated"
+        let afterRotation = ReconcilerTests.reconciler(pool, secrets: StaticSecrets(values: rotated))
+        #expect(try await afterRotation.tenantsToCompare(subtrees: subtrees) == ["padel-beirut"])
+        let padel = try #require(tenants.first { $0.slug == "padel-beirut" })
+        let plan = try await afterRotation.plan([padel])
+        #expect(
+            plan.changes.count == 1 && plan.changes.first?.fields.map(\.column) == ["whatsapp_access_token_encrypted"]
+        )
+        // Applied, the new token is remembered: nothing to compare any more.
+        _ = try await afterRotation.apply(
+            [padel],
+            commit: commit,
+            subtrees: subtrees.filter { $0.key == "padel-beirut" }
+        )
+        #expect(try await afterRotation.tenantsToCompare(subtrees: subtrees).isEmpty)
+
+        // A variable gone from the environment: the tenant is compared, and the plan says what is missing.
+        var missing = rotated
+        missing["SALON_RIMA_WA_TOKEN"] = nil
+        let withoutSalon = ReconcilerTests.reconciler(pool, secrets: StaticSecrets(values: missing))
+        #expect(try await withoutSalon.tenantsToCompare(subtrees: subtrees) == ["salon-rima"])
+        let salon = try #require(tenants.first { $0.slug == "salon-rima" })
+        await #expect(throws: ReconcileError.self) { try await withoutSalon.plan([salon]) }
+    }
+}
+
 @Suite struct CatalogVersionTests {
     @Test func everyWriteToATenantsRowsMovesItsVersionOnceAndNothingElseDoes() async throws {
         let (repository, pool, _) = try await ReconcilerTests.appliedExample()

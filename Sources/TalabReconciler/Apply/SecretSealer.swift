@@ -61,6 +61,19 @@ public struct SecretSealer: Sendable {
         return "v1:" + combined.base64EncodedString()
     }
 
+    /// A keyed digest of secrets' values (by name), to notice a rotated secret without storing it:
+    /// HMAC-SHA256 under a key derived from the master key, so it cannot be checked offline.
+    public func digest(_ values: [String: String]) -> String {
+        let digestKey = SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("talab/secret-digest/v1".utf8), using: key)
+        )
+        var message = Data()
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            message.append(contentsOf: Array(name.utf8) + [0] + Array(value.utf8) + [0])
+        }
+        return "v1:" + Data(HMAC<SHA256>.authenticationCode(for: message, using: digestKey)).base64EncodedString()
+    }
+
     /// The plaintext of a sealed value, or nil when it was sealed under another key or is not one.
     public func open(_ sealed: String) -> String? {
         guard sealed.hasPrefix("v1:"), let data = Data(base64Encoded: String(sealed.dropFirst(3))),
