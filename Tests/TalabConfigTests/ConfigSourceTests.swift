@@ -77,4 +77,35 @@ import Testing
         let salon = try #require(validation.tenants.first { $0.business.type == .salon })
         #expect(salon.menus.flatMap(\.items).allSatisfy { $0.durationMinutes != nil && $0.capacity != nil })
     }
+
+    /// A link could make apply store any file of the machine as a picture, or hide a menu from a
+    /// person editing: refused where it is, at a commit and in the working tree alike.
+    @Test func symbolicLinksAreRefusedAtACommitAndInTheWorkingTree() throws {
+        let repository = try TestRepository()
+        defer { repository.delete() }
+        try repository.write("Tenants/abu-salim/business.yaml", ConfigSourceTests.business)
+        try repository.write("Tenants/abu-salim/menus/real.yaml", "name: Main\nitems: []\n")
+        let images = repository.folder.appendingPathComponent("Tenants/abu-salim/images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: images.appendingPathComponent("logo.png").path,
+            withDestinationPath: "/etc/passwd"
+        )
+        try FileManager.default.createSymbolicLink(
+            atPath: repository.folder.appendingPathComponent("Tenants/abu-salim/menus/main.yaml").path,
+            withDestinationPath: "real.yaml"
+        )
+        try repository.commit("Links")
+        let expected = [
+            "Tenants/abu-salim/images/logo.png:1:1: error: a symbolic link (to /etc/passwd) is not allowed in a tenant folder: commit the file itself",
+            "Tenants/abu-salim/menus/main.yaml:1:1: error: a symbolic link (to real.yaml) is not allowed in a tenant folder: commit the file itself",
+        ]
+        let git = try GitRepository(discoveringFrom: repository.path)
+        let committed = try TenantLoader().load(from: GitCommitSource(repository: git, revision: "HEAD"))
+        #expect(committed.errors.map(\.description).filter { $0.contains("symbolic") } == expected)
+        #expect(!committed.isValid)
+        let worktree = try TenantLoader().load(from: WorktreeSource(root: repository.folder))
+        #expect(worktree.errors.map(\.description).filter { $0.contains("symbolic") } == expected)
+        #expect(!worktree.isValid)
+    }
 }

@@ -41,6 +41,15 @@ public struct GitFile: Sendable, Hashable {
     public let bytes: [UInt8]
     /// The blob's id: equal ids mean equal content.
     public let blobSHA: String
+    /// A symbolic link (mode 120000): `bytes` is the path it points to, not a file's content.
+    public let isSymbolicLink: Bool
+
+    public init(path: String, bytes: [UInt8], blobSHA: String, isSymbolicLink: Bool = false) {
+        self.path = path
+        self.bytes = bytes
+        self.blobSHA = blobSHA
+        self.isSymbolicLink = isSymbolicLink
+    }
 }
 
 /// A path that differs between two commits.

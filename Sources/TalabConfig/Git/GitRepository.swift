@@ -290,7 +290,14 @@ private final class TreeWalk {
             : Array(
                 UnsafeBufferPointer(start: git_blob_rawcontent(blob).assumingMemoryBound(to: UInt8.self), count: size)
             )
-        walk.files.append(GitFile(path: path, bytes: bytes, blobSHA: GitRepository.hex(git_tree_entry_id(entry))))
+        walk.files.append(
+            GitFile(
+                path: path,
+                bytes: bytes,
+                blobSHA: GitRepository.hex(git_tree_entry_id(entry)),
+                isSymbolicLink: git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK
+            )
+        )
         return 0
     }
 }

@@ -4,10 +4,14 @@ import Foundation
 public struct ConfigFile: Sendable, Hashable {
     public let path: String
     public let bytes: [UInt8]
+    /// A symbolic link: never followed, and refused by validation (it could name any file of the
+    /// machine that applies the configuration). `bytes` is then the path it points to.
+    public let isSymbolicLink: Bool
 
-    public init(path: String, bytes: [UInt8]) {
+    public init(path: String, bytes: [UInt8], isSymbolicLink: Bool = false) {
         self.path = path
         self.bytes = bytes
+        self.isSymbolicLink = isSymbolicLink
     }
 }
 
@@ -32,7 +36,9 @@ public struct GitCommitSource: ConfigSource {
     }
 
     public func files(under folder: String) throws -> [ConfigFile] {
-        try repository.files(at: commit, under: folder).map { ConfigFile(path: $0.path, bytes: $0.bytes) }
+        try repository.files(at: commit, under: folder).map {
+            ConfigFile(path: $0.path, bytes: $0.bytes, isSymbolicLink: $0.isSymbolicLink)
+        }
     }
 
     public var label: String { "commit \(commit.shortSHA) (\(revision))" }
@@ -51,23 +57,26 @@ public struct WorktreeSource: ConfigSource {
         guard
             let enumerator = FileManager.default.enumerator(
                 at: base,
-                includingPropertiesForKeys: [.isRegularFileKey],
+                includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey],
                 options: [.skipsHiddenFiles]
             )
         else { return [] }
         var files: [ConfigFile] = []
         let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
         for case let url as URL in enumerator {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
-                let data = FileManager.default.contents(atPath: url.path)
-            else { continue }
-            let path = url.standardizedFileURL.path
-            files.append(
-                ConfigFile(
-                    path: path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path,
-                    bytes: Array(data)
-                )
-            )
+            let kind = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey])
+            let full = url.standardizedFileURL.path
+            let path = full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : full
+            // A link is reported, never followed (the enumerator does not descend into one either).
+            if kind?.isSymbolicLink == true {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) ?? ""
+                files.append(ConfigFile(path: path, bytes: Array(target.utf8), isSymbolicLink: true))
+                continue
+            }
+            guard kind?.isRegularFile == true, let data = FileManager.default.contents(atPath: url.path) else {
+                continue
+            }
+            files.append(ConfigFile(path: path, bytes: Array(data)))
         }
         return files.sorted { $0.path < $1.path }
     }

@@ -32,7 +32,14 @@ struct TenantFolder {
         for file in files {
             let path = String(file.path.dropFirst(prefix.count))
             let parts = path.split(separator: "/")
-            if path == "business.yaml" {
+            if file.isSymbolicLink {
+                report(
+                    file.path,
+                    "symbolic_link",
+                    "a symbolic link (to \(String(decoding: file.bytes.prefix(200), as: UTF8.self))) is not allowed in "
+                        + "a tenant folder: commit the file itself"
+                )
+            } else if path == "business.yaml" {
                 businessFile = file
             } else if parts.count == 2, parts[0] == "menus" || parts[0] == "branches", path.hasSuffix(".yaml") {
                 let key = String(parts[1].dropLast(5))
@@ -73,7 +80,7 @@ struct TenantFolder {
         guard let business else { return nil }
         var tenant = TenantConfig(slug: slug, business: business, branches: branches, menus: menus)
         let named = tenant.imagePaths
-        for file in files {
+        for file in files where !file.isSymbolicLink {
             let path = String(file.path.dropFirst(prefix.count))
             guard named.contains(path) else { continue }
             tenant.images[path] = TenantImage(
