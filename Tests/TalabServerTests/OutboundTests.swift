@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import Logging
 import TalabServer
 import TalabStore
@@ -192,5 +193,59 @@ import Testing
         #expect(try errors[0].decode(Int?.self, "code") == 190)
         #expect(!(try errors[0].decode(String.self, "errors")).contains("EAAG"))
         #expect(try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE text LIKE '%EAAG%'") == 0)
+    }
+
+    /// A sender that dies while its posts are in flight (here: a Graph API that never answers, then
+    /// the process's connections gone) leaves its lease behind; another sender takes the replies
+    /// over at once instead of leaving the customer unanswered, and each is marked sent once.
+    @Test func repliesLeasedByASenderThatDiedAreSentByAnother() async throws {
+        let graph = FakeGraphAPI()
+        let server = try await LoopbackServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: server.url)
+        defer { fixture.parts.pool.close() }
+        try await OutboundTests.queue(fixture, to: ExampleCatalog.padelNumber, id: "wamid.L", text: "hi")
+        // A listener that never accepts: the dying sender's posts hang.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) }
+        }
+        _ = listen(silent, 8)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let dyingPool = PostgresPool(url: fixture.url, maxConnections: 2)
+        let dying = OutboundSender(
+            pool: dyingPool,
+            graph: GraphClient(
+                settings: GraphSettings(baseURL: "http://127.0.0.1:\(port)", attempts: 1, timeout: .seconds(30)),
+                logger: fixture.parts.sender.logger
+            ),
+            sealer: ServerFixture.sealer,
+            doorbell: Doorbell(),
+            logger: fixture.parts.sender.logger
+        )
+        let inFlight = Task { try await dying.sendOnce() }
+        #expect(
+            try await EndToEndTests.waitFor {
+                try await fixture.count("SELECT count(*)::int FROM outbound_messages WHERE leased_until > now()") == 2
+            }
+        )
+        // While it lives, nobody else takes them.
+        #expect(try await fixture.parts.sender.sendOnce() == 0)
+        dyingPool.close()
+        inFlight.cancel()
+        _ = try? await inFlight.value
+        // Its backends gone, the lease is free at once (well before its five minutes run out).
+        #expect(try await EndToEndTests.waitFor { try await fixture.parts.sender.sendOnce() > 0 })
+        while try await fixture.parts.sender.sendOnce() > 0 {}
+        try await server.stop()
+        #expect(try await fixture.count("SELECT count(*)::int FROM outbound_messages WHERE state = 'sent'") == 2)
+        #expect(graph.received.count == 2)
     }
 }

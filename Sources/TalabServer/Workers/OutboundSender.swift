@@ -32,23 +32,28 @@ public struct OutboundSender: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let sent = try await cancelWhenGracefulShutdown { try await sendOnce() }
+            // A round is not cancelled by a graceful shutdown: a post cut off mid-way may have
+            // reached Meta, and would be posted again. The drain's deadline bounds it.
+            let sent = try await sendOnce()
             // Rest until rung (at once when a reply was queued during this round) unless the round
             // was full; postponed replies come due on the timeout.
-            if sent < batch { await doorbell.wait(timeout: .seconds(1)) }
+            if sent < batch { try? await cancelWhenGracefulShutdown { await doorbell.wait(timeout: .seconds(1)) } }
         }
     }
 
-    /// The first pending reply of each customer, oldest first, that no other sender holds, and the
-    /// rest of those customers' queues in order: their head is locked by this claim, so no other
-    /// sender can take any of them (its claim needs no older pending row of the customer). Each with
-    /// the token to send it with: the branch's, else the business's.
+    /// The first pending reply of each customer, oldest first, that no live lease holds, and the
+    /// rest of those customers' queues in order, leased in a statement that commits on its own: no
+    /// other sender takes any of them (its claim needs no older pending row of the customer) while
+    /// this process lives and the lease lasts. Each with the token to send it with: the branch's,
+    /// else the business's.
     static let claim = PostgresStatement(
         "outbound.claim",
         """
         WITH heads AS (
             SELECT o.id, o.customer_id FROM outbound_messages o
             WHERE o.state = 'pending' AND o.available_at <= now()
+              AND (o.leased_until IS NULL OR o.leased_until < now()
+                   OR NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(o.lease_pid)))
               AND (o.customer_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM outbound_messages e
                   WHERE e.state = 'pending' AND e.customer_id = o.customer_id AND e.id < o.id))
@@ -58,25 +63,28 @@ public struct OutboundSender: Service {
             WHERE o.state = 'pending' AND o.available_at <= now()
               AND o.customer_id IN (SELECT customer_id FROM heads) AND o.id NOT IN (SELECT id FROM heads)
             ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+        ), leased AS (
+            UPDATE outbound_messages o SET leased_until = now() + interval '5 minutes', lease_pid = pg_backend_pid()
+            WHERE o.id IN (SELECT id FROM heads UNION ALL SELECT id FROM rest)
+            RETURNING o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body
         )
         SELECT o.id, o.business_id, o.branch_id, o.customer_id, o.phone_number_id, o.body::text AS body,
                coalesce(b.whatsapp_access_token_encrypted, u.whatsapp_access_token_encrypted) AS token
-        FROM outbound_messages o
+        FROM leased o
         JOIN users u ON u.id = o.business_id
         LEFT JOIN branches b ON b.id = o.branch_id AND b.whatsapp_access_token_encrypted IS NOT NULL
-        WHERE o.id IN (SELECT id FROM heads UNION ALL SELECT id FROM rest)
         ORDER BY o.id
         """
     )
-    /// Every reply sent in a round marked with Meta's message id, and the messages among them (not
-    /// read marks) logged with their type, text and the message they reply to, in one statement.
+    /// A reply marked sent with Meta's message id and, unless it is a read mark, logged with its
+    /// type, text and the message it replies to, in one statement.
     static let markSent = PostgresStatement(
         "outbound.sent",
         """
         WITH sent AS (
-            UPDATE outbound_messages o SET state = 'sent', meta_message_id = u.meta, sent_at = now(),
-                attempts = o.attempts + 1
-            FROM unnest($1::text[]::bigint[], $2::text[]) AS u(id, meta) WHERE o.id = u.id
+            UPDATE outbound_messages o SET state = 'sent', meta_message_id = $2, sent_at = now(),
+                attempts = o.attempts + 1, leased_until = NULL
+            WHERE o.id = $1
             RETURNING o.business_id, o.branch_id, o.customer_id, o.body, o.meta_message_id
         )
         INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number, whatsapp_user_id,
@@ -93,7 +101,8 @@ public struct OutboundSender: Service {
     static let markFailed = PostgresStatement(
         "outbound.failed",
         """
-        UPDATE outbound_messages SET state = 'failed', error_code = $2, error = $3, attempts = attempts + 1
+        UPDATE outbound_messages SET state = 'failed', error_code = $2, error = $3, attempts = attempts + 1,
+            leased_until = NULL
         WHERE id = $1
         """
     )
@@ -101,11 +110,16 @@ public struct OutboundSender: Service {
     static let postpone = PostgresStatement(
         "outbound.postpone",
         """
-        UPDATE outbound_messages SET attempts = attempts + 1, error_code = $2, error = $3,
+        UPDATE outbound_messages SET attempts = attempts + 1, error_code = $2, error = $3, leased_until = NULL,
             state = CASE WHEN attempts + 1 >= 10 THEN 'failed'::outbound_state ELSE 'pending'::outbound_state END,
             available_at = now() + interval '1 minute'
         WHERE id = $1
         """
+    )
+    /// The replies of a customer queued behind one that failed: not tried this round, free again.
+    static let release = PostgresStatement(
+        "outbound.release",
+        "UPDATE outbound_messages SET leased_until = NULL WHERE id = ANY($1::text[]::bigint[]) AND state = 'pending'"
     )
     struct Pending: Sendable {
         let id: Int
@@ -122,83 +136,68 @@ public struct OutboundSender: Service {
         case failed(GraphError)
     }
 
-    /// Sends one batch in one transaction; returns how many replies it handled.
+    /// Leases one batch and sends it: customers in parallel, each customer's replies one after
+    /// another, each marked as soon as the Graph API answered. Returns how many replies it tried.
     @discardableResult
     public func sendOnce() async throws -> Int {
-        try await pool.withTransaction { connection in
-            func decode(_ rows: PostgresRows) throws -> [Pending] {
-                try rows.map { row in
-                    Pending(
-                        id: try row.decode(Int.self, "id"),
-                        business: try row.decode(UUID.self, "business_id"),
-                        branch: try row.decode(UUID?.self, "branch_id"),
-                        customer: try row.decode(UUID?.self, "customer_id"),
-                        phoneNumberID: try row.decode(String.self, "phone_number_id"),
-                        body: try row.decode(String.self, "body"),
-                        token: try row.decode(String?.self, "token")
-                    )
-                }
+        let pending = try await pool.query(OutboundSender.claim, [batch]).map { row in
+            Pending(
+                id: try row.decode(Int.self, "id"),
+                business: try row.decode(UUID.self, "business_id"),
+                branch: try row.decode(UUID?.self, "branch_id"),
+                customer: try row.decode(UUID?.self, "customer_id"),
+                phoneNumberID: try row.decode(String.self, "phone_number_id"),
+                body: try row.decode(String.self, "body"),
+                token: try row.decode(String?.self, "token")
+            )
+        }
+        guard !pending.isEmpty else { return 0 }
+        // A failure stops its customer's chain: the rest wait behind it, in order.
+        var chains: [[Pending]] = []
+        var chainOf: [UUID: Int] = [:]
+        for message in pending.sorted(by: { $0.id < $1.id }) {
+            if let customer = message.customer, let index = chainOf[customer] {
+                chains[index].append(message)
+            } else {
+                if let customer = message.customer { chainOf[customer] = chains.count }
+                chains.append([message])
             }
-            let pending = try decode(try await connection.query(OutboundSender.claim, [batch]))
-            guard !pending.isEmpty else { return 0 }
-            // Customers in parallel; each customer's messages one after another, stopping at a
-            // failure (the rest wait behind it, in order).
-            var chains: [[Pending]] = []
-            var chainOf: [UUID: Int] = [:]
-            for message in pending.sorted(by: { $0.id < $1.id }) {
-                if let customer = message.customer, let index = chainOf[customer] {
-                    chains[index].append(message)
-                } else {
-                    if let customer = message.customer { chainOf[customer] = chains.count }
-                    chains.append([message])
-                }
-            }
-            let results = await withTaskGroup(of: [(Int, Result)].self) { group in
-                for chain in chains {
-                    group.addTask {
-                        var results: [(Int, Result)] = []
-                        for message in chain {
-                            let result = await deliver(message)
-                            results.append((message.id, result))
-                            if case .failed = result { break }
+        }
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for chain in chains {
+                group.addTask {
+                    for (index, message) in chain.enumerated() {
+                        let result = await deliver(message)
+                        try await record(result, of: message)
+                        if case .failed = result {
+                            let behind = chain.dropFirst(index + 1).map { String($0.id) }
+                            if !behind.isEmpty {
+                                try await pool.query(OutboundSender.release, [PostgresTextArray(behind)])
+                            }
+                            return index + 1
                         }
-                        return results
                     }
-                }
-                var results: [Int: Result] = [:]
-                for await chain in group {
-                    for (id, result) in chain { results[id] = result }
-                }
-                return results
-            }
-            // What was sent is marked and logged in one statement for the whole round.
-            var sent: [(message: Pending, metaID: String?)] = []
-            for message in pending {
-                if case .sent(let id) = results[message.id] { sent.append((message, id)) }
-            }
-            if !sent.isEmpty {
-                try await connection.query(
-                    OutboundSender.markSent,
-                    [PostgresTextArray(sent.map { String($0.message.id) }), PostgresTextArray(sent.map(\.metaID))]
-                )
-            }
-            for message in pending {
-                switch results[message.id] {
-                case .sent: break
-                case .failed(let error) where error.retryable:
-                    try await connection.query(OutboundSender.postpone, [message.id, error.code, error.description])
-                case .failed(let error):
-                    logger.warning(
-                        "reply not sent",
-                        metadata: [
-                            "outbound_id": "\(message.id)", "code": "\(error.code ?? 0)", "title": "\(error.title)",
-                        ]
-                    )
-                    try await connection.query(OutboundSender.markFailed, [message.id, error.code, error.description])
-                case nil: break
+                    return chain.count
                 }
             }
-            return results.count
+            return try await group.reduce(0, +)
+        }
+    }
+
+    /// Marks one reply as the Graph API answered it, at once: the fewer replies posted and not yet
+    /// marked, the fewer a killed process posts again after its restart.
+    private func record(_ result: Result, of message: Pending) async throws {
+        switch result {
+        case .sent(let metaID):
+            try await pool.query(OutboundSender.markSent, [message.id, metaID])
+        case .failed(let error) where error.retryable:
+            try await pool.query(OutboundSender.postpone, [message.id, error.code, error.description])
+        case .failed(let error):
+            logger.warning(
+                "reply not sent",
+                metadata: ["outbound_id": "\(message.id)", "code": "\(error.code ?? 0)", "title": "\(error.title)"]
+            )
+            try await pool.query(OutboundSender.markFailed, [message.id, error.code, error.description])
         }
     }
 
