@@ -150,7 +150,7 @@ public enum Server {
                 outbound: parts.outboundBell,
                 logger: logger
             ),
-            parts.sender,
+            parts.sender, MemoryTrimmer(),
         ]
         for _ in 0..<max(settings.inboxWorkers, 0) {
             services.append(

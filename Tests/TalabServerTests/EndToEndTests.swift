@@ -93,9 +93,12 @@ import Testing
     }
 
     /// A client in the middle of a request would hold a graceful drain open as long as it likes:
-    /// the drain has a deadline, and the process exits 0 when it passes.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"))
-    func sigtermExitsWithinTheDrainDeadlineWhateverClientsHold() async throws {
+    /// such connections are closed when the drain starts, and the drain has a deadline besides.
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"),
+        arguments: ["2", "30"]
+    )
+    func sigtermExitsWithinTheDrainDeadlineWhateverClientsHold(drainSeconds: String) async throws {
         let url = try await TestCluster.shared.migratedDatabase()
         let port = try PrivateCluster.freeLoopbackPort()
         var environment = ProcessInfo.processInfo.environment
@@ -105,7 +108,7 @@ import Testing
         let pid = try Subprocess.spawn(
             ServeCommandTests.binary.path,
             [
-                "serve", "--database-url", url.unredacted, "--port", String(port), "--drain-seconds", "2",
+                "serve", "--database-url", url.unredacted, "--port", String(port), "--drain-seconds", drainSeconds,
                 "--header-timeout", "120", "--body-timeout", "120", "--idle-timeout", "120",
             ],
             environment: environment
@@ -130,7 +133,9 @@ import Testing
         let started = clock.now
         kill(pid, SIGTERM)
         #expect(Subprocess.wait(pid) == 0)
-        #expect(clock.now - started < .seconds(6))
+        // Connections without a request being answered are closed at once on shutdown, so even a
+        // long deadline is not waited for.
+        #expect(clock.now - started < .seconds(5))
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"))

@@ -103,6 +103,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
+    /// On shutdown, a connection with no request being answered is closed now: one that has not sent
+    /// a whole request yet would otherwise hold the drain until its deadline (its client is not
+    /// acknowledged, so Meta sends again). A request being answered finishes first.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, inFlight == 0 || readingBody {
+            disarm()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
         disarm()
         let channel = context.channel
