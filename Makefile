@@ -48,3 +48,4 @@ bench: deps
 	.build/release/talab bench config
 	.build/release/talab bench reconcile
 	.build/release/talab bench webhook
+	.build/release/talab bench attack
