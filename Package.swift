@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TalabCoreTests",
-            dependencies: ["TalabCore", "TalabConfig", "TalabBench"],
+            dependencies: ["TalabCore", "TalabConfig", "TalabBench", "TalabTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -47,24 +47,16 @@ public struct AttackBenchmark: Sendable {
         migrations: [Migration],
         progress: @Sendable (String) -> Void
     ) async throws -> Report {
-        let masterKey = Data(repeating: 5, count: 32).base64EncodedString()
-        let url = try await WebhookBenchmark.exampleDatabase(
+        let stage = try await BenchStage.make(
             "talab_bench_attack",
             server: server,
             migrations: migrations,
-            masterKey: masterKey,
             project: project,
             progress: progress
         )
-        let graph = FakeGraphAPI()
-        let graphServer = try await LoopbackServer.start(graph.router())
-        defer { Task { try? await graphServer.stop() } }
-        let port = try PrivateCluster.freeLoopbackPort()
-        let pid = try Subprocess.spawn(
-            executable,
-            ["serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url],
-            environment: WebhookBenchmark.serveEnvironment(masterKey: masterKey)
-        )
+        defer { Task { try? await stage.graphServer.stop() } }
+        let (url, port) = (stage.url, stage.port)
+        let pid = try Subprocess.spawn(executable, stage.arguments, environment: stage.environment)
         var exited = false
         defer {
             if !exited {
@@ -73,7 +65,6 @@ public struct AttackBenchmark: Sendable {
             }
         }
         try await WebhookBenchmark.waitUntilHealthy(port)
-        let signature = WebhookSignature(appSecret: WebhookBenchmark.appSecret)
         var report = Report()
         var sequence = 0
         func rss() -> Int { WebhookBenchmark.memory(of: pid).current }
@@ -84,29 +75,29 @@ public struct AttackBenchmark: Sendable {
             for _ in 0..<count {
                 sequence += 1
                 let body = WebhookBenchmark.body(id: "wamid.attack.\(sequence)", customer: 100_000 + sequence)
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
-                request.method = .POST
-                request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: body))
-                request.headers.add(name: "Connection", value: "close")
-                request.body = .bytes(ByteBuffer(bytes: body))
                 let clock = ContinuousClock()
                 let started = clock.now
-                guard (try? await HTTPClient.shared.execute(request, timeout: .seconds(5)))?.status == .ok else {
-                    return nil
-                }
+                guard await stage.post(body) else { return nil }
                 slowest = max(slowest, (clock.now - started).seconds)
             }
             return slowest
         }
-        // Past the server's memory trim (every 10 s), so "after" is what stays.
-        func settle() async throws { try await Task.sleep(for: .seconds(11)) }
+        var sockets: [LoopbackSocket] = []
+        /// Closes the case's clients, waits past the server's memory trim (every 10 s) so that
+        /// "after" is what stays, and records the case.
+        func record(_ name: String, _ outcome: String, since before: Int, signed during: Double?) async throws {
+            sockets.removeAll()
+            try await Task.sleep(for: .seconds(11))
+            report.cases.append(
+                Case(name: name, outcome: outcome, rssBefore: before, rssAfter: rss(), signedWebhook: during)
+            )
+        }
 
         // 1. Connections that send nothing, as many as this process may open.
         progress("\(idle) idle connections")
         var before = rss()
-        var sockets: [LoopbackSocket] = []
         for _ in 0..<idle {
-            guard let socket = LoopbackSocket(port: port) else { break }
+            guard let socket = try? LoopbackSocket(port: port) else { break }
             sockets.append(socket)
         }
         try await Task.sleep(for: .milliseconds(500))
@@ -114,23 +105,18 @@ public struct AttackBenchmark: Sendable {
         report.peakRSS = max(report.peakRSS, WebhookBenchmark.memory(of: pid).peak)
         let evicted = sockets.filter(\.isClosed).count
         let opened = sockets.count
-        sockets.removeAll()
-        try await settle()
-        report.cases.append(
-            Case(
-                name: "idle connections",
-                outcome: "\(opened) opened, \(evicted) closed by the limit for newer ones",
-                rssBefore: before,
-                rssAfter: rss(),
-                signedWebhook: during
-            )
+        try await record(
+            "idle connections",
+            "\(opened) opened, \(evicted) closed by the limit for newer ones",
+            since: before,
+            signed: during
         )
 
         // 2. Slowloris: a header byte every second, never a whole head.
         progress("\(slow) slow clients for 12 s")
         before = rss()
         for _ in 0..<slow {
-            guard let socket = LoopbackSocket(port: port) else { break }
+            guard let socket = try? LoopbackSocket(port: port) else { break }
             socket.send("POST /webhooks/whatsapp HTTP/1.1\r\nHost: attack\r\n")
             sockets.append(socket)
         }
@@ -141,16 +127,11 @@ public struct AttackBenchmark: Sendable {
         during = await signed()
         let slowClosed = sockets.filter(\.isClosed).count
         let slowOpened = sockets.count
-        sockets.removeAll()
-        try await settle()
-        report.cases.append(
-            Case(
-                name: "slow headers (slowloris)",
-                outcome: "\(slowClosed) of \(slowOpened) closed after 12 s (header deadline 10 s)",
-                rssBefore: before,
-                rssAfter: rss(),
-                signedWebhook: during
-            )
+        try await record(
+            "slow headers (slowloris)",
+            "\(slowClosed) of \(slowOpened) closed after 12 s (header deadline 10 s)",
+            since: before,
+            signed: during
         )
 
         // 3. Unsigned 3 MiB bodies held at their last byte.
@@ -160,7 +141,7 @@ public struct AttackBenchmark: Sendable {
         let payload = [UInt8](repeating: 0x61, count: size - 1)
         var offsets: [Int] = []
         for _ in 0..<heldBodies {
-            guard let socket = LoopbackSocket(port: port) else { break }
+            guard let socket = try? LoopbackSocket(port: port) else { break }
             socket.send(
                 "POST /webhooks/whatsapp HTTP/1.1\r\nHost: attack\r\nContent-Type: application/json\r\n"
                     + "X-Hub-Signature-256: sha256=00\r\nContent-Length: \(size)\r\n\r\n"
@@ -181,19 +162,14 @@ public struct AttackBenchmark: Sendable {
         during = await signed()
         let peakDuring = WebhookBenchmark.memory(of: pid)
         report.peakRSS = max(report.peakRSS, peakDuring.peak)
-        let refused = sockets.filter { $0.received().contains(" 503 ") }.count
+        let refused = sockets.filter { $0.read(timeout: .zero).text.contains(" 503 ") }.count
         let delivered = offsets.filter { $0 == payload.count }.count
-        sockets.removeAll()
-        try await settle()
-        report.cases.append(
-            Case(
-                name: "3 MiB bodies held at the last byte",
-                outcome: "\(delivered) sent whole less one byte, \(refused) refused 503 (budget), RSS peak "
-                    + "\(peakDuring.peak >> 20) MiB",
-                rssBefore: before,
-                rssAfter: rss(),
-                signedWebhook: during
-            )
+        try await record(
+            "3 MiB bodies held at the last byte",
+            "\(delivered) sent whole less one byte, \(refused) refused 503 (budget), RSS peak "
+                + "\(peakDuring.peak >> 20) MiB",
+            since: before,
+            signed: during
         )
 
         // 4. Signed messages whose reply ids and pages trapped the engine.
@@ -205,65 +181,51 @@ public struct AttackBenchmark: Sendable {
         ]
         var accepted = 0
         for (index, id) in ids.enumerated() {
-            let body = AttackBenchmark.buttonBody(id: "wamid.attack.button.\(index)", reply: id)
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
-            request.method = .POST
-            request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: body))
-            request.body = .bytes(ByteBuffer(bytes: body))
-            if (try? await HTTPClient.shared.execute(request, timeout: .seconds(5)))?.status == .ok { accepted += 1 }
+            if await stage.post(AttackBenchmark.buttonBody(id: "wamid.attack.button.\(index)", reply: id)) {
+                accepted += 1
+            }
         }
         let pool = PostgresPool(url: url, maxConnections: 1)
         defer { pool.close() }
         let inbox = WebhookInbox(pool: pool)
-        var counts = try await inbox.counts()
-        for _ in 0..<100 where counts.pending > 0 {
-            try await Task.sleep(for: .milliseconds(100))
-            counts = try await inbox.counts()
+        /// The inbox's counts once nothing is pending (or after 20 s).
+        func drained() async throws -> WebhookInbox.Counts {
+            var counts = try await inbox.counts()
+            for _ in 0..<200 where counts.pending > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                counts = try await inbox.counts()
+            }
+            return counts
         }
+        let counts = try await drained()
         during = await signed()
         report.alive = kill(pid, 0) == 0
-        report.cases.append(
-            Case(
-                name: "signed hostile reply ids",
-                outcome: "\(accepted) of \(ids.count) acknowledged; inbox: \(counts.pending) pending, \(counts.failed) "
-                    + "dead; server \(report.alive ? "alive" : "DEAD")",
-                rssBefore: before,
-                rssAfter: rss(),
-                signedWebhook: during
-            )
+        try await record(
+            "signed hostile reply ids",
+            "\(accepted) of \(ids.count) acknowledged; inbox: \(counts.pending) pending, \(counts.failed) dead; "
+                + "server \(report.alive ? "alive" : "DEAD")",
+            since: before,
+            signed: during
         )
 
         // 5. One signed body of 10,000 messages, one of them a 1,000,000-character text.
         progress("a signed body of 10,000 messages")
         before = rss()
-        let amplifier = AttackBenchmark.floodBody(messages: 10_000)
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
-        request.method = .POST
-        request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: amplifier))
-        request.body = .bytes(ByteBuffer(bytes: amplifier))
-        let amplified = (try? await HTTPClient.shared.execute(request, timeout: .seconds(10)))?.status == .ok
-        for _ in 0..<200 {
-            counts = try await inbox.counts()
-            if counts.pending == 0 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let amplified = await stage.post(AttackBenchmark.floodBody(messages: 10_000), timeout: .seconds(10))
+        _ = try await drained()
         let logged = try await pool.query(AttackBenchmark.floodLogged)[0].decode(Int.self, "n")
         let longest = try await pool.query(AttackBenchmark.longestText)[0].decode(Int.self, "n")
-        report.cases.append(
-            Case(
-                name: "one body of 10,000 messages",
-                outcome: "\(amplified ? "acknowledged" : "refused"), \(logged) messages handled, longest text "
-                    + "\(longest) characters",
-                rssBefore: before,
-                rssAfter: rss(),
-                signedWebhook: await signed()
-            )
+        try await record(
+            "one body of 10,000 messages",
+            "\(amplified ? "acknowledged" : "refused"), \(logged) messages handled, longest text \(longest) characters",
+            since: before,
+            signed: await signed()
         )
 
         // 6. SIGTERM while clients hold a body and a head open.
         progress("SIGTERM with clients holding connections")
         for index in 0..<50 {
-            guard let socket = LoopbackSocket(port: port) else { break }
+            guard let socket = try? LoopbackSocket(port: port) else { break }
             socket.send(
                 index % 2 == 0
                     ? "POST /webhooks/whatsapp HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n\(String(repeating: "a", count: 99))"

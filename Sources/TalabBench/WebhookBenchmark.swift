@@ -76,26 +76,17 @@ public struct WebhookBenchmark: Sendable {
     ) async throws
         -> Report
     {
-        let masterKey = Data(repeating: 5, count: 32).base64EncodedString()
-        let url = try await WebhookBenchmark.exampleDatabase(
+        let stage = try await BenchStage.make(
             "talab_bench_webhook",
             server: server,
             migrations: migrations,
-            masterKey: masterKey,
             project: project,
             progress: progress
         )
-
-        let graph = FakeGraphAPI()
-        let graphServer = try await LoopbackServer.start(graph.router())
-        defer { Task { try? await graphServer.stop() } }
-        let port = try PrivateCluster.freeLoopbackPort()
-        let environment = WebhookBenchmark.serveEnvironment(masterKey: masterKey)
+        defer { Task { try? await stage.graphServer.stop() } }
+        let (url, port, environment) = (stage.url, stage.port, stage.environment)
         // The receipt handler: this measures the webhook path, one text reply per message.
-        let arguments = [
-            "serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url,
-            "--handler", "acknowledge",
-        ]
+        let arguments = stage.arguments + ["--handler", "acknowledge"]
         var pid = try Subprocess.spawn(
             executable,
             arguments + ["--inbox-workers", String(workers)],
@@ -329,4 +320,59 @@ extension Duration {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) / 1e18
     }
+}
+
+/// What a benchmark of a live `talab serve` stands on: a fresh example database, a fake Graph API
+/// on loopback, a free port, and the server's arguments and environment for them.
+struct BenchStage {
+    let url: DatabaseURL
+    let masterKey: String
+    let graph: FakeGraphAPI
+    let graphServer: LoopbackServer
+    let port: Int
+
+    static func make(
+        _ name: String,
+        server: DatabaseURL,
+        migrations: [Migration],
+        project: URL,
+        progress: @Sendable (String) -> Void
+    ) async throws -> BenchStage {
+        let masterKey = Data(repeating: 5, count: 32).base64EncodedString()
+        let url = try await WebhookBenchmark.exampleDatabase(
+            name,
+            server: server,
+            migrations: migrations,
+            masterKey: masterKey,
+            project: project,
+            progress: progress
+        )
+        let graph = FakeGraphAPI()
+        let graphServer = try await LoopbackServer.start(graph.router())
+        return BenchStage(
+            url: url,
+            masterKey: masterKey,
+            graph: graph,
+            graphServer: graphServer,
+            port: try PrivateCluster.freeLoopbackPort()
+        )
+    }
+
+    var arguments: [String] {
+        ["serve", "--database-url", url.unredacted, "--port", String(port), "--graph-url", graphServer.url]
+    }
+
+    var environment: [String: String] { WebhookBenchmark.serveEnvironment(masterKey: masterKey) }
+
+    /// A signed webhook `body` posted on a connection of its own; whether it was acknowledged (200).
+    func post(_ body: [UInt8], timeout: TimeAmount = .seconds(5)) async -> Bool {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
+        request.method = .POST
+        request.headers.add(name: "X-Hub-Signature-256", value: BenchStage.signature.header(for: body))
+        request.headers.add(name: "Connection", value: "close")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return (try? await HTTPClient.shared.execute(request, timeout: timeout))?.status == .ok
+    }
+
+    static let signature = WebhookSignature(appSecret: WebhookBenchmark.appSecret)
 }

@@ -1,24 +1,13 @@
 import Foundation
 import TalabConfig
 import TalabCore
+import TalabTestSupport
 import Testing
 
 /// Thousands of random and edge-case inputs, the same ones each run (a seeded generator), thrown
 /// at every example tenant's engine through whole conversations: none may trap, and every reply
 /// keeps to what the engine promises (text, at most the choices a list can page through).
 @Suite struct EngineFuzzTests {
-    /// SplitMix64: small, seeded, the same sequence on every machine.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let tenants: [String: TenantConfig] = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -38,7 +27,7 @@ import Testing
         "99999999999", "-3", "٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩", "x9223372036854775807",
     ]
 
-    static func randomID(_ generator: inout Generator, keys: [String]) -> String {
+    static func randomID(_ generator: inout SeededGenerator, keys: [String]) -> String {
         func pick(_ list: [String]) -> String { list[Int(generator.next() % UInt64(list.count))] }
         switch generator.next() % 6 {
         case 0: return "\(pick(prefixes)):more:\(pick(numbers))"
@@ -52,7 +41,7 @@ import Testing
         }
     }
 
-    static func randomText(_ generator: inout Generator) -> String {
+    static func randomText(_ generator: inout SeededGenerator) -> String {
         let count = Int(generator.next() % 12)
         return (0..<count).map { _ in words[Int(generator.next() % UInt64(words.count))] }.joined(separator: " ")
     }
@@ -68,7 +57,7 @@ import Testing
                 for group in item.options { keys += [group.key] + group.choices.map(\.key) }
             }
         }
-        var generator = Generator(state: 0x7A1A_B000 &+ UInt64(slug.utf8.count))
+        var generator = SeededGenerator(seed: 0x7A1A_B000 &+ UInt64(slug.utf8.count))
         var replies = 0
         for branch in [nil] + tenant.branches.map(Optional.some) {
             let engine = ConversationEngine(tenant: tenant, branch: branch)

@@ -25,13 +25,13 @@ import Testing
 
     @Test func silentSlowAndHeldClientsAreClosedAtTheirDeadlines() async throws {
         let (live, port) = try await ConnectionLimitTests.start()
-        let silent = try RawSocket(port: port)
-        let slow = try RawSocket(port: port)
+        let silent = try LoopbackSocket(port: port)
+        let slow = try LoopbackSocket(port: port)
         slow.send("POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\n")
-        let held = try RawSocket(port: port)
+        let held = try LoopbackSocket(port: port)
         held.send("POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
         held.send(String(repeating: "a", count: 99))
-        let idle = try RawSocket(port: port)
+        let idle = try LoopbackSocket(port: port)
         idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         // The slow client keeps sending a header byte now and then: never a whole head.
         let trickle = Task {
@@ -57,7 +57,7 @@ import Testing
         for garbage in [
             "GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", "\u{1}\u{2}\r\n\r\n",
         ] {
-            let socket = try RawSocket(port: port)
+            let socket = try LoopbackSocket(port: port)
             socket.send(garbage)
             let answer = socket.read(timeout: .seconds(3))
             #expect(answer.closed)
@@ -71,8 +71,8 @@ import Testing
         // Deadlines far away: only the limit closes connections here.
         let (live, port) = try await ConnectionLimitTests.start(maxConnections: 16, deadline: .seconds(60))
         // Three times the limit, connected and silent (each is closed for a newer one, oldest first).
-        var flood: [RawSocket] = []
-        for _ in 0..<48 { flood.append(try RawSocket(port: port)) }
+        var flood: [LoopbackSocket] = []
+        for _ in 0..<48 { flood.append(try LoopbackSocket(port: port)) }
         let body = ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.flood", text: "hi")
         var request = HTTPClientRequest(url: live.webhookURL)
         request.method = .POST

@@ -68,8 +68,8 @@ import Testing
 @Suite struct ServeCommandTests {
     static var binary: URL { ExampleCatalog.projectFolder.appendingPathComponent(".build/debug/talab") }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"))
-    func sigtermDrainsAndExitsZero() async throws {
+    /// `talab serve` on a fresh database and port with the test's secrets, once it is healthy.
+    static func serve(_ flags: [String] = []) async throws -> (pid: pid_t, port: Int) {
         let url = try await TestCluster.shared.migratedDatabase()
         let port = try PrivateCluster.freeLoopbackPort()
         var environment = ProcessInfo.processInfo.environment
@@ -78,7 +78,7 @@ import Testing
         environment["TALAB_MASTER_KEY"] = Data(repeating: 3, count: 32).base64EncodedString()
         let pid = try Subprocess.spawn(
             ServeCommandTests.binary.path,
-            ["serve", "--database-url", url.unredacted, "--port", String(port)],
+            ["serve", "--database-url", url.unredacted, "--port", String(port)] + flags,
             environment: environment
         )
         var healthy = false
@@ -87,7 +87,17 @@ import Testing
             healthy = (try? await HTTPClient.shared.execute(request, timeout: .seconds(1)))?.status == .ok
             if !healthy { try await Task.sleep(for: .milliseconds(100)) }
         }
-        #expect(healthy)
+        guard healthy else {
+            kill(pid, SIGKILL)
+            Subprocess.wait(pid)
+            throw TestFailure("talab serve did not become healthy")
+        }
+        return (pid, port)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"))
+    func sigtermDrainsAndExitsZero() async throws {
+        let (pid, _) = try await ServeCommandTests.serve()
         kill(pid, SIGTERM)
         #expect(Subprocess.wait(pid) == 0)
     }
@@ -99,34 +109,17 @@ import Testing
         arguments: ["2", "30"]
     )
     func sigtermExitsWithinTheDrainDeadlineWhateverClientsHold(drainSeconds: String) async throws {
-        let url = try await TestCluster.shared.migratedDatabase()
-        let port = try PrivateCluster.freeLoopbackPort()
-        var environment = ProcessInfo.processInfo.environment
-        environment["TALAB_WHATSAPP_APP_SECRET"] = ServerFixture.appSecret
-        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = ServerFixture.verifyToken
-        environment["TALAB_MASTER_KEY"] = Data(repeating: 3, count: 32).base64EncodedString()
-        let pid = try Subprocess.spawn(
-            ServeCommandTests.binary.path,
-            [
-                "serve", "--database-url", url.unredacted, "--port", String(port), "--drain-seconds", drainSeconds,
-                "--header-timeout", "120", "--body-timeout", "120", "--idle-timeout", "120",
-            ],
-            environment: environment
-        )
-        var healthy = false
-        for _ in 0..<100 where !healthy {
-            let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
-            healthy = (try? await HTTPClient.shared.execute(request, timeout: .seconds(1)))?.status == .ok
-            if !healthy { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(healthy)
+        let (pid, port) = try await ServeCommandTests.serve([
+            "--drain-seconds", drainSeconds, "--header-timeout", "120", "--body-timeout", "120", "--idle-timeout",
+            "120",
+        ])
         // A body held at its last byte, and a head never finished.
-        let held = try RawSocket(port: port)
+        let held = try LoopbackSocket(port: port)
         held.send(
             "POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
                 + String(repeating: "a", count: 99)
         )
-        let slow = try RawSocket(port: port)
+        let slow = try LoopbackSocket(port: port)
         slow.send("GET /healthz HTTP/1.1\r\nHo")
         try await Task.sleep(for: .milliseconds(300))
         let clock = ContinuousClock()

@@ -7,18 +7,6 @@ import Testing
 /// Signed bodies built to hurt, through the real processor and the conversation engine on the
 /// example tenants: none may trap or fail its body, and each customer still gets an answer.
 @Suite struct HostileWebhookTests {
-    /// SplitMix64, seeded: the same bodies every run.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The ids the attack used, and more of their kind.
     static let ids = [
         "", ":", "::", String(repeating: ":", count: 10_240), "menu:more:-5", "menu:more:9223372036854775807",
@@ -27,7 +15,7 @@ import Testing
         String(repeating: "é", count: 5_000),
     ]
 
-    static func value(_ generator: inout Generator, depth: Int = 0) -> Any {
+    static func value(_ generator: inout SeededGenerator, depth: Int = 0) -> Any {
         switch generator.next() % (depth > 2 ? 5 : 7) {
         case 0: return Int64(bitPattern: generator.next())
         case 1: return ids[Int(generator.next() % UInt64(ids.count))]
@@ -47,7 +35,7 @@ import Testing
     }
 
     /// A message of a known type from one customer, whose fields are replaced at random.
-    static func message(_ generator: inout Generator, id: String) -> [String: Any] {
+    static func message(_ generator: inout SeededGenerator, id: String) -> [String: Any] {
         let reply = ids[Int(generator.next() % UInt64(ids.count))]
         var message: [String: Any] = ["from": "96170000999", "id": id, "timestamp": "1790000000"]
         switch generator.next() % 5 {
@@ -75,7 +63,7 @@ import Testing
     @Test func hostileRepliesAndShapesNeverFailABodyAndTheCustomerIsStillAnswered() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }
-        var generator = Generator(state: 0x5EED_13)
+        var generator = SeededGenerator(seed: 0x5EED_13)
         let numbers = [ExampleCatalog.abuSalimNumber, ExampleCatalog.padelNumber]
         var stored = 0
         for index in 0..<240 {
