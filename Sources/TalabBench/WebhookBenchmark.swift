@@ -64,6 +64,9 @@ public struct WebhookBenchmark: Sendable {
         /// Bodies whose processing failed at least once, and the most common reason.
         public var retried = 0
         public var commonestError: String?
+        /// Bodies whose lease a killed process left behind, and bodies dead-lettered.
+        public var lostLeases = 0
+        public var deadLettered = 0
     }
 
     static let appSecret = "bench-app-secret"
@@ -136,8 +139,20 @@ public struct WebhookBenchmark: Sendable {
         let errors = try await pool.query(WebhookBenchmark.errors)
         report.retried = try errors.reduce(0) { $0 + (try $1.decode(Int.self, "n")) }
         report.commonestError = try errors.first?.decode(String.self, "error")
+        let leases = try await pool.query(WebhookBenchmark.leases)[0]
+        report.lostLeases = try leases.decode(Int.self, "lost")
+        report.deadLettered = try leases.decode(Int.self, "dead")
         return report
     }
+
+    /// Leases a killed process left behind (each counted once when taken over), and dead letters.
+    static let leases = PostgresStatement(
+        "bench.leases",
+        """
+        SELECT coalesce(sum(lost_attempts), 0)::int AS lost, count(*) FILTER (WHERE state = 'failed')::int AS dead
+        FROM webhook_inbox
+        """
+    )
 
     static let errors = PostgresStatement(
         "bench.errors",

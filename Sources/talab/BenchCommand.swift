@@ -220,6 +220,7 @@ extension BenchCommand {
                     "  crash run: \(report.crashAcknowledged) acknowledged, \(report.lost) lost, "
                         + "\(report.duplicated) duplicated (drained in \(String(format: "%.1f", report.drainSeconds)) s)"
                 )
+                print("  leases left by the killed server: \(report.lostLeases); dead-lettered: \(report.deadLettered)")
                 if let error = report.commonestError {
                     print("  \(report.retried) bodies needed a retry; commonest reason: \(error)")
                 }
