@@ -91,4 +91,31 @@ import Testing
         flood.removeAll()
         try await live.stop()
     }
+
+    /// Clients whose request was answered at once (a wrong method) but who go on trickling a long
+    /// body: the server needs nothing more of them, so they make room like idle ones.
+    @Test func answeredClientsStillSendingABodyMakeRoomForAWebhook() async throws {
+        let (live, port) = try await ConnectionLimitTests.start(maxConnections: 8, deadline: .seconds(60))
+        var trickling: [LoopbackSocket] = []
+        for _ in 0..<8 {
+            let socket = try LoopbackSocket(port: port)
+            socket.send(
+                "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"
+                    + String(repeating: "a", count: 100)
+            )
+            trickling.append(socket)
+        }
+        #expect(trickling.allSatisfy { $0.read(timeout: .milliseconds(300)).text.hasPrefix("HTTP/1.1 405") })
+        let body = ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.trickle", text: "hi")
+        var request = HTTPClientRequest(url: live.webhookURL)
+        request.method = .POST
+        request.headers.add(name: "X-Hub-Signature-256", value: ServerFixture.signature.header(for: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        #expect(response.status == .ok)
+        let closed = trickling.map { $0.read(timeout: .milliseconds(300)).closed }
+        #expect(closed.contains(true), "\(closed)")
+        trickling.removeAll()
+        try await live.stop()
+    }
 }

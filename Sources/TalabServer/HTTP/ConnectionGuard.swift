@@ -9,8 +9,9 @@ import NIOHTTPTypes
 /// - A new connection must send a whole request head within `headerTimeout` (slowloris, and
 ///   sockets that never send a byte); a kept-alive one, its next head within `idleTimeout`.
 /// - A request's body must arrive whole within `bodyTimeout` of its head (a body held at its last byte).
-/// - Beyond `ConnectionRegistry.limit` connections, the one that has waited longest without a
-///   request in progress is closed to make room: an idle flood cannot keep a webhook out.
+/// - Beyond `ConnectionRegistry.Limits.maxConnections`, the one that has waited longest without a
+///   request being answered is closed to make room (an answered request still sending a body nobody
+///   reads counts as waiting): a flood of idle or trickling clients cannot keep a webhook out.
 /// - A request the HTTP parser refuses gets a JSON 400 (`bad_request`) before the connection closes.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -24,7 +25,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests whose head arrived and whose response has not ended.
     private var inFlight = 0
     private var readingBody = false
-    private var servedOne = false
 
     init(registry: ConnectionRegistry) { self.registry = registry }
 
@@ -65,7 +65,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .body: break
         case .end:
             readingBody = false
-            disarm()
+            // Answered before its body ended (a route that reads none): now it waits for the next request.
+            if inFlight == 0 { arm(context, registry.limits.idleTimeout) } else { disarm() }
         }
         context.fireChannelRead(data)
     }
@@ -73,10 +74,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             inFlight = max(inFlight - 1, 0)
-            servedOne = true
-            if inFlight == 0 && !readingBody {
+            if inFlight == 0 {
+                // Answered: the server no longer needs it, even if the client still sends a body
+                // nobody reads (that stays under the body deadline), so it may make room.
                 if let id { registry.idle(id) }
-                arm(context, registry.limits.idleTimeout)
+                if !readingBody { arm(context, registry.limits.idleTimeout) }
             }
         }
         context.write(data, promise: promise)
