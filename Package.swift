@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "TalabStore",
             dependencies: ["TalabCore", "CLibPQ", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Migrations/SQL")],
             swiftSettings: swiftSettings
         ),
         .target(

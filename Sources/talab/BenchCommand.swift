@@ -230,13 +230,14 @@ extension BenchCommand {
     }
 }
 
-/// Runs a benchmark on a fresh durable private cluster, removed afterwards; needs the project's
-/// migrations, so it runs from the project.
+/// Runs a benchmark on a fresh durable private cluster, removed afterwards, with the migrations
+/// shipped with talab; it runs from the project, whose example tenants it applies.
 func withBenchCluster<Report>(
     _ body: (DatabaseURL, [Migration], URL) async throws -> Report
 ) async throws -> Report {
-    guard let folder = Migration.findDirectory(from: currentDirectory) else {
-        throw ValidationError("run it from the project: Schemas/sql is needed")
+    let project = LocalCluster.projectFolder(from: currentDirectory)
+    guard FileManager.default.fileExists(atPath: project.appendingPathComponent("Tenants").path) else {
+        throw ValidationError("run it from the project: its example tenants (Tenants/) are needed")
     }
     let clusterFolder = FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-\(UUID())")
     let cluster = PrivateCluster(folder: clusterFolder, binaries: try PostgresBinaries.locate(), durable: true)
@@ -247,8 +248,8 @@ func withBenchCluster<Report>(
     note("starting a private cluster in \(clusterFolder.path)")
     return try await body(
         try await cluster.start(),
-        try Migration.load(from: folder),
-        folder.deletingLastPathComponent().deletingLastPathComponent()
+        try Migration.shipped(),
+        project
     )
 }
 

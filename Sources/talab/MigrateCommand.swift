@@ -5,7 +5,7 @@ import TalabStore
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Apply the SQL migrations of Schemas/sql that the database has not seen yet.",
+        abstract: "Apply the SQL migrations shipped with talab that the database has not seen yet.",
         discussion: """
             Each file runs in its own transaction and is recorded with its SHA-256 in schema_migrations. \
             A file changed after it was applied is refused. Concurrent runs take turns.
@@ -16,7 +16,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The folder of NNNN_name.sql files (default: Schemas/sql of this project).",
+            "A folder of NNNN_name.sql files instead of the migrations shipped with talab.",
             valueName: "path"
         )
     )
@@ -28,7 +28,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailure {
             let url = try database.resolve()
-            let migrator = Migrator(migrations: try Migration.load(from: try migrationsFolder()))
+            let migrator = Migrator(migrations: try load())
             if status {
                 try await printStatus(of: migrator, at: url)
                 return
@@ -57,15 +57,9 @@ struct MigrateCommand: AsyncParsableCommand {
         }
     }
 
-    private func migrationsFolder() throws -> URL {
-        if let migrations { return URL(fileURLWithPath: migrations) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        guard
-            let folder = Migration.findDirectory(from: currentDirectory)
-                ?? Migration.findDirectory(from: executable.deletingLastPathComponent())
-        else {
-            throw ValidationError("Schemas/sql not found here or above; pass --migrations PATH")
-        }
-        return folder
+    /// `--migrations PATH`, else the migrations shipped with this `talab`.
+    private func load() throws -> [Migration] {
+        if let migrations { return try Migration.load(from: URL(fileURLWithPath: migrations)) }
+        return try Migration.shipped()
     }
 }

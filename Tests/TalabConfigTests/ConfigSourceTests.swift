@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func theExampleTenantsAreValidAndComplete() throws {
-        let root = TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+        let root = ExampleCatalog.projectFolder
         let validation = try TenantLoader().load(from: WorktreeSource(root: root))
         #expect(validation.diagnostics.isEmpty, "\(validation.diagnostics)")
         let tenants = Dictionary(uniqueKeysWithValues: validation.tenants.map { ($0.slug, $0) })

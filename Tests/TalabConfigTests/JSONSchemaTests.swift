@@ -8,7 +8,7 @@ import Testing
 /// and on every invalid fixture (both reject it, for the same reason). Needs `check-jsonschema`
 /// from PyPI, which `make test` installs.
 @Suite struct JSONSchemaTests {
-    static let root = TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+    static let root = ExampleCatalog.projectFolder
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
         "Fixtures/invalid"
     )

@@ -9,7 +9,7 @@ import Testing
 /// input the suite marks invalid must be rejected with a diagnostic at a line and column.
 @Suite struct YAMLTestSuiteTests {
     static var casesFolder: URL {
-        TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+        ExampleCatalog.projectFolder
             .deletingLastPathComponent().appendingPathComponent("shared/fixtures/yaml-test-suite/cases")
     }
 

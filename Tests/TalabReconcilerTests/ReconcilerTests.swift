@@ -8,7 +8,7 @@ import Testing
 
 /// Applies tenant repositories made in the test to a migrated database of its own.
 @Suite struct ReconcilerTests {
-    static let projectTenants = TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+    static let projectTenants = ExampleCatalog.projectFolder
         .appendingPathComponent("Tenants")
 
     /// The tokens the example tenants name, as a test's own secrets, and a fresh master key.
@@ -648,7 +648,7 @@ extension TestRepository {
 /// Runs the real `talab` binary and kills it in the middle of an apply.
 @Suite struct CrashTests {
     static var binary: URL {
-        TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+        ExampleCatalog.projectFolder
             .appendingPathComponent(".build/debug/talab")
     }
 

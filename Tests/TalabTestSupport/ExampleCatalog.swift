@@ -30,8 +30,10 @@ public enum ExampleCatalog {
     public static let padelNumber = "106540352243100"
     public static let salonNumber = "106540352243200"
 
+    /// The source tree: three folders above this file (`Tests/TalabTestSupport/`).
     public static var projectFolder: URL {
-        TestCluster.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// Applies a copy of the project's `Tenants/` (uncommitted edits included), changed by `edit` if given.

@@ -23,7 +23,7 @@ public actor TestCluster {
         try await start().admin.url
     }
 
-    /// A new database with every migration of `Schemas/sql` applied.
+    /// A new database with every migration shipped with `TalabStore` applied.
     public func migratedDatabase() async throws -> DatabaseURL {
         try await createDatabase(template: TestCluster.templateName)
     }
@@ -38,9 +38,10 @@ public actor TestCluster {
         try Migration.load(from: migrationsDirectory)
     }
 
+    /// The migrations shipped with `TalabStore` (a resource of the module).
     public static var migrationsDirectory: URL {
-        guard let directory = Migration.findDirectory(from: URL(fileURLWithPath: #filePath)) else {
-            fatalError("Schemas/sql not found above \(#filePath)")
+        guard let directory = Migration.shippedDirectory else {
+            fatalError("the migrations of TalabStore are missing from its resources")
         }
         return directory
     }

@@ -5,7 +5,7 @@ import TalabStore
 ///
 /// Triggers on every catalog table move a tenant's version with each statement that writes its rows
 /// (insert, update, soft or hard delete), whoever runs it, so reading one row per tenant tells
-/// whether anything changed since the reconciler last looked. Schemas/sql/0005_catalog_versions.sql.
+/// whether anything changed since the reconciler last looked. Migrations/SQL/0005_catalog_versions.sql (TalabStore).
 enum TenantFingerprint {
     static let read = PostgresStatement(
         "reconcile.fingerprint",

@@ -102,7 +102,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         )
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// On shutdown, a connection with no request being answered is closed now: one that has not sent

@@ -4,9 +4,19 @@ import Foundation
 public enum LocalCluster {
     public static let databaseName = "talab"
 
-    /// The project folder: the nearest folder at or above `start` that holds `Schemas/sql`, or `start` itself.
+    /// The project folder: the nearest folder at or above `start` that holds `Schemas/tenant`, or `start` itself.
     public static func projectFolder(from start: URL) -> URL {
-        Migration.findDirectory(from: start)?.deletingLastPathComponent().deletingLastPathComponent() ?? start
+        var folder = start.standardizedFileURL
+        while true {
+            var isDirectory: ObjCBool = false
+            let marker = folder.appendingPathComponent("Schemas/tenant").path
+            if FileManager.default.fileExists(atPath: marker, isDirectory: &isDirectory), isDirectory.boolValue {
+                return folder
+            }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { return start }
+            folder = parent
+        }
     }
 
     public static func cluster(in projectFolder: URL) throws(ClusterError) -> PrivateCluster {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// One numbered SQL file of `Schemas/sql`, such as `0002_orders.sql`.
+/// One numbered SQL file of `Migrations/SQL`, such as `0002_orders.sql`.
 public struct Migration: Sendable, Hashable {
     /// The four-digit number that orders the files.
     public let version: String
@@ -52,20 +52,25 @@ public struct Migration: Sendable, Hashable {
         return migrations
     }
 
-    /// Finds `Schemas/sql` in the folder or the nearest parent that has it.
-    public static func findDirectory(from start: URL) -> URL? {
-        var folder = start.standardizedFileURL
-        while true {
-            let candidate = folder.appendingPathComponent("Schemas/sql")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue
-            {
-                return candidate
-            }
-            let parent = folder.deletingLastPathComponent()
-            if parent.path == folder.path { return nil }
-            folder = parent
+    /// The folder of the migrations shipped with Talab: `Migrations/SQL`, a resource of this module
+    /// (`talab_TalabStore.resources` beside the binary), so an installed `talab` migrates from any
+    /// folder and a build carries exactly the migrations of its source.
+    public static var shippedDirectory: URL? {
+        guard let folder = Bundle.module.resourceURL?.appendingPathComponent("SQL") else { return nil }
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? folder : nil
+    }
+
+    /// The migrations shipped with Talab, in order.
+    public static func shipped() throws(MigrationError) -> [Migration] {
+        guard let folder = shippedDirectory else {
+            throw MigrationError(
+                .missingDirectory,
+                "the migrations shipped with talab are missing: copy talab_TalabStore.resources beside the binary"
+            )
         }
+        return try load(from: folder)
     }
 }
 
