@@ -130,19 +130,18 @@ public enum Server {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
-        // The conversation engine by default; its orders commit on two connections of their own.
-        let ordersPool = PostgresPool(url: settings.databaseURL, maxConnections: 2)
+        // The conversation engine by default; its orders commit with the messages that place them.
         let parts = parts(
             settings,
             sealer: sealer,
             handler: handler
-                ?? EngineHandler(orders: OrderStore(pool: ordersPool), idleExpiry: settings.conversationIdle),
+                ?? EngineHandler(idleExpiry: settings.conversationIdle),
             logger: logger
         )
         try await parts.catalog.refresh()
         // A service group stops its services last to first: the pools close after everything else.
         var services: [any Service] = [
-            PoolCloser(pool: parts.pool), PoolCloser(pool: ordersPool),
+            PoolCloser(pool: parts.pool),
             NotificationRelay(
                 url: settings.databaseURL,
                 catalog: parts.catalog,

@@ -66,6 +66,47 @@ import Testing
         )
     }
 
+    /// The order a confirmation places is written in the transaction that logs the confirmation:
+    /// a process killed before that commit leaves neither (and the message, still pending in the
+    /// inbox, places it once when handled again); before, the order committed on a pool of its own.
+    @Test func anOrderCommitsWithItsConfirmingMessageOrNotAtAll() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        try await fixture.deliver(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.T1", text: "baddi 2 falafel, takeaway")
+        )
+        let confirm = ServerFixture.buttonPayload(to: ExampleCatalog.hamraNumber, id: "wamid.T2", button: "confirm")
+        struct Killed: Error {}
+        // Handled in full, then the transaction never commits, as when the process dies first.
+        await #expect(throws: Killed.self) {
+            try await fixture.parts.pool.withTransaction { connection in
+                let summary = try await fixture.parts.processor.process(confirm, on: connection)
+                #expect(summary.messages == 1 && summary.replies > 0)
+                let placed = try await connection.query(
+                    PostgresStatement(
+                        "test.placed",
+                        "SELECT count(*)::int AS n FROM orders WHERE confirmation_key = 'wamid.T2'",
+                        prepared: false
+                    )
+                )[0].decode(Int.self, "n")
+                #expect(placed == 1)
+                throw Killed()
+            }
+        }
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders WHERE confirmation_key = 'wamid.T2'") == 0)
+        #expect(
+            try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE meta_message_id = 'wamid.T2'")
+                == 0
+        )
+        // Handled again (the body was still in the inbox): one order, one logged confirmation.
+        try await fixture.deliver(confirm)
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders WHERE confirmation_key = 'wamid.T2'") == 1)
+        #expect(
+            try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE meta_message_id = 'wamid.T2'")
+                == 1
+        )
+    }
+
     @Test func aNumberOfSeveralBranchesAsksWhichBranchFirst() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }

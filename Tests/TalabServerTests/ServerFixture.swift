@@ -24,7 +24,7 @@ struct ServerFixture {
         let url = try await TestCluster.shared.migratedDatabase()
         try await ExampleCatalog.apply(to: url, sealer: sealer)
         let handler: any ConversationHandler =
-            engine ? EngineHandler(orders: OrderStore(pool: PostgresPool(url: url, maxConnections: 2))) : handler
+            engine ? EngineHandler() : handler
         var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
         settings.graph = GraphSettings(
             baseURL: graphURL,

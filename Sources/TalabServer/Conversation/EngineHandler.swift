@@ -3,17 +3,16 @@ import TalabCore
 import TalabStore
 
 /// The conversation engine behind the webhook: reads the tenant from PostgreSQL, keeps each
-/// customer's conversation in `conversations`, places orders on confirmation (keyed by the
-/// confirming message, so a redelivery places nothing twice) and turns replies into messages.
+/// customer's conversation in `conversations`, places orders on confirmation and turns replies into
+/// messages. Everything it writes, the order included, commits with the transaction that logs the
+/// message, or not at all; the order is keyed by the confirming message besides.
 public struct EngineHandler: ConversationHandler {
-    public let orders: OrderStore
     /// A conversation idle this long starts over with an empty cart.
     public let idleExpiry: TimeInterval
     public let phrasebook: Phrasebook
     private let cache: EngineCache
 
-    public init(orders: OrderStore, idleExpiry: TimeInterval = 2 * 60 * 60, phrasebook: Phrasebook = .shipped) {
-        self.orders = orders
+    public init(idleExpiry: TimeInterval = 2 * 60 * 60, phrasebook: Phrasebook = .shipped) {
         self.idleExpiry = idleExpiry
         self.phrasebook = phrasebook
         self.cache = EngineCache(phrasebook: phrasebook)
@@ -115,7 +114,14 @@ public struct EngineHandler: ConversationHandler {
             case .placeOrder(let request):
                 guard let branchID else { continue }
                 do {
-                    messages += try await place(request, branchID: branchID, engine: engine, messageID, context)
+                    messages += try await place(
+                        request,
+                        branchID: branchID,
+                        engine: engine,
+                        messageID,
+                        context,
+                        on: connection
+                    )
                 } catch let error as OrderStore.OrderError where error.code == "slot_full" {
                     // Someone took the last place since the times were offered: the engine says so
                     // and offers the times still free, from the bookings as they are now.
@@ -145,7 +151,8 @@ public struct EngineHandler: ConversationHandler {
         branchID: UUID,
         engine: ConversationEngine,
         _ messageID: String,
-        _ context: InboundContext
+        _ context: InboundContext,
+        on connection: PostgresConnection
     ) async throws -> [OutboundMessage] {
         var placement = OrderStore.Placement(
             businessID: context.business.id,
@@ -161,7 +168,7 @@ public struct EngineHandler: ConversationHandler {
         placement.scheduledFor = request.scheduledFor
         placement.address = request.address
         placement.bookings = request.bookings
-        let order = try await orders.place(request.cart, placement)
+        let order = try await OrderStore.place(request.cart, placement, on: connection)
         let reference = String(order.id.lowercasedText.prefix(8))
         let language = engine.replyLanguage(request.language)
         if let booking = request.bookings.first {

@@ -106,96 +106,118 @@ public struct OrderStore: Sendable {
         "INSERT INTO order_status_history (order_id, status, changed_by) VALUES ($1, $2::order_status, $3::status_changed_by)"
     )
 
-    /// Places the order, or returns the one this confirmation already placed; `created` says which.
-    /// Throws `OrderError` `slot_full` when a booking would exceed its service's capacity.
+    /// Places the order in a transaction of its own, or returns the one this confirmation already
+    /// placed; `created` says which. Throws `OrderError` `slot_full` when a booking would exceed its
+    /// service's capacity.
     public func place(_ cart: Cart, _ placement: Placement) async throws -> (id: UUID, created: Bool) {
+        try await pool.withTransaction { connection in try await OrderStore.place(cart, placement, on: connection) }
+    }
+
+    /// Places the order inside the caller's transaction (the one that logs the confirming message),
+    /// so the order and the message commit together or not at all. A refusal (`slot_full`, an item
+    /// gone) rolls back the order's own rows only, behind a savepoint, and the caller's transaction
+    /// goes on to say so.
+    public static func place(
+        _ cart: Cart,
+        _ placement: Placement,
+        on connection: PostgresConnection
+    ) async throws -> (id: UUID, created: Bool) {
         guard !cart.isEmpty else { throw OrderError(code: "empty_cart", message: "an order needs at least one item") }
+        try await connection.executeScript("SAVEPOINT order_placement", name: "orders.savepoint")
         do {
-            return try await insert(cart, placement)
-        } catch let error as PostgresError where error.sqlState == "23P01" {
-            throw OrderError(code: "slot_full", message: "no place is left for that time")
+            let placed = try await insert(cart, placement, on: connection)
+            try await connection.executeScript("RELEASE SAVEPOINT order_placement", name: "orders.release")
+            return placed
+        } catch {
+            try await connection.executeScript("ROLLBACK TO SAVEPOINT order_placement", name: "orders.rollback")
+            if let error = error as? PostgresError, error.sqlState == "23P01" {
+                throw OrderError(code: "slot_full", message: "no place is left for that time")
+            }
+            throw error
         }
     }
 
-    private func insert(_ cart: Cart, _ placement: Placement) async throws -> (id: UUID, created: Bool) {
-        try await pool.withTransaction { connection in
-            var ids: [String: UUID] = [:]
-            var options: [String: (id: UUID, group: String)] = [:]
-            let keys = PostgresTextArray(Array(Set(cart.lines.map(\.itemKey))))
-            for row in try await connection.query(OrderStore.catalogIDs, [placement.businessID, keys]) {
-                let item = try row.decode(String.self, "item_key")
-                ids[item] = try row.decode(UUID.self, "item_id")
-                if let group = try row.decode(String?.self, "group_key"),
-                    let option = try row.decode(String?.self, "option_key"),
-                    let optionID = try row.decode(UUID?.self, "option_id")
-                {
-                    options["\(item)/\(group)/\(option)"] = (optionID, try row.decode(String.self, "group_name"))
-                }
+    private static func insert(
+        _ cart: Cart,
+        _ placement: Placement,
+        on connection: PostgresConnection
+    ) async throws -> (id: UUID, created: Bool) {
+        var ids: [String: UUID] = [:]
+        var options: [String: (id: UUID, group: String)] = [:]
+        let keys = PostgresTextArray(Array(Set(cart.lines.map(\.itemKey))))
+        for row in try await connection.query(OrderStore.catalogIDs, [placement.businessID, keys]) {
+            let item = try row.decode(String.self, "item_key")
+            ids[item] = try row.decode(UUID.self, "item_id")
+            if let group = try row.decode(String?.self, "group_key"),
+                let option = try row.decode(String?.self, "option_key"),
+                let optionID = try row.decode(UUID?.self, "option_id")
+            {
+                options["\(item)/\(group)/\(option)"] = (optionID, try row.decode(String.self, "group_name"))
             }
-            let subtotal = cart.subtotal.amount
-            var locationID: UUID?
-            if let address = placement.address {
-                locationID = try await connection.query(
-                    OrderStore.insertLocation,
-                    [
-                        address.text, address.latitude.map(OrderStore.coordinate),
-                        address.longitude.map(OrderStore.coordinate),
-                    ]
-                )[0].decode(UUID.self, "id")
-            }
-            let inserted = try await connection.query(
-                OrderStore.insertOrder,
+        }
+        let subtotal = cart.subtotal.amount
+        var locationID: UUID?
+        if let address = placement.address {
+            locationID = try await connection.query(
+                OrderStore.insertLocation,
                 [
-                    placement.businessID, placement.branchID, placement.customerPhone, placement.whatsappUserID,
-                    placement.customerName, placement.language?.rawValue, placement.deliveryType.rawValue,
-                    locationID, cart.currency, subtotal, placement.deliveryFee,
-                    subtotal + placement.deliveryFee, placement.notes, placement.scheduledFor,
-                    placement.confirmationKey,
+                    address.text, address.latitude.map(OrderStore.coordinate),
+                    address.longitude.map(OrderStore.coordinate),
                 ]
-            )
-            guard let orderID = try inserted.first?.decode(UUID.self, "id") else {
-                let existing = try await connection.query(OrderStore.byConfirmation, [placement.confirmationKey])
-                return (try existing[0].decode(UUID.self, "id"), false)
-            }
-            for line in cart.lines {
-                guard let itemID = ids[line.itemKey] else {
-                    throw OrderError(
-                        code: "unknown_item",
-                        message: "the catalog has no item '\(line.itemKey)' any more"
-                    )
-                }
-                let lineID = try await connection.query(
-                    OrderStore.insertItem,
-                    [orderID, itemID, line.quantity, line.unitPrice, line.name]
-                )[0].decode(UUID.self, "id")
-                for option in line.options {
-                    guard let known = options["\(line.itemKey)/\(option.key)"] else {
-                        throw OrderError(code: "unknown_option", message: "the catalog has no option '\(option.key)'")
-                    }
-                    try await connection.query(
-                        OrderStore.insertOption,
-                        [lineID, known.id, known.group, option.name, option.priceDelta]
-                    )
-                }
-            }
-            for booking in placement.bookings {
-                guard let itemID = ids[booking.itemKey] else {
-                    throw OrderError(
-                        code: "unknown_item",
-                        message: "the catalog has no item '\(booking.itemKey)' any more"
-                    )
-                }
-                try await connection.query(
-                    OrderStore.insertBooking,
-                    [
-                        orderID, placement.businessID, placement.branchID, itemID, booking.start, booking.end,
-                        booking.places,
-                    ]
+            )[0].decode(UUID.self, "id")
+        }
+        let inserted = try await connection.query(
+            OrderStore.insertOrder,
+            [
+                placement.businessID, placement.branchID, placement.customerPhone, placement.whatsappUserID,
+                placement.customerName, placement.language?.rawValue, placement.deliveryType.rawValue,
+                locationID, cart.currency, subtotal, placement.deliveryFee,
+                subtotal + placement.deliveryFee, placement.notes, placement.scheduledFor,
+                placement.confirmationKey,
+            ]
+        )
+        guard let orderID = try inserted.first?.decode(UUID.self, "id") else {
+            let existing = try await connection.query(OrderStore.byConfirmation, [placement.confirmationKey])
+            return (try existing[0].decode(UUID.self, "id"), false)
+        }
+        for line in cart.lines {
+            guard let itemID = ids[line.itemKey] else {
+                throw OrderError(
+                    code: "unknown_item",
+                    message: "the catalog has no item '\(line.itemKey)' any more"
                 )
             }
-            try await connection.query(OrderStore.insertHistory, [orderID, OrderStatus.pending.rawValue, "customer"])
-            return (orderID, true)
+            let lineID = try await connection.query(
+                OrderStore.insertItem,
+                [orderID, itemID, line.quantity, line.unitPrice, line.name]
+            )[0].decode(UUID.self, "id")
+            for option in line.options {
+                guard let known = options["\(line.itemKey)/\(option.key)"] else {
+                    throw OrderError(code: "unknown_option", message: "the catalog has no option '\(option.key)'")
+                }
+                try await connection.query(
+                    OrderStore.insertOption,
+                    [lineID, known.id, known.group, option.name, option.priceDelta]
+                )
+            }
         }
+        for booking in placement.bookings {
+            guard let itemID = ids[booking.itemKey] else {
+                throw OrderError(
+                    code: "unknown_item",
+                    message: "the catalog has no item '\(booking.itemKey)' any more"
+                )
+            }
+            try await connection.query(
+                OrderStore.insertBooking,
+                [
+                    orderID, placement.businessID, placement.branchID, itemID, booking.start, booking.end,
+                    booking.places,
+                ]
+            )
+        }
+        try await connection.query(OrderStore.insertHistory, [orderID, OrderStatus.pending.rawValue, "customer"])
+        return (orderID, true)
     }
 
     /// A coordinate as `numeric(10,8)` takes it: eight decimal places.
