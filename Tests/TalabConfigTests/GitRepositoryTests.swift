@@ -155,4 +155,32 @@ import Testing
         let notACommit = #expect(throws: GitError.self) { try git.commit("HEAD^{tree}") }
         #expect(notACommit != nil)
     }
+
+    /// Git work done for a server request runs on the repository's own thread: while several reads
+    /// are stuck (here: held on a semaphore inside them, as a slow libgit2 call would be), more than
+    /// the cooperative pool has threads, other tasks still run. Called directly on the pool instead,
+    /// the same reads would hold every pool thread and the other task would never run.
+    @Test func gitWorkForAServerDoesNotHoldTheCooperativePool() async throws {
+        let repository = try TestRepository()
+        defer { repository.delete() }
+        try repository.write("Tenants/abu-salim/business.yaml", "name: Abu Salim\n")
+        try repository.commit("One tenant")
+        let git = try GitRepository(discoveringFrom: repository.path)
+        let commit = try git.commit("HEAD")
+        let held = DispatchSemaphore(value: 0)
+        let reads = (0..<(ProcessInfo.processInfo.activeProcessorCount * 2 + 2)).map { _ in
+            Task {
+                try await git.run { (git) throws(GitError) in
+                    held.wait()
+                    return try git.files(at: commit, under: "Tenants").count
+                }
+            }
+        }
+        // Another task on the pool runs and finishes while every read is held (called on the pool
+        // itself, the reads would hold all its threads and this would never return).
+        let other = await Task { (0..<1_000).reduce(0, +) }.value
+        #expect(other == 499_500)
+        for _ in reads { held.signal() }
+        for read in reads { #expect(try await read.value == 1) }
+    }
 }

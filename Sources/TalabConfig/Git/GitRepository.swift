@@ -1,15 +1,22 @@
 import CGit2
 import Foundation
+import TalabCore
 
 /// A git repository read through libgit2: revisions, trees, blobs, diffs and commit metadata.
 ///
 /// Configuration is always read from a commit, never from the working copy, so what CI validates is
 /// exactly what was committed. Bare repositories work the same way.
+///
+/// libgit2 blocks the calling thread while it reads (and, next, writes) objects. A command line may
+/// call the methods directly; a server calls them through `run`, which does the work on the
+/// repository's own thread so that no request starves Swift's cooperative pool.
 public final class GitRepository: @unchecked Sendable {
     // `@unchecked Sendable`: libgit2 objects must not be used from two threads at once; every use of
     // `handle` happens inside `lock`.
     private let handle: OpaquePointer
     private let lock = NSLock()
+    /// The thread `run` does its work on.
+    private let executor = DedicatedThreadExecutor(name: "talab.git")
     /// The `.git` folder (or the bare repository's folder).
     public let gitDirectory: String
     /// The working tree's folder; nil for a bare repository.
@@ -37,6 +44,15 @@ public final class GitRepository: @unchecked Sendable {
 
     deinit {
         git_repository_free(handle)
+        executor.shutdown()
+    }
+
+    /// Runs `body` (calls of this repository) on the repository's own thread, off the cooperative
+    /// pool, and returns its result.
+    public func run<Result: Sendable>(
+        _ body: @escaping @Sendable (GitRepository) throws(GitError) -> Result
+    ) async throws(GitError) -> Result {
+        try await executor.perform { () throws(GitError) in try body(self) }
     }
 
     public var isBare: Bool { workingDirectory == nil }

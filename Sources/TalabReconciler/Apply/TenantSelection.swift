@@ -20,7 +20,10 @@ public struct TenantSelection: Sendable {
         reconciler: Reconciler,
         full: Bool
     ) async throws -> TenantSelection {
-        var subtrees = try source.repository.entries(at: source.commit, in: TenantLoader.folder)
+        let commit = source.commit
+        var subtrees = try await source.repository.run { (git) throws(GitError) in
+            try git.entries(at: commit, in: TenantLoader.folder)
+        }
         var removed = try await reconciler.appliedTenants().subtracting(subtrees.keys)
         guard !subtrees.isEmpty || !removed.isEmpty else {
             throw TenantSourceError(message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
@@ -50,8 +53,11 @@ public struct TenantSelection: Sendable {
         source: GitCommitSource,
         reconciler: Reconciler
     ) async throws -> TenantSelection {
-        let subtrees = try source.repository.entries(at: source.commit, in: TenantLoader.folder)
-            .filter { plan.tenants.contains($0.key) }
+        let commit = source.commit
+        let subtrees = try await source.repository.run { (git) throws(GitError) in
+            try git.entries(at: commit, in: TenantLoader.folder)
+        }
+        .filter { plan.tenants.contains($0.key) }
         return TenantSelection(
             source: source,
             subtrees: subtrees,

@@ -1,3 +1,5 @@
+import TalabCore
+
 /// One session with PostgreSQL, running every libpq call on a thread of its own.
 ///
 /// The actor's executor is that dedicated thread, so a blocking libpq call never occupies Swift's

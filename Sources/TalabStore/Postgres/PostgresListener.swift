@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TalabCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,14 +1,13 @@
 import Foundation
 
-/// A serial executor backed by one thread of its own.
-///
-/// libpq blocks the calling thread while the server works. Running those calls here, rather than on
-/// Swift's cooperative pool or an event loop, keeps a slow query from starving unrelated tasks.
-/// Each `PostgresConnection` owns one such executor.
+/// A serial executor backed by one thread of its own, for C libraries that block the calling thread
+/// (libpq while the server works, libgit2 while it reads or writes objects). Running those calls
+/// here, rather than on Swift's cooperative pool or an event loop, keeps a slow call from starving
+/// unrelated tasks. Each `PostgresConnection` and each `GitRepository` owns one.
 ///
 /// It is a task executor too: a transaction's code prefers this thread, so the hop to the
 /// connection and back for each statement is a queue on one thread, not a wake-up of another.
-final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     // `@unchecked Sendable`: every mutable field is guarded by `condition`.
     private enum Work {
         case job(UnownedJob)
@@ -19,7 +18,7 @@ final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
     private var queue: [Work] = []
     private var stopping = false
 
-    init(name: String) {
+    public init(name: String) {
         let thread = Thread { [self] in
             DedicatedThreadExecutor.nameCurrentThread(name)
             run()
@@ -28,30 +27,30 @@ final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
     }
 
     /// Names the calling thread for `top -H` and profilers; Linux keeps the first 15 bytes.
-    static func nameCurrentThread(_ name: String) {
+    public static func nameCurrentThread(_ name: String) {
         Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         submit(.job(UnownedJob(job)))
     }
 
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
-    func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
         UnownedTaskExecutor(ordinary: self)
     }
 
     /// Runs a blocking closure on this executor's thread and returns its result to the caller.
-    func perform<Result: Sendable>(
-        _ body: @escaping @Sendable () throws(PostgresError) -> Result
-    ) async throws(PostgresError) -> Result {
-        let outcome: Swift.Result<Result, PostgresError> = await withCheckedContinuation { continuation in
+    public func perform<Result: Sendable, Failure: Error>(
+        _ body: @escaping @Sendable () throws(Failure) -> Result
+    ) async throws(Failure) -> Result {
+        let outcome: Swift.Result<Result, Failure> = await withCheckedContinuation { continuation in
             submit(
                 .closure {
-                    do throws(PostgresError) {
+                    do throws(Failure) {
                         continuation.resume(returning: .success(try body()))
                     } catch {
                         continuation.resume(returning: .failure(error))
@@ -63,7 +62,7 @@ final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
     }
 
     /// Lets the thread finish the work already queued, then end.
-    func shutdown() {
+    public func shutdown() {
         condition.lock()
         stopping = true
         condition.signal()
