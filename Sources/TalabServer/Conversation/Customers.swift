@@ -5,7 +5,8 @@ import TalabStore
 enum Customers {
     /// The customer a message comes from, as common table expressions ending in `customer`: found by
     /// user id ($2), else by phone ($3) when not yet tied to another user id; touched with what the
-    /// message tells ($4 profile name, $5 username), or added. $1 is the business.
+    /// message tells ($4 profile name, $5 username, $6 its time: the latest one seen opens the
+    /// 24-hour service window), or added. $1 is the business.
     static let upsert = """
         found AS (
             SELECT id FROM (
@@ -17,11 +18,11 @@ enum Customers {
         ), touched AS (
             UPDATE whatsapp_customers SET user_id = coalesce($2, user_id), wa_id = coalesce($3, wa_id),
                 profile_name = coalesce($4, profile_name), username = coalesce($5, username),
-                last_inbound_at = now(), updated_at = now()
+                last_inbound_at = greatest(last_inbound_at, $6), updated_at = now()
             WHERE id = (SELECT id FROM found) RETURNING id, user_id, wa_id, profile_name
         ), added AS (
             INSERT INTO whatsapp_customers (business_id, user_id, wa_id, profile_name, username, last_inbound_at)
-            SELECT $1, $2, $3, $4, $5, now() WHERE NOT EXISTS (SELECT 1 FROM found)
+            SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM found)
             RETURNING id, user_id, wa_id, profile_name
         ), customer AS (
             SELECT * FROM touched UNION ALL SELECT * FROM added

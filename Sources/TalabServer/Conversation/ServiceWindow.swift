@@ -2,18 +2,19 @@ import Foundation
 import TalabStore
 
 /// WhatsApp's customer-service window: free-form replies are allowed for 24 hours after the
-/// customer's last message; after that only a template. Derived from the message log.
+/// customer's last message; after that only a template. From the customer's latest message time
+/// (`whatsapp_customers.last_inbound_at`), kept as messages are received.
 public enum ServiceWindow {
     public static let length: TimeInterval = 24 * 60 * 60
 
     static let lastInbound = PostgresStatement(
         "window.last_inbound",
-        "SELECT max(sent_at) AS last FROM audit.message_logs WHERE customer_id = $1 AND direction = 'inbound'"
+        "SELECT last_inbound_at AS last FROM whatsapp_customers WHERE id = $1"
     )
 
     /// When the customer's window closes (or closed); nil when they never wrote.
     public static func closesAt(customer: UUID, on connection: PostgresConnection) async throws -> Date? {
-        try await connection.query(lastInbound, [customer])[0].decode(Date?.self, "last")
+        try await connection.query(lastInbound, [customer]).first?.decode(Date?.self, "last")
             .map { $0.addingTimeInterval(length) }
     }
 

@@ -117,13 +117,10 @@ public struct WebhookProcessor: Sendable {
             summary.ignored += 1
             return
         }
-        // Who wrote and the message's log row, in one statement: no row id means a redelivery.
+        // Who wrote, and the message's receipt, in one statement: no new receipt means a redelivery.
         let received = try await connection.query(
             WebhookProcessor.receive,
-            [
-                business.id, userID, waID, contact?.name, contact?.username, branch?.id, message.type ?? "unknown",
-                message.text, message.id, message.contextMessageID, message.timestamp ?? Date(),
-            ]
+            [business.id, userID, waID, contact?.name, contact?.username, message.timestamp ?? Date(), message.id]
         )[0]
         let customer = try Customers.customer(received)
         let context = value.phoneNumberID.map { phoneNumberID in
@@ -135,7 +132,7 @@ public struct WebhookProcessor: Sendable {
                 phoneNumberID: phoneNumberID
             )
         }
-        guard let logID = try received.decode(Int?.self, "log_id") else {
+        guard try received.decode(Bool.self, "fresh") else {
             summary.duplicates += 1
             return
         }
@@ -143,19 +140,19 @@ public struct WebhookProcessor: Sendable {
         if case .system(let system) = message.content {
             try await Customers.apply(system, to: customer, business: business.id, on: connection)
         }
-        guard let context, let phoneNumberID = value.phoneNumberID else { return }
-        let handled = try await handler.handle(context, on: connection)
-        // The language the handler read and the replies, in one statement.
+        var handled = HandledMessage(replies: [])
+        if let context { handled = try await handler.handle(context, on: connection) }
+        // The message's log row, with the language the handler read, and the replies, in one statement.
         let bodies =
             customer.recipient.map { recipient in
                 handled.replies.map { String(decoding: JSONValue.encode($0.requestBody(to: recipient)), as: UTF8.self) }
             } ?? []
-        guard handled.language != nil || !bodies.isEmpty else { return }
         try await connection.query(
             WebhookProcessor.answer,
             [
-                business.id, branch?.id, customer.id, phoneNumberID, logID, handled.language?.rawValue,
-                PostgresTextArray(bodies),
+                business.id, branch?.id, customer.id, value.phoneNumberID, customer.waID, customer.userID,
+                message.type ?? "unknown", message.text, message.id, message.contextMessageID,
+                message.timestamp ?? Date(), handled.language?.rawValue, PostgresTextArray(bodies),
             ]
         )
         summary.replies += bodies.count
@@ -177,33 +174,38 @@ public struct WebhookProcessor: Sendable {
         ON CONFLICT (phone_number_id) DO UPDATE SET payloads = webhook_unroutable.payloads + 1, last_seen_at = now()
         """
     )
-    /// Knows the customer (`Customers.upsert`) and logs the inbound message unless this business
-    /// already has it: `log_id` is null for a message seen before.
+    /// Knows the customer (`Customers.upsert`) and takes the message's receipt ($7) unless this
+    /// business already has it: `fresh` is false for a message seen before (a message without an id
+    /// is always fresh).
     static let receive = PostgresStatement(
         "webhook.receive",
         """
-        WITH \(Customers.upsert), logged AS (
-            INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number,
-                                            whatsapp_user_id, direction, message_type, text, meta_message_id,
-                                            context_message_id, sent_at)
-            SELECT $1, $6, c.id, c.wa_id, c.user_id, 'inbound', $7, $8, $9, $10, $11 FROM customer c
-            ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
-            RETURNING id
+        WITH \(Customers.upsert), receipt AS (
+            INSERT INTO inbound_receipts (business_id, meta_message_id, customer_id, sent_at)
+            SELECT $1, $7, c.id, $6 FROM customer c WHERE $7::text IS NOT NULL
+            ON CONFLICT (business_id, meta_message_id) DO NOTHING
+            RETURNING 1
         )
-        SELECT c.id, c.user_id, c.wa_id, c.profile_name, (SELECT id FROM logged) AS log_id FROM customer c
+        SELECT c.id, c.user_id, c.wa_id, c.profile_name, ($7::text IS NULL OR EXISTS (SELECT 1 FROM receipt)) AS fresh
+        FROM customer c
         """
     )
-    /// Fills in the language the handler read ($6, once: the only change the log's trigger allows)
-    /// and queues the replies in order ($7).
+    /// Logs the handled inbound message with the language it was read in ($12), append-only, and
+    /// queues the replies in order ($13).
     static let answer = PostgresStatement(
         "webhook.answer",
         """
-        WITH language AS (
-            UPDATE audit.message_logs SET language_used = $6::customer_language
-            WHERE id = $5 AND $6::text IS NOT NULL RETURNING id
+        WITH logged AS (
+            INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number,
+                                            whatsapp_user_id, direction, message_type, text, meta_message_id,
+                                            context_message_id, sent_at, language_used)
+            VALUES ($1, $2, $3, $5, $6, 'inbound', $7, $8, $9, $10, $11, $12::customer_language)
+            ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
+            RETURNING id
         )
         INSERT INTO outbound_messages (business_id, branch_id, customer_id, phone_number_id, body)
-        SELECT $1, $2, $3, $4, reply.body::jsonb FROM unnest($7::text[]) WITH ORDINALITY AS reply(body, n)
+        SELECT $1, $2, $3, $4, reply.body::jsonb FROM unnest($13::text[]) WITH ORDINALITY AS reply(body, n)
+        WHERE $4::text IS NOT NULL
         ORDER BY reply.n
         """
     )
