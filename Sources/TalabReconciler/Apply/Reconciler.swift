@@ -107,7 +107,7 @@ public struct Reconciler: Sendable {
         public let imagesCopied: Int
     }
 
-    static let lockKey = 7_150_421_338
+    static let lockKey = AdvisoryLock.reconcile
     static let lock = PostgresStatement("reconcile.lock", "SELECT pg_advisory_xact_lock($1)")
     static let tryLock = PostgresStatement("reconcile.try_lock", "SELECT pg_try_advisory_xact_lock($1) AS taken")
     static let nameSession = PostgresStatement(
@@ -155,7 +155,7 @@ public struct Reconciler: Sendable {
     /// Tells running servers (`talab serve` listens) that the catalog changed; sent at commit.
     static let notifyServers = PostgresStatement(
         "reconcile.notify",
-        "SELECT pg_notify('talab_catalog', $1) IS NULL AS sent"
+        "SELECT pg_notify($1, $2) IS NULL AS sent"
     )
     static let appliedSlugs = PostgresStatement("reconcile.applied_slugs", "SELECT slug FROM tenant_reconcile_state")
     static let forgetState = PostgresStatement(
@@ -275,7 +275,9 @@ public struct Reconciler: Sendable {
                 // Before the rows point at them; a rollback leaves unused objects, never a broken URL.
                 let copied = try await storeImages(plan, tenants)
                 try await write(plan, on: connection)
-                if !plan.isEmpty { try await connection.query(Reconciler.notifyServers, [commit.sha]) }
+                if !plan.isEmpty {
+                    try await connection.query(Reconciler.notifyServers, [NotifyChannel.catalog, commit.sha])
+                }
                 try await record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
                 if !removed.isEmpty { try await connection.query(Reconciler.forgetState, [PostgresTextArray(removed)]) }

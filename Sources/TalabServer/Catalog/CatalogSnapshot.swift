@@ -121,7 +121,7 @@ public final class CatalogCache: Sendable {
     private let current = Mutex<CatalogSnapshot?>(nil)
     public let pool: PostgresPool
     /// The channel `talab apply` notifies when it commits.
-    public static let channel = "talab_catalog"
+    public static let channel = NotifyChannel.catalog
 
     public init(pool: PostgresPool) { self.pool = pool }
 

@@ -30,7 +30,7 @@ public struct OrderNotifier: Sendable {
         WITH queued AS (
             INSERT INTO outbound_messages (business_id, branch_id, customer_id, phone_number_id, body)
             VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING id)
-        SELECT id, pg_notify('talab_outbound', '') IS NULL AS woken FROM queued
+        SELECT id, pg_notify($6, '') IS NULL AS woken FROM queued
         """
     )
 
@@ -80,7 +80,7 @@ public struct OrderNotifier: Sendable {
             [
                 try row.decode(UUID.self, "business_id"), try row.decode(UUID.self, "branch_id"), customer.id,
                 phoneNumberID,
-                String(decoding: JSONValue.encode(body), as: UTF8.self),
+                String(decoding: JSONValue.encode(body), as: UTF8.self), NotifyChannel.outbound,
             ]
         )
         return true

@@ -5,7 +5,7 @@ import TalabStore
 public struct WebhookInbox: Sendable {
     public let pool: PostgresPool
     /// The channel `talab serve` listens on to wake its workers (for tools that add bodies).
-    public static let channel = "talab_webhook_inbox"
+    public static let channel = NotifyChannel.webhookInbox
     /// Rung after each stored body: this process's workers start at once.
     public let stored: Doorbell?
 

@@ -12,7 +12,7 @@ public struct NotificationRelay: Service {
     public let outbound: Doorbell
     public let logger: Logger
 
-    public static let outboundChannel = "talab_outbound"
+    public static let outboundChannel = NotifyChannel.outbound
 
     public init(url: DatabaseURL, catalog: CatalogCache, inbox: Doorbell, outbound: Doorbell, logger: Logger) {
         self.url = url

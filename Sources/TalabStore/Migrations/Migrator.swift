@@ -27,7 +27,7 @@ public struct Migrator: Sendable {
         public let appliedAt: Date?
     }
 
-    static let lockKey = 7_150_421_337
+    static let lockKey = AdvisoryLock.migrations
     static let lock = PostgresStatement("migrate.lock", "SELECT pg_advisory_lock($1)", prepared: false)
     static let unlock = PostgresStatement("migrate.unlock", "SELECT pg_advisory_unlock($1)", prepared: false)
     static let createTable = """
