@@ -44,8 +44,10 @@ struct OrdersCommand: AsyncParsableCommand {
                     print("No orders.")
                     return
                 }
+                // In each business's own time zone, with its offset: what its staff read on the wall.
                 let formatter = ISO8601DateFormatter()
                 for order in orders {
+                    formatter.timeZone = TimeZone(identifier: order.timeZone) ?? TimeZone(secondsFromGMT: 0)
                     let id = String(order.id.lowercasedText.prefix(8))
                     let columns =
                         [

@@ -64,7 +64,7 @@ import Testing
     @Test func theLifecycleMovesForwardOrCancelsAndRefusesEverythingElse() async throws {
         var (fixture, store, placement, cart) = try await OrderStoreTests.setUp()
         defer { fixture.parts.pool.close() }
-        // An order for later shows its time in the list.
+        // An order for later shows its time in the list, in the business's own zone (Beirut, UTC+2).
         placement.scheduledFor = Date(timeIntervalSince1970: 1_796_234_400)
         let order = try await store.place(cart, placement).id
         await #expect(throws: OrderStore.OrderError.self) { try await store.move(order, to: .ready, by: .business) }
@@ -103,7 +103,7 @@ import Testing
     func aBusinessListsShowsAdvancesAndCancelsFromTheTerminal() async throws {
         var (fixture, store, placement, cart) = try await OrderStoreTests.setUp()
         defer { fixture.parts.pool.close() }
-        // An order for later shows its time in the list.
+        // An order for later shows its time in the list, in the business's own zone (Beirut, UTC+2).
         placement.scheduledFor = Date(timeIntervalSince1970: 1_796_234_400)
         let order = try await store.place(cart, placement).id
         let short = String(order.lowercasedText.prefix(8))
@@ -115,7 +115,7 @@ import Testing
         }
         let list = try await talab("list", "--tenant", "abu-salim-grill")
         #expect(list.status == 0 && list.output.contains(short) && list.output.contains("pending"), "\(list.output)")
-        #expect(list.output.contains("for 2026-12-02T18:00:00Z"), "\(list.output)")
+        #expect(list.output.contains("for 2026-12-02T20:00:00+02:00"), "\(list.output)")
         let show = try await talab("show", short)
         #expect(show.output.contains("2 × Chicken Shawarma (Large +1.50, No garlic)"), "\(show.output)")
         #expect(try await talab("advance", short).output.contains("is now accepted"))

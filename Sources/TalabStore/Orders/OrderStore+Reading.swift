@@ -13,13 +13,16 @@ extension OrderStore {
         public let deliveryType: String
         public let total: Money
         public let scheduledFor: Date?
+        /// The business's time zone (IANA), in which its people read the times.
+        public let timeZone: String
     }
 
     static let list = PostgresStatement(
         "orders.list",
         """
         SELECT o.id, o.created_at, u.slug, b.key::text AS branch, coalesce(o.customer_phone_number, o.whatsapp_user_id) AS customer,
-               o.status::text AS status, o.delivery_type::text AS delivery_type, o.total, o.currency, o.scheduled_for
+               o.status::text AS status, o.delivery_type::text AS delivery_type, o.total, o.currency, o.scheduled_for,
+               u.timezone
         FROM orders o JOIN users u ON u.id = o.business_id JOIN branches b ON b.id = o.branch_id
         WHERE ($1::text IS NULL OR u.slug = $1) AND ($2::text IS NULL OR o.status::text = $2)
         ORDER BY o.created_at DESC LIMIT $3
@@ -38,7 +41,8 @@ extension OrderStore {
                 status: try row.decode(String.self, "status"),
                 deliveryType: try row.decode(String.self, "delivery_type"),
                 total: Money(try row.decode(Decimal.self, "total"), try row.decode(String.self, "currency")),
-                scheduledFor: try row.decode(Date?.self, "scheduled_for")
+                scheduledFor: try row.decode(Date?.self, "scheduled_for"),
+                timeZone: try row.decode(String.self, "timezone")
             )
         }
     }
