@@ -13,6 +13,11 @@ struct DatabaseOptions: ParsableArguments {
     )
     var databaseURL: String?
 
+    /// Whether the command talks to the local cluster of `talab db` / `talab dev` (no URL given).
+    var isLocalCluster: Bool {
+        databaseURL == nil && (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
+    }
+
     func resolve() throws -> DatabaseURL {
         if let databaseURL { return try DatabaseURL(databaseURL) }
         if let fromEnvironment = ProcessInfo.processInfo.environment["DATABASE_URL"], !fromEnvironment.isEmpty {

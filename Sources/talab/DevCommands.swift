@@ -44,6 +44,15 @@ struct DevEnvironment {
     }
 
     var masterKey: String { get throws { try secret("TALAB_MASTER_KEY", file: "master.key") } }
+    /// The master key from the environment, else the one `talab dev` keeps; nil when neither is there
+    /// (nothing is created).
+    var existingMasterKey: String? {
+        if let value = ProcessInfo.processInfo.environment["TALAB_MASTER_KEY"], !value.isEmpty { return value }
+        let stored = try? String(contentsOf: folder.appendingPathComponent("master.key"), encoding: .utf8)
+        return stored.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+    /// The tenants' tokens: the environment's, else a stand-in the fake Graph API takes.
+    var secrets: any SecretSource { StandInSecrets() }
     var appSecret: String { get throws { try secret("TALAB_WHATSAPP_APP_SECRET", file: "dev-app-secret") } }
     var verifyToken: String { get throws { try secret("TALAB_WHATSAPP_VERIFY_TOKEN", file: "dev-verify-token") } }
 
@@ -85,18 +94,13 @@ struct DevCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailure {
             let environment = DevEnvironment()
-            setenv("TALAB_MASTER_KEY", try environment.masterKey, 1)
+            // Made once and kept in .talab/; apply on the local cluster reads it there, with stand-in
+            // tokens for the tenants' numbers (the fake Graph API takes any bearer token).
+            let masterKey = try environment.masterKey
             let appSecret = try environment.appSecret
             let verifyToken = try environment.verifyToken
-            // Stand-in tokens for the tenants' WhatsApp numbers: the fake takes any bearer token.
             let source = try GitCommitSource(repository: GitRepository(discoveringFrom: "."), revision: "HEAD")
             let tenants = try TenantLoader().load(from: source).tenants
-            let references = tenants.flatMap { tenant in
-                [tenant.business.whatsapp] + tenant.branches.map(\.whatsapp)
-            }.compactMap { $0?.accessToken }
-            for case .environment(let name) in references where ProcessInfo.processInfo.environment[name] == nil {
-                setenv(name, "dev-token", 1)
-            }
 
             let start = try DatabaseCommand.Start.parse([])
             try await start.run()
@@ -128,7 +132,7 @@ struct DevCommand: AsyncParsableCommand {
             let stateFile = environment.stateFile
             let server = try await Server.application(
                 settings,
-                sealer: try SecretSealer.fromEnvironment(),
+                sealer: try SecretSealer(base64Key: masterKey),
                 logger: logger,
                 onServerRunning: { _ in
                     let state = DevEnvironment.Running(
@@ -301,5 +305,13 @@ struct ChatCommand: AsyncParsableCommand {
                 show(try await client.send(input))
             }
         }
+    }
+}
+
+/// The tenants' tokens on a development machine: the environment's when set, else a stand-in, as
+/// `talab dev` applies them (its fake Graph API takes any bearer token).
+struct StandInSecrets: SecretSource {
+    func value(of reference: SecretReference) -> String? {
+        EnvironmentSecrets().value(of: reference) ?? "dev-token"
     }
 }

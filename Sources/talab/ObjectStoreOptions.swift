@@ -35,8 +35,20 @@ struct ObjectStoreOptions: ParsableArguments {
         return LocalObjectStore(directory: folder, baseURL: base)
     }
 
-    /// A reconciler on this pool with the environment's master key (if set) and this object store.
-    func reconciler(_ pool: PostgresPool) throws -> Reconciler {
-        Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet(), objects: store())
+    /// A reconciler on this pool with this object store and the environment's master key and
+    /// tokens; on the local cluster, where those are unset, `talab dev`'s own (its key in `.talab/`,
+    /// stand-in tokens), so that a plan there sees what `talab dev` applied.
+    func reconciler(_ pool: PostgresPool, local: Bool) throws -> Reconciler {
+        guard local else {
+            return Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet(), objects: store())
+        }
+        let development = DevEnvironment()
+        return Reconciler(
+            pool: pool,
+            secrets: development.secrets,
+            sealer: try development.existingMasterKey.map { try SecretSealer(base64Key: $0) }
+                ?? SecretSealer.fromEnvironmentIfSet(),
+            objects: store()
+        )
     }
 }

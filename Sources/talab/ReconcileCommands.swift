@@ -41,7 +41,7 @@ struct PlanCommand: AsyncParsableCommand {
             )
             commit = selection.source.commit.sha
             guard !selection.isUnchanged else { return selection.unchangedPlan }
-            return try await objects.reconciler(pool).plan(
+            return try await objects.reconciler(pool, local: database.isLocalCluster).plan(
                 repository.tenants(from: selection.source, only: selection.slugs),
                 removed: selection.removed
             )
@@ -97,7 +97,7 @@ struct ApplyCommand: AsyncParsableCommand {
             let reviewed = try plan.map { file in
                 try ReviewedPlan.read(try Data(contentsOf: URL(fileURLWithPath: file)), file: file)
             }
-            let reconciler = try objects.reconciler(pool)
+            let reconciler = try objects.reconciler(pool, local: database.isLocalCluster)
             let selection: TenantSelection
             if let reviewed {
                 let source = try GitCommitSource(
@@ -160,7 +160,7 @@ struct DriftCommand: AsyncParsableCommand {
         let (drifted, plan) = try await reportingFailure {
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
-            let reconciler = try objects.reconciler(pool)
+            let reconciler = try objects.reconciler(pool, local: database.isLocalCluster)
             let selection = try await TenantSelection.make(
                 source: repository.commitSource(),
                 tenants: repository.tenant,
