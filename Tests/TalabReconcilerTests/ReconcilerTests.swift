@@ -442,7 +442,7 @@ extension IncrementalPlanTests {
         )
         #expect(plan.text.contains("applying it needs --allow-destroy"))
         let error = await #expect(throws: ReconcileError.self) { try await reconciler.apply(fewer, commit: removal) }
-        #expect(error?.code == "destructive_plan")
+        #expect(error?.code == .destructivePlan)
         #expect(
             try await ReconcilerTests.count(pool, "SELECT count(*)::int FROM branches WHERE deleted_at IS NULL") == 4
         )
@@ -550,7 +550,7 @@ extension TestRepository {
         let error = await #expect(throws: ReconcileError.self) {
             try await ReconcilerTests.reconciler(pool, secrets: partial).apply(tenants, commit: commit)
         }
-        #expect(error?.code == "missing_secret")
+        #expect(error?.code == .missingSecret)
         #expect(
             error?.message
                 == "secrets are not set: environment variable SALON_RIMA_WA_TOKEN (named at Tenants/salon-rima/business.yaml:11)"
@@ -628,7 +628,7 @@ extension TestRepository {
         let error = await #expect(throws: ReconcileError.self) {
             try await ReconcilerTests.reconciler(pool).apply(tenants, commit: commit, lockTimeout: .milliseconds(300))
         }
-        #expect(error?.code == "lock_timeout")
+        #expect(error?.code == .lockTimeout)
         #expect(
             error?.message.hasPrefix("another apply holds the lock (talab apply 1234abcd by Rima since 20") == true,
             "\(error?.message ?? "")"

@@ -82,7 +82,7 @@ import Testing
         let error = await #expect(throws: ReconcileError.self) {
             try await reconciler.apply(tenants, commit: source.commit, subtrees: selection.subtrees, reviewed: reviewed)
         }
-        #expect(error?.code == "stale_plan")
+        #expect(error?.code == .stalePlan)
         #expect(error?.message.contains("database moved since the plan was made (changed: salon-rima)") == true)
         #expect(
             try await ReconcilerTests.count(
@@ -266,7 +266,7 @@ import Testing
             try await Reconciler(pool: pool, secrets: ReconcilerTests.secrets, sealer: ReconcilerTests.sealer)
                 .plan(pictured)
         }
-        #expect(error?.code == "missing_object_store")
+        #expect(error?.code == .missingObjectStore)
     }
 
     @Test func aKeyThatWouldLeaveTheStoreIsRefused() throws {

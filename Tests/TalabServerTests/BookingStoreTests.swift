@@ -74,7 +74,7 @@ import Testing
                             _ = try await store.place(cart, placement)
                             return "booked"
                         } catch let error as OrderStore.OrderError {
-                            return error.code
+                            return error.code.value
                         } catch {
                             return "\(error)"
                         }

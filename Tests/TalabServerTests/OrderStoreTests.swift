@@ -89,7 +89,7 @@ import Testing
         var stale = cart
         stale.add(Cart.Line(itemKey: "discontinued-wrap", name: "Old wrap", unitPrice: 3, quantity: 1))
         let error = await #expect(throws: OrderStore.OrderError.self) { try await store.place(stale, placement) }
-        #expect(error?.code == "unknown_item")
+        #expect(error?.code == .unknownItem)
         #expect(try await fixture.count("SELECT count(*)::int FROM orders") == 0)
         #expect(try await fixture.count("SELECT count(*)::int FROM order_items") == 0)
     }

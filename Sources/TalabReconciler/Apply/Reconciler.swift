@@ -39,7 +39,7 @@ public struct Reconciler: Sendable {
         guard !tenant.images.isEmpty else { return [:] }
         guard let objects else {
             throw ReconcileError(
-                code: "missing_object_store",
+                code: .missingObjectStore,
                 message: "\(tenant.slug) names images, and no object store is set to copy them to"
             )
         }
@@ -88,7 +88,7 @@ public struct Reconciler: Sendable {
         }
         guard missing.isEmpty else {
             throw ReconcileError(
-                code: "missing_secret",
+                code: .missingSecret,
                 message: "secrets are not set: " + missing.joined(separator: "; ")
             )
         }
@@ -268,7 +268,7 @@ public struct Reconciler: Sendable {
                 if let reviewed { try check(plan, against: reviewed, commit: commit) }
                 if !allowDestroy && !plan.destructive.isEmpty {
                     throw ReconcileError(
-                        code: "destructive_plan",
+                        code: .destructivePlan,
                         message: "refused without --allow-destroy: " + plan.destructive.joined(separator: "; ")
                     )
                 }
@@ -343,7 +343,7 @@ public struct Reconciler: Sendable {
     private func check(_ plan: Plan, against reviewed: ReviewedPlan, commit: GitCommit) throws(ReconcileError) {
         guard reviewed.commit == commit.sha else {
             throw ReconcileError(
-                code: "stale_plan",
+                code: .stalePlan,
                 message: "the plan was made at \(reviewed.commit.prefix(12)), not at \(commit.shortSHA)"
             )
         }
@@ -351,13 +351,13 @@ public struct Reconciler: Sendable {
         guard moved.isEmpty, Set(reviewed.tenants) == Set(plan.tenants) else {
             let which = moved.isEmpty ? "the tenants to compare differ" : "changed: " + moved.joined(separator: ", ")
             throw ReconcileError(
-                code: "stale_plan",
+                code: .stalePlan,
                 message: "the database moved since the plan was made (\(which)); make a new plan and review it"
             )
         }
         guard reviewed.digest == plan.digest else {
             throw ReconcileError(
-                code: "stale_plan",
+                code: .stalePlan,
                 message: "the changes differ from the reviewed plan (a secret or the schema changed); make a new plan"
             )
         }
@@ -383,7 +383,7 @@ public struct Reconciler: Sendable {
             return "\(try row.decode(String?.self, "holder") ?? "another session") since \(since)"
         }
         throw ReconcileError(
-            code: "lock_timeout",
+            code: .lockTimeout,
             message:
                 "another apply holds the lock (\(holder ?? "it has just finished; try again")); gave up after \(timeout)"
         )
@@ -461,7 +461,7 @@ public struct Reconciler: Sendable {
                 guard case .secret(let plaintext) = row[column.name] else { continue }
                 guard let sealer else {
                     throw ReconcileError(
-                        code: "missing_master_key",
+                        code: .missingMasterKey,
                         message: "TALAB_MASTER_KEY is needed to store secrets"
                     )
                 }
@@ -524,8 +524,22 @@ public struct Reconciler: Sendable {
 
 /// Why the reconciler refused to apply.
 public struct ReconcileError: Error, Sendable, CustomStringConvertible {
-    /// A stable code: `destructive_plan`.
-    public let code: String
+    /// A stable code, for programs: its text (`destructive_plan`) is what messages and JSON carry.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let value: String
+        public var description: String { value }
+        public static let destructivePlan = Code(value: "destructive_plan")
+        public static let invalidMasterKey = Code(value: "invalid_master_key")
+        public static let invalidPlan = Code(value: "invalid_plan")
+        public static let lockTimeout = Code(value: "lock_timeout")
+        public static let missingMasterKey = Code(value: "missing_master_key")
+        public static let missingObjectStore = Code(value: "missing_object_store")
+        public static let missingSecret = Code(value: "missing_secret")
+        public static let sealFailed = Code(value: "seal_failed")
+        public static let stalePlan = Code(value: "stale_plan")
+    }
+
+    public let code: Code
     public let message: String
 
     public var description: String { message }

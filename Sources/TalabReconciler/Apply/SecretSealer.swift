@@ -28,7 +28,7 @@ public struct SecretSealer: Sendable {
     public init(base64Key: String) throws(ReconcileError) {
         guard let data = Data(base64Encoded: base64Key), data.count == 32 else {
             throw ReconcileError(
-                code: "invalid_master_key",
+                code: .invalidMasterKey,
                 message: "TALAB_MASTER_KEY must be the base64 of 32 random bytes"
             )
         }
@@ -45,7 +45,7 @@ public struct SecretSealer: Sendable {
     public static func fromEnvironment() throws(ReconcileError) -> SecretSealer {
         guard let value = ProcessInfo.processInfo.environment["TALAB_MASTER_KEY"], !value.isEmpty else {
             throw ReconcileError(
-                code: "missing_master_key",
+                code: .missingMasterKey,
                 message:
                     "TALAB_MASTER_KEY is not set: WhatsApp tokens are stored encrypted under it (base64 of 32 bytes)"
             )
@@ -56,7 +56,7 @@ public struct SecretSealer: Sendable {
     public func seal(_ plaintext: String) throws -> String {
         let box = try AES.GCM.seal(Data(plaintext.utf8), using: key)
         guard let combined = box.combined else {
-            throw ReconcileError(code: "seal_failed", message: "could not seal a secret")
+            throw ReconcileError(code: .sealFailed, message: "could not seal a secret")
         }
         return "v1:" + combined.base64EncodedString()
     }

@@ -128,13 +128,13 @@ public struct ReviewedPlan: Sendable, Decodable {
         let version = (try? JSONDecoder().decode(Version.self, from: data))?.formatVersion
         guard let version else {
             throw ReconcileError(
-                code: "invalid_plan",
+                code: .invalidPlan,
                 message: "\(file) is not a JSON plan (write one with talab plan --format json --out FILE)"
             )
         }
         guard version == Plan.formatVersion else {
             throw ReconcileError(
-                code: "invalid_plan",
+                code: .invalidPlan,
                 message: "\(file) has plan format_version \(version); this talab reads \(Plan.formatVersion)"
             )
         }
@@ -142,7 +142,7 @@ public struct ReviewedPlan: Sendable, Decodable {
             return try JSONDecoder().decode(ReviewedPlan.self, from: data)
         } catch {
             throw ReconcileError(
-                code: "invalid_plan",
+                code: .invalidPlan,
                 message: "\(file) is a plan without a commit, basis or digest; make it again with talab plan"
             )
         }

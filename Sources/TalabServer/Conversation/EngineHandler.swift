@@ -122,7 +122,7 @@ public struct EngineHandler: ConversationHandler {
                         context,
                         on: connection
                     )
-                } catch let error as OrderStore.OrderError where error.code == "slot_full" {
+                } catch let error as OrderStore.OrderError where error.code == .slotFull {
                     // Someone took the last place since the times were offered: the engine says so
                     // and offers the times still free, from the bookings as they are now.
                     let refused = engine.bookingRefused(

@@ -55,7 +55,7 @@ extension OrderStore {
     public func status(of id: UUID) async throws -> OrderStatus {
         guard let text = try await pool.query(OrderStore.statusOf, [id]).first?.decode(String.self, "status"),
             let status = OrderStatus(rawValue: text)
-        else { throw OrderError(code: "not_found", message: "no order \(id.lowercasedText)") }
+        else { throw OrderError(code: .notFound, message: "no order \(id.lowercasedText)") }
         return status
     }
 
@@ -69,14 +69,14 @@ extension OrderStore {
         let text = prefix.lowercased()
         guard text.count >= 8, text.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
             throw OrderError(
-                code: "invalid_id",
+                code: .invalidId,
                 message: "'\(prefix)' is not an order id (8 or more of its characters)"
             )
         }
         let rows = try await pool.query(OrderStore.byPrefix, [text])
         guard rows.count == 1 else {
             throw OrderError(
-                code: rows.isEmpty ? "not_found" : "ambiguous_id",
+                code: rows.isEmpty ? .notFound : .ambiguousId,
                 message: rows.isEmpty
                     ? "no order \(prefix)" : "several orders start with \(prefix); give more of the id"
             )

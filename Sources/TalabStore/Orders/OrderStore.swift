@@ -45,7 +45,22 @@ public struct OrderStore: Sendable {
     }
 
     public struct OrderError: Error, Sendable, CustomStringConvertible {
-        public let code: String
+        /// A stable code, for programs: its text (`empty_cart`) is what messages and JSON carry.
+        public struct Code: Hashable, Sendable, CustomStringConvertible {
+            public let value: String
+            public var description: String { value }
+            public static let emptyCart = Code(value: "empty_cart")
+            public static let slotFull = Code(value: "slot_full")
+            public static let unknownItem = Code(value: "unknown_item")
+            public static let unknownOption = Code(value: "unknown_option")
+            public static let notFound = Code(value: "not_found")
+            public static let illegalTransition = Code(value: "illegal_transition")
+            public static let unknownStatus = Code(value: "unknown_status")
+            public static let invalidId = Code(value: "invalid_id")
+            public static let ambiguousId = Code(value: "ambiguous_id")
+        }
+
+        public let code: Code
         public let message: String
         public var description: String { message }
     }
@@ -122,7 +137,7 @@ public struct OrderStore: Sendable {
         _ placement: Placement,
         on connection: PostgresConnection
     ) async throws -> (id: UUID, created: Bool) {
-        guard !cart.isEmpty else { throw OrderError(code: "empty_cart", message: "an order needs at least one item") }
+        guard !cart.isEmpty else { throw OrderError(code: .emptyCart, message: "an order needs at least one item") }
         try await connection.executeScript("SAVEPOINT order_placement", name: "orders.savepoint")
         do {
             let placed = try await insert(cart, placement, on: connection)
@@ -131,7 +146,7 @@ public struct OrderStore: Sendable {
         } catch {
             try await connection.executeScript("ROLLBACK TO SAVEPOINT order_placement", name: "orders.rollback")
             if let error = error as? PostgresError, error.sqlState == "23P01" {
-                throw OrderError(code: "slot_full", message: "no place is left for that time")
+                throw OrderError(code: .slotFull, message: "no place is left for that time")
             }
             throw error
         }
@@ -183,7 +198,7 @@ public struct OrderStore: Sendable {
         for line in cart.lines {
             guard let itemID = ids[line.itemKey] else {
                 throw OrderError(
-                    code: "unknown_item",
+                    code: .unknownItem,
                     message: "the catalog has no item '\(line.itemKey)' any more"
                 )
             }
@@ -193,7 +208,7 @@ public struct OrderStore: Sendable {
             )[0].decode(UUID.self, "id")
             for option in line.options {
                 guard let known = options["\(line.itemKey)/\(option.key)"] else {
-                    throw OrderError(code: "unknown_option", message: "the catalog has no option '\(option.key)'")
+                    throw OrderError(code: .unknownOption, message: "the catalog has no option '\(option.key)'")
                 }
                 try await connection.query(
                     OrderStore.insertOption,
@@ -204,7 +219,7 @@ public struct OrderStore: Sendable {
         for booking in placement.bookings {
             guard let itemID = ids[booking.itemKey] else {
                 throw OrderError(
-                    code: "unknown_item",
+                    code: .unknownItem,
                     message: "the catalog has no item '\(booking.itemKey)' any more"
                 )
             }
@@ -253,18 +268,18 @@ public struct OrderStore: Sendable {
     ) async throws -> OrderStatus {
         try await pool.withTransaction { connection in
             guard let row = try await connection.query(OrderStore.lockStatus, [orderID]).first else {
-                throw OrderError(code: "not_found", message: "no order \(orderID.lowercasedText)")
+                throw OrderError(code: .notFound, message: "no order \(orderID.lowercasedText)")
             }
             guard let current = OrderStatus(rawValue: try row.decode(String.self, "status")) else {
                 throw OrderError(
-                    code: "unknown_status",
+                    code: .unknownStatus,
                     message: "order \(orderID.lowercasedText) has an unknown status"
                 )
             }
             do {
                 _ = try OrderStateMachine.transition(from: current, to: status)
             } catch {
-                throw OrderError(code: "illegal_transition", message: String(describing: error))
+                throw OrderError(code: .illegalTransition, message: String(describing: error))
             }
             try await connection.query(OrderStore.setStatus, [orderID, status.rawValue])
             try await connection.query(OrderStore.insertHistory, [orderID, status.rawValue, actor.rawValue])
