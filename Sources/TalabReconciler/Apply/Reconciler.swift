@@ -29,76 +29,6 @@ public struct Reconciler: Sendable {
         self.objects = objects
     }
 
-    /// An image's key in the object store: its git blob id, so equal content is one object.
-    public static func imageKey(_ image: TenantImage) -> String {
-        "images/\(image.blobID)" + (image.fileExtension.map { ".\($0)" } ?? "")
-    }
-
-    /// The URL of each image a tenant names, by path.
-    func imageURLs(_ tenant: TenantConfig) throws(ReconcileError) -> [String: String] {
-        guard !tenant.images.isEmpty else { return [:] }
-        guard let objects else {
-            throw ReconcileError(
-                code: .missingObjectStore,
-                message: "\(tenant.slug) names images, and no object store is set to copy them to"
-            )
-        }
-        return tenant.images.mapValues { objects.url(of: Reconciler.imageKey($0)) }
-    }
-
-    /// Copies the images that the plan's rows point at and the store lacks; returns how many it copied.
-    func storeImages(_ plan: Plan, _ tenants: [TenantConfig]) async throws -> Int {
-        guard let objects else { return 0 }
-        var wanted: [String: TenantImage] = [:]
-        for tenant in tenants {
-            for image in tenant.images.values { wanted[objects.url(of: Reconciler.imageKey(image))] = image }
-        }
-        var urls: Set<String> = []
-        for change in plan.changes where change.action != .delete {
-            for column in ["menu_image_url", "item_image_url"] {
-                if case .text(let url) = change.row[column] { urls.insert(url) }
-            }
-        }
-        var copied = 0
-        for url in urls.sorted() {
-            guard let image = wanted[url] else { continue }
-            let key = Reconciler.imageKey(image)
-            if try await objects.contains(key) { continue }
-            try await objects.put(key, image.bytes, contentType: image.contentType)
-            copied += 1
-        }
-        return copied
-    }
-
-    /// The value of every secret the tenants name; all missing ones in one error, with where each is named.
-    func resolveSecrets(_ tenants: [TenantConfig]) throws(ReconcileError) -> [SecretReference: String] {
-        var values: [SecretReference: String] = [:]
-        var missing: [String] = []
-        for tenant in tenants {
-            let numbers = [tenant.business.whatsapp].compactMap { $0 } + tenant.branches.compactMap(\.whatsapp)
-            for number in numbers where values[number.accessToken] == nil {
-                if let value = secrets.value(of: number.accessToken) {
-                    values[number.accessToken] = value
-                } else {
-                    missing.append(
-                        "\(number.accessToken) (named at \(number.accessTokenSource.file):\(number.accessTokenSource.line))"
-                    )
-                }
-            }
-        }
-        guard missing.isEmpty else {
-            throw ReconcileError(
-                code: .missingSecret,
-                message: "secrets are not set: " + missing.joined(separator: "; ")
-            )
-        }
-        if !values.isEmpty && sealer == nil {
-            // Says whether the key is missing or malformed.
-            _ = try SecretSealer.fromEnvironment()
-        }
-        return values
-    }
-
     /// The result of an apply: the plan it carried out and the run's id in `reconcile_runs`.
     public struct Outcome: Sendable {
         public let plan: Plan
@@ -145,97 +75,11 @@ public struct Reconciler: Sendable {
         """
     )
 
-    static let readState = PostgresStatement(
-        "reconcile.read_state",
-        """
-        SELECT slug, business_id, subtree_oid, content_hash, secret_names, secrets_digest
-        FROM tenant_reconcile_state WHERE slug = ANY($1::text[])
-        """
-    )
     /// Tells running servers (`talab serve` listens) that the catalog changed; sent at commit.
     static let notifyServers = PostgresStatement(
         "reconcile.notify",
         "SELECT pg_notify($1, $2) IS NULL AS sent"
     )
-    static let appliedSlugs = PostgresStatement("reconcile.applied_slugs", "SELECT slug FROM tenant_reconcile_state")
-    static let forgetState = PostgresStatement(
-        "reconcile.forget_state",
-        "DELETE FROM tenant_reconcile_state WHERE slug = ANY($1::text[])"
-    )
-    static let saveState = PostgresStatement(
-        "reconcile.save_state",
-        """
-        INSERT INTO tenant_reconcile_state (business_id, slug, commit_sha, subtree_oid, content_hash, secret_names,
-                                            secrets_digest)
-        SELECT u.business_id::uuid, u.slug, $1, u.subtree_oid, u.content_hash,
-            CASE WHEN u.names = '' THEN '{}'::text[] ELSE string_to_array(u.names, ' ') END, u.digest
-        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-            AS u(business_id, slug, subtree_oid, content_hash, names, digest)
-        ON CONFLICT (business_id) DO UPDATE SET slug = excluded.slug, commit_sha = excluded.commit_sha,
-            subtree_oid = excluded.subtree_oid, content_hash = excluded.content_hash,
-            secret_names = excluded.secret_names, secrets_digest = excluded.secrets_digest, applied_at = now()
-        """
-    )
-
-    /// Every tenant applied from git and not deleted since, by slug.
-    public func appliedTenants() async throws -> Set<String> {
-        Set(try await pool.query(Reconciler.appliedSlugs).map { try $0.decode(String.self, "slug") })
-    }
-
-    /// The tenants a plan must compare row by row: those whose folder (its git tree id), rows
-    /// (their fingerprint) or secrets (their keyed digest) changed since they were last applied. `subtrees` maps slugs to tree ids.
-    public func tenantsToCompare(subtrees: [String: String]) async throws -> Set<String> {
-        try await tenantStates(subtrees: subtrees).compare
-    }
-
-    /// The tenants whose folder is as last applied but whose rows moved: changed outside git.
-    public func drifted(subtrees: [String: String]) async throws -> Set<String> {
-        try await tenantStates(subtrees: subtrees).drifted
-    }
-
-    struct TenantStates {
-        var compare: Set<String> = []
-        var drifted: Set<String> = []
-        /// The fingerprint of the rows of each tenant that has some, by slug.
-        var fingerprints: [String: String] = [:]
-    }
-
-    func tenantStates(subtrees: [String: String]) async throws -> TenantStates {
-        try await pool.withConnection { connection in
-            var state: [String: (business: UUID, subtree: String, hash: String)] = [:]
-            var secretsMoved: Set<String> = []
-            for row in try await connection.query(Reconciler.readState, [PostgresTextArray(subtrees.keys.map { $0 })]) {
-                let slug = try row.decode(String.self, "slug")
-                state[slug] = (
-                    try row.decode(UUID.self, "business_id"), try row.decode(String.self, "subtree_oid"),
-                    try row.decode(String.self, "content_hash")
-                )
-                let names = try row.decode([String].self, "secret_names")
-                if secretsDigest(names) != (try row.decode(String.self, "secrets_digest")) { secretsMoved.insert(slug) }
-            }
-            let fingerprints = try await TenantFingerprint.take(state.values.map(\.business), on: connection)
-            var states = TenantStates()
-            for (slug, subtree) in subtrees {
-                guard let known = state[slug] else {
-                    states.compare.insert(slug)
-                    continue
-                }
-                states.fingerprints[slug] = fingerprints[known.business]
-                guard known.subtree == subtree else {
-                    states.compare.insert(slug)
-                    continue
-                }
-                if (fingerprints[known.business] ?? "") != known.hash {
-                    states.compare.insert(slug)
-                    states.drifted.insert(slug)
-                }
-                // A secret it uses changed or is missing since last applied.
-                if secretsMoved.contains(slug) { states.compare.insert(slug) }
-            }
-            return states
-        }
-    }
-
     /// What applying these tenants would change now; `removed` tenants would be deleted.
     public func plan(_ tenants: [TenantConfig], removed: [String] = []) async throws -> Plan {
         try await pool.withConnection { connection in
@@ -389,89 +233,6 @@ public struct Reconciler: Sendable {
         )
     }
 
-    /// Stores each applied tenant's tree id and row fingerprint, taken inside the same transaction.
-    private func remember(
-        _ tenants: [TenantConfig],
-        commit: GitCommit,
-        subtrees: [String: String],
-        on connection: PostgresConnection
-    ) async throws {
-        let applied = tenants.filter { subtrees[$0.slug] != nil }
-        guard !applied.isEmpty else { return }
-        let ids = applied.map { DesiredState.businessID($0.slug) }
-        let fingerprints = try await TenantFingerprint.take(ids, on: connection)
-        let names = applied.map { Reconciler.secretNames($0) }
-        try await connection.query(
-            Reconciler.saveState,
-            [
-                commit.sha,
-                PostgresTextArray(ids.map { $0.lowercasedText }),
-                PostgresTextArray(applied.map(\.slug)),
-                PostgresTextArray(applied.map { subtrees[$0.slug] }),
-                PostgresTextArray(ids.map { fingerprints[$0] ?? "" }),
-                PostgresTextArray(names.map { $0.joined(separator: " ") }),
-                PostgresTextArray(names.map { secretsDigest($0) }),
-            ]
-        )
-    }
-
-    /// The environment variables a tenant's WhatsApp numbers take their tokens from, sorted.
-    static func secretNames(_ tenant: TenantConfig) -> [String] {
-        let numbers = [tenant.business.whatsapp].compactMap { $0 } + tenant.branches.compactMap(\.whatsapp)
-        return Set(
-            numbers.map { number in
-                switch number.accessToken {
-                case .environment(let name): return name
-                }
-            }
-        ).sorted()
-    }
-
-    /// The keyed digest of the named secrets' values now: `none` for a tenant without secrets,
-    /// `missing` when one is not set or no master key is there to key the digest (the tenant is
-    /// then compared, and the plan says what is missing).
-    func secretsDigest(_ names: [String]) -> String {
-        guard !names.isEmpty else { return "none" }
-        var values: [String: String] = [:]
-        for name in names {
-            guard let value = secrets.value(of: .environment(name)) else { return "missing" }
-            values[name] = value
-        }
-        return sealer?.digest(values) ?? "missing"
-    }
-
-    /// Secrets read from the database become their plaintext, to compare with the configuration's.
-    private func unseal(_ rows: inout [UUID: ConfigRow]) {
-        for (id, row) in rows where row.table.columns.contains(where: { $0.kind == .secret }) {
-            var opened = row
-            for column in row.table.columns where column.kind == .secret {
-                guard case .text(let sealed) = row[column.name] else { continue }
-                // Unreadable (another key): a value no configuration has, so the plan re-seals it.
-                opened.values[column.name] = .secret(sealer?.open(sealed) ?? "\u{0}unreadable")
-            }
-            rows[id] = opened
-        }
-    }
-
-    /// The rows as they are written: secrets sealed under the master key.
-    private func sealed(_ rows: [ConfigRow]) throws -> [ConfigRow] {
-        try rows.map { row in
-            var copy = row
-            for column in row.table.columns where column.kind == .secret {
-                guard case .secret(let plaintext) = row[column.name] else { continue }
-                guard let sealer else {
-                    throw ReconcileError(
-                        code: .missingMasterKey,
-                        message: "TALAB_MASTER_KEY is needed to store secrets"
-                    )
-                }
-                copy.values[column.name] = .text(try sealer.seal(plaintext))
-            }
-            return copy
-        }
-    }
-
-    /// Parents before children for creates and updates, children before parents for deletes.
     private func write(_ plan: Plan, on connection: PostgresConnection) async throws {
         guard !plan.isEmpty else { return }
         let writer = try await BatchWriter.load(on: connection)
@@ -523,24 +284,3 @@ public struct Reconciler: Sendable {
 }
 
 /// Why the reconciler refused to apply.
-public struct ReconcileError: Error, Sendable, CustomStringConvertible {
-    /// A stable code, for programs: its text (`destructive_plan`) is what messages and JSON carry.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let value: String
-        public var description: String { value }
-        public static let destructivePlan = Code(value: "destructive_plan")
-        public static let invalidMasterKey = Code(value: "invalid_master_key")
-        public static let invalidPlan = Code(value: "invalid_plan")
-        public static let lockTimeout = Code(value: "lock_timeout")
-        public static let missingMasterKey = Code(value: "missing_master_key")
-        public static let missingObjectStore = Code(value: "missing_object_store")
-        public static let missingSecret = Code(value: "missing_secret")
-        public static let sealFailed = Code(value: "seal_failed")
-        public static let stalePlan = Code(value: "stale_plan")
-    }
-
-    public let code: Code
-    public let message: String
-
-    public var description: String { message }
-}
