@@ -101,12 +101,12 @@ public enum Server {
         }
         router.get("/readyz") { _, _ -> HealthStatus in
             guard (try? await parts.pool.query(Server.ping)) != nil else {
-                throw APIError(.serviceUnavailable, code: "database_unreachable", message: "PostgreSQL does not answer")
+                throw APIError(.serviceUnavailable, code: .databaseUnreachable, message: "PostgreSQL does not answer")
             }
             guard let snapshot = parts.catalog.snapshot else {
                 throw APIError(
                     .serviceUnavailable,
-                    code: "catalog_not_loaded",
+                    code: .catalogNotLoaded,
                     message: "the catalog is not loaded yet"
                 )
             }

@@ -92,7 +92,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // The parser gave up on this connection: answer in JSON, as every error is, and close.
         disarm()
         let body = ByteBuffer(
-            string: #"{"error":{"code":"bad_request","message":"the request is not valid HTTP/1.1"}}"#
+            string: #"{"error":{"code":""# + APIError.Code.badRequest.value
+                + #"","message":"the request is not valid HTTP/1.1"}}"#
         )
         let head = HTTPResponse(
             status: .badRequest,

@@ -23,7 +23,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.status == .notFound, let allowed = allowed(request.uri.path), !allowed.contains(request.method) {
                 throw APIError(
                     .methodNotAllowed,
-                    code: "method_not_allowed",
+                    code: .methodNotAllowed,
                     message: "\(request.uri.path) answers \(allowed.map(\.rawValue).joined(separator: ", "))",
                     headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")]
                 )
@@ -35,7 +35,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             )
         } catch {
             context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            throw APIError(.internalServerError, code: "internal_error", message: "the server could not answer")
+            throw APIError(.internalServerError, code: .internalError, message: "the server could not answer")
         }
     }
 
@@ -45,8 +45,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// `Not Found` → `not_found`.
-    static func code(_ status: HTTPResponse.Status) -> String {
+    static func code(_ status: HTTPResponse.Status) -> APIError.Code {
         let words = status.reasonPhrase.lowercased().split { !$0.isLetter && !$0.isNumber }
-        return words.isEmpty ? "http_\(status.code)" : words.joined(separator: "_")
+        return APIError.Code(words.isEmpty ? "http_\(status.code)" : words.joined(separator: "_"))
     }
 }

@@ -67,5 +67,5 @@ struct ObjectsController<Context: RequestContext>: Sendable {
         return bytes
     }
 
-    static var notFound: APIError { APIError(.notFound, code: "not_found", message: "no such object") }
+    static var notFound: APIError { APIError(.notFound, code: .notFound, message: "no such object") }
 }

@@ -32,7 +32,7 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         guard query["hub.mode"] == "subscribe", let token = query["hub.verify_token"],
             WebhookController.constantTimeEqual(String(token), verifyToken), let challenge = query["hub.challenge"]
         else {
-            throw APIError(.forbidden, code: "verification_failed", message: "the verify token does not match")
+            throw APIError(.forbidden, code: .verificationFailed, message: "the verify token does not match")
         }
         return Response(
             status: .ok,
@@ -64,7 +64,7 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         guard signature.isValid(request.headers[WebhookController.signatureHeader], for: bytes) else {
             throw APIError(
                 .unauthorized,
-                code: "invalid_signature",
+                code: .invalidSignature,
                 message: "X-Hub-Signature-256 is missing or does not sign this body"
             )
         }
@@ -79,13 +79,13 @@ public struct WebhookController<Context: RequestContext>: Sendable {
 
     static var signatureHeader: HTTPField.Name { .hubSignature }
     static var tooLarge: APIError {
-        APIError(.contentTooLarge, code: "payload_too_large", message: "webhook bodies are limited to 3 MiB")
+        APIError(.contentTooLarge, code: .payloadTooLarge, message: "webhook bodies are limited to 3 MiB")
     }
     /// Too many bodies in flight: Meta retries a 503, later.
     static var busy: APIError {
         APIError(
             .serviceUnavailable,
-            code: "busy",
+            code: .busy,
             message: "too many webhook bodies in flight; retry later",
             headers: [.retryAfter: "5", .connection: "close"]
         )
