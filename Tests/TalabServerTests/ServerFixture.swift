@@ -9,7 +9,7 @@ import TalabTestSupport
 struct ServerFixture {
     static let appSecret = "test-app-secret-not-meta"
     static let verifyToken = "talab-verify-test"
-    static let sealer = try! SecretSealer(base64Key: Data(repeating: 3, count: 32).base64EncodedString())
+    static let sealer = CatalogDatabase.sealer
 
     let url: DatabaseURL
     let settings: Server.Settings

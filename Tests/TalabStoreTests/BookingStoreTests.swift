@@ -6,13 +6,13 @@ import Testing
 
 /// Bookings placed through `OrderStore` against the capacity trigger of 0009, on the example court.
 @Suite struct BookingStoreTests {
-    static func setUp() async throws -> (ServerFixture, OrderStore, UUID, UUID) {
-        let fixture = try await ServerFixture.make()
-        let ids = try await fixture.parts.pool.query(
+    static func setUp() async throws -> (CatalogDatabase, OrderStore, UUID, UUID) {
+        let fixture = try await CatalogDatabase.make()
+        let ids = try await fixture.pool.query(
             PostgresStatement("test.dbayeh", "SELECT business_id, id FROM branches WHERE key = 'dbayeh'")
         )[0]
         return (
-            fixture, OrderStore(pool: fixture.parts.pool), try ids.decode(UUID.self, "business_id"),
+            fixture, OrderStore(pool: fixture.pool), try ids.decode(UUID.self, "business_id"),
             try ids.decode(UUID.self, "id")
         )
     }
@@ -52,7 +52,7 @@ import Testing
 
     @Test func twoCustomersRacingForTheLastPlaceGetOneBookingAndOneRefusal() async throws {
         let (fixture, store, business, branch) = try await BookingStoreTests.setUp()
-        defer { fixture.parts.pool.close() }
+        defer { fixture.pool.close() }
         // Football has one pitch: each round, two confirmations of the same hour at once.
         for round in 0..<8 {
             let start = BookingStoreTests.beirut("2026-12-0\(round + 1) 20:00")
@@ -91,7 +91,7 @@ import Testing
 
     @Test func overlappingBookingsCountPlacesAtEachMomentAndACancellationFreesItsPlace() async throws {
         let (fixture, store, business, branch) = try await BookingStoreTests.setUp()
-        defer { fixture.parts.pool.close() }
+        defer { fixture.pool.close() }
         let eight = BookingStoreTests.beirut("2026-12-04 20:00")
         func place(_ item: String, _ start: Date, _ minutes: Int, _ key: String) async throws -> UUID {
             let (cart, placement) = BookingStoreTests.booking(
@@ -121,7 +121,7 @@ import Testing
         #expect(try await fixture.count("SELECT count(*)::int FROM bookings") == 6)
         // Even a direct insert cannot overbook: the database refuses it, not only the runtime.
         await #expect(throws: PostgresError.self) {
-            try await fixture.parts.pool.query(
+            try await fixture.pool.query(
                 PostgresStatement(
                     "test.overbook",
                     """
@@ -137,8 +137,8 @@ import Testing
     }
 
     @Test func aTypedOrSharedDeliveryAddressBecomesTheOrdersLocationRow() async throws {
-        let (fixture, store, placement, cart) = try await OrderStoreTests.setUp()
-        defer { fixture.parts.pool.close() }
+        let (fixture, store, placement, cart) = try await ExampleOrder.setUp()
+        defer { fixture.pool.close() }
         var typed = placement
         typed.address = DeliveryAddress(text: "Hamra, Bliss street, bineyet Khoury, 3rd floor")
         _ = try await store.place(cart, typed)
@@ -146,7 +146,7 @@ import Testing
         shared.confirmationKey = "wamid.CONFIRM.2"
         shared.address = DeliveryAddress(latitude: 33.904012345678, longitude: 35.4850)
         _ = try await store.place(cart, shared)
-        let rows = try await fixture.parts.pool.query(
+        let rows = try await fixture.pool.query(
             PostgresStatement(
                 "test.addresses",
                 """
