@@ -37,7 +37,7 @@ struct InboxCommand: AsyncParsableCommand {
     struct Dead: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Dead-lettered bodies, newest first (given up after ten failures, or after stopping a process twice).",
+                "Dead-lettered bodies, newest first (given up after ten failures, or after stopping a process three times).",
             discussion: "A body's content is not shown: it holds customers' messages."
         )
         @OptionGroup var database: DatabaseOptions

@@ -6,7 +6,7 @@ import Testing
 
 /// A body whose handling kills its process (a trap, an out-of-memory kill) must not take the server
 /// down again on every restart: its attempt is counted before it is handled, it is taken alone
-/// next time, and it is dead-lettered when it stops a process a second time.
+/// next time, and it is dead-lettered when it has stopped a process three times.
 @Suite struct DeadLetterTests {
     /// A process that leased bodies and died before it finished: its connection closes, so its
     /// PostgreSQL backend ends, as a SIGKILLed `talab serve`'s do.
@@ -33,7 +33,7 @@ import Testing
         ).map { try $0.decode(String.self, "s") }
     }
 
-    @Test func aBodyThatStopsItsProcessTwiceIsDeadLetteredAndTheOthersAreHandled() async throws {
+    @Test func aBodyThatStopsItsProcessThreeTimesIsDeadLetteredAndTheOthersAreHandled() async throws {
         let fixture = try await ServerFixture.make()
         defer { fixture.parts.pool.close() }
         var ids: [Int] = []
@@ -51,7 +51,8 @@ import Testing
         // Each is now taken alone: the first is handled.
         #expect(try await fixture.worker().drainOnce() == 1)
         #expect(try await DeadLetterTests.states(fixture) == ["done", "pending", "pending"])
-        // The second kills the process handling it alone.
+        // The second kills the process handling it alone, twice.
+        #expect(try await DeadLetterTests.dieWhileHolding(fixture, limit: 32) == [ids[1]])
         #expect(try await DeadLetterTests.dieWhileHolding(fixture, limit: 32) == [ids[1]])
         // Taken again, it is dead-lettered, not handled; then the third is handled.
         #expect(try await fixture.worker().drainOnce() == 1)
@@ -61,8 +62,8 @@ import Testing
 
         let letters = try await fixture.parts.inbox.deadLetters()
         #expect(letters.map(\.id) == [ids[1]])
-        #expect(letters.first?.lostAttempts == 2 && letters.first?.attempts == 2)
-        #expect(letters.first?.error?.contains("stopped 2 times") == true)
+        #expect(letters.first?.lostAttempts == 3 && letters.first?.attempts == 3)
+        #expect(letters.first?.error?.contains("stopped 3 times") == true)
         let counts = try await fixture.parts.inbox.counts()
         #expect(counts.pending == 0 && counts.leased == 0 && counts.done == 2 && counts.failed == 1)
 

@@ -2,7 +2,7 @@ import Foundation
 import TalabStore
 
 /// The operator's view of the inbox: how many bodies wait, and the dead letters (bodies given up
-/// after ten failed attempts, or after their handling stopped a process twice), to read and retry.
+/// after ten failed attempts, or after their handling stopped a process three times), to read and retry.
 extension WebhookInbox {
     /// A dead-lettered body, without its content (a customer's message is not for a terminal).
     public struct DeadLetter: Sendable, Equatable {

@@ -27,8 +27,11 @@ public struct WebhookInbox: Sendable {
         return id
     }
 
-    /// Bodies handled by a process that died this many times are dead-lettered.
-    public static let lostAttemptsAllowed = 2
+    /// Bodies handled by a process that died this many times are dead-lettered: a poison body costs
+    /// three restarts (once in its batch, twice alone). Not two: a body has been seen lost twice
+    /// after a single kill under load (cause not found; see Benchmarks), and a customer's message
+    /// left unanswered is worse than one more restart.
+    public static let lostAttemptsAllowed = 3
     /// How long a lease holds when its connection's backend stays alive (a process that hangs).
     public static let leaseSeconds = 300
 

@@ -4,7 +4,7 @@
 --
 -- A lease names the PostgreSQL backend of the connection that took it and ends at `leased_until`:
 -- a row whose backend is gone (its process died) or whose lease ran out is taken again, and that
--- earlier attempt is counted in `lost_attempts`. A body that was lost twice (once in its batch, once
+-- earlier attempt is counted in `lost_attempts`. A body lost three times (once in its batch, twice
 -- handled alone) is dead-lettered: state 'failed' with the reason in `error`, listed by
 -- `talab inbox dead` and put back by `talab inbox retry ID`. A dead-lettered body no longer holds
 -- back its customer's later messages.
