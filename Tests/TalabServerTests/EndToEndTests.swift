@@ -131,6 +131,26 @@ import Testing
         #expect(clock.now - started < .seconds(5))
     }
 
+    /// A limit set to nonsense in the environment is refused by its name before anything starts;
+    /// the flag wins over the environment.
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"),
+        arguments: [
+            ("TALAB_HEADER_TIMEOUT", "0"), ("TALAB_BODY_TIMEOUT", "-3"), ("TALAB_IDLE_TIMEOUT", "soon"),
+            ("TALAB_MAX_CONNECTIONS", "0"), ("TALAB_BODY_BUDGET_MB", "lots"), ("TALAB_DRAIN_SECONDS", "0"),
+        ]
+    )
+    func aLimitSetToNonsenseIsRefusedByItsName(variable: String, value: String) async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALAB_WHATSAPP_APP_SECRET"] = ServerFixture.appSecret
+        environment["TALAB_WHATSAPP_VERIFY_TOKEN"] = ServerFixture.verifyToken
+        environment["DATABASE_URL"] = "postgres://talab@127.0.0.1:1/talab"
+        environment[variable] = value
+        let outcome = try await Subprocess.run(ServeCommandTests.binary.path, ["serve"], environment: environment)
+        #expect(outcome.status != 0)
+        #expect(outcome.output.contains("\(variable) is not a positive number"), "\(outcome.output)")
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build talab first (swift build)"))
     func aMissingSecretIsAClearErrorAndEverySettingIsInTheHelp() async throws {
         var environment = ProcessInfo.processInfo.environment
