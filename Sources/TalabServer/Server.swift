@@ -139,6 +139,7 @@ public enum Server {
             logger: logger
         )
         try await parts.catalog.refresh()
+        returnFreedMemory()
         // A service group stops its services last to first: the pools close after everything else.
         var services: [any Service] = [
             PoolCloser(pool: parts.pool),
@@ -201,7 +202,7 @@ extension Server {
     /// staying in malloc's arenas once freed: glibc raises its mapping threshold to the largest
     /// block freed, so after one large body every later one came from an arena that kept the
     /// memory (1.1 GB stayed after 300 bodies closed). A fixed threshold keeps that behaviour off.
-    public static func returnFreedMemory() {
+    static func returnFreedMemory() {
         _ = mallopt(M_MMAP_THRESHOLD, 256 * 1024)
         _ = mallopt(M_TRIM_THRESHOLD, 1024 * 1024)
     }

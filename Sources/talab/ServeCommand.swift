@@ -207,7 +207,6 @@ struct ServeCommand: AsyncParsableCommand {
                 ), ShutdownDeadline(seconds: drain, logger: logger), logger
             )
         }
-        Server.returnFreedMemory()
         // The deadline is signalled first (a group stops its services last to first) and starts its
         // clock at once; then the server drains.
         let group = ServiceGroup(

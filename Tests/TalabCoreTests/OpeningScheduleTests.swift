@@ -1,6 +1,7 @@
 import Foundation
 import TalabConfig
 import TalabCore
+import TalabTestSupport
 import Testing
 
 /// The example restaurant's hours, read from `Tenants/` through the YAML layer, in Asia/Beirut.
@@ -13,13 +14,7 @@ import Testing
     }()
 
     /// A wall-clock moment in Beirut.
-    static func beirut(_ text: String) -> Date {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Beirut")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.date(from: text)!
-    }
+    static func beirut(_ text: String) -> Date { beirutTime(text) }
 
     @Test(arguments: [
         ("2026-11-26 10:59", false),  // Thursday before opening

@@ -74,10 +74,7 @@ import Testing
         var flood: [LoopbackSocket] = []
         for _ in 0..<48 { flood.append(try LoopbackSocket(port: port)) }
         let body = ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.flood", text: "hi")
-        var request = HTTPClientRequest(url: live.webhookURL)
-        request.method = .POST
-        request.headers.add(name: "X-Hub-Signature-256", value: ServerFixture.signature.header(for: body))
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let request = ServerFixture.signedRequest(live.webhookURL, body)
         let clock = ContinuousClock()
         let started = clock.now
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
@@ -107,10 +104,7 @@ import Testing
         }
         #expect(trickling.allSatisfy { $0.read(timeout: .milliseconds(300)).text.hasPrefix("HTTP/1.1 405") })
         let body = ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.trickle", text: "hi")
-        var request = HTTPClientRequest(url: live.webhookURL)
-        request.method = .POST
-        request.headers.add(name: "X-Hub-Signature-256", value: ServerFixture.signature.header(for: body))
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let request = ServerFixture.signedRequest(live.webhookURL, body)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         #expect(response.status == .ok)
         let closed = trickling.map { $0.read(timeout: .milliseconds(300)).closed }

@@ -23,10 +23,7 @@ import Testing
         let (fixture, graph) = (live.fixture, live.graph)
 
         func post(_ body: [UInt8]) async throws -> Int {
-            var request = HTTPClientRequest(url: live.webhookURL)
-            request.method = .POST
-            request.headers.add(name: "X-Hub-Signature-256", value: ServerFixture.signature.header(for: body))
-            request.body = .bytes(ByteBuffer(bytes: body))
+            let request = ServerFixture.signedRequest(live.webhookURL, body)
             return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code)
         }
 
@@ -198,10 +195,7 @@ import Testing
             return (pid, port)
         }
         func post(_ body: [UInt8], port: Int) async -> Int? {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
-            request.method = .POST
-            request.headers.add(name: "X-Hub-Signature-256", value: ServerFixture.signature.header(for: body))
-            request.body = .bytes(ByteBuffer(bytes: body))
+            let request = ServerFixture.signedRequest("http://127.0.0.1:\(port)/webhooks/whatsapp", body)
             return (try? await HTTPClient.shared.execute(request, timeout: .seconds(2))).map { Int($0.status.code) }
         }
 

@@ -11,22 +11,17 @@ import Testing
 /// What the server answers besides webhooks: every error in JSON with a stable code, methods a
 /// route does not take, health checks by HEAD, the object store's images, and a full body budget.
 @Suite struct HTTPEdgeTests {
-    static func json(_ response: TestResponse) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["error"]
-            as? [String: Any]
-    }
-
     @Test func unknownRoutesWrongMethodsAndHeadAreAnsweredAsJSON() async throws {
         let fixture = try await ServerFixture.make()
         defer { fixture.parts.pool.close() }
         let app = Application(router: Server.router(fixture.parts, settings: fixture.settings))
         try await app.test(.router) { client in
             let missing = try await client.execute(uri: "/nowhere", method: .get)
-            #expect(missing.status == .notFound && HTTPEdgeTests.json(missing)?["code"] as? String == "not_found")
+            #expect(missing.status == .notFound && WebhookHTTPTests.errorCode(missing) == "not_found")
             #expect(missing.headers[.contentType]?.hasPrefix("application/json") == true)
             let wrong = try await client.execute(uri: "/webhooks/whatsapp", method: .delete)
             #expect(wrong.status == .methodNotAllowed)
-            #expect(HTTPEdgeTests.json(wrong)?["code"] as? String == "method_not_allowed")
+            #expect(WebhookHTTPTests.errorCode(wrong) == "method_not_allowed")
             #expect(wrong.headers[.allow] == "GET, POST")
             let head = try await client.execute(uri: "/healthz", method: .head)
             #expect(head.status == .ok && head.body.readableBytes == 0)
@@ -37,7 +32,7 @@ import Testing
                 uri: "/objects/images/\(String(repeating: "a", count: 40)).png",
                 method: .get
             )
-            #expect(object.status == .notFound && HTTPEdgeTests.json(object)?["code"] as? String == "not_found")
+            #expect(object.status == .notFound && WebhookHTTPTests.errorCode(object) == "not_found")
         }
     }
 
@@ -81,7 +76,7 @@ import Testing
             ] {
                 let refused = try await client.execute(uri: path, method: .get)
                 #expect(refused.status == .notFound, "\(path)")
-                #expect(HTTPEdgeTests.json(refused)?["code"] as? String == "not_found", "\(path)")
+                #expect(WebhookHTTPTests.errorCode(refused) == "not_found", "\(path)")
                 #expect(!String(buffer: refused.body).contains("not for the web"))
             }
         }
@@ -110,7 +105,7 @@ import Testing
                 signature: ServerFixture.signature.header(for: large)
             )
             #expect(refused.status == .serviceUnavailable)
-            #expect(HTTPEdgeTests.json(refused)?["code"] as? String == "busy")
+            #expect(WebhookHTTPTests.errorCode(refused) == "busy")
             #expect(refused.headers[.retryAfter] == "5")
             let small = Array(#"{"object":"whatsapp_business_account","entry":[]}"#.utf8)
             let stored = try await WebhookHTTPTests.post(

@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
 import TalabReconciler
 import TalabServer
 import TalabStore
@@ -40,6 +42,15 @@ struct ServerFixture {
     }
 
     static let signature = WebhookSignature(appSecret: appSecret)
+
+    /// `body` posted to a live server's webhook URL, signed as Meta signs it.
+    static func signedRequest(_ url: String, _ body: [UInt8]) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "X-Hub-Signature-256", value: signature.header(for: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return request
+    }
 
     func count(_ sql: String) async throws -> Int {
         try await parts.pool.query(PostgresStatement("test.count", sql, prepared: false))[0].decode(Int.self, at: 0)

@@ -17,13 +17,7 @@ import Testing
         )
     }
 
-    static func beirut(_ text: String) -> Date {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Beirut")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.date(from: text)!
-    }
+    static func beirut(_ text: String) -> Date { beirutTime(text) }
 
     static func booking(
         _ item: String,

@@ -10,6 +10,11 @@ public struct TenantConfig: Sendable, Hashable {
     /// The images its menus and items name, by path inside the tenant folder.
     public var images: [String: TenantImage] = [:]
 
+    /// Its WhatsApp numbers: the business's own first, then its branches' in their order.
+    public var whatsappNumbers: [WhatsAppConfig] {
+        [business.whatsapp].compactMap { $0 } + branches.compactMap(\.whatsapp)
+    }
+
     public init(slug: String, business: BusinessConfig, branches: [BranchConfig], menus: [MenuConfig]) {
         self.slug = slug
         self.business = business

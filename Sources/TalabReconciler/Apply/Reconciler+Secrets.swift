@@ -10,8 +10,7 @@ extension Reconciler {
         var values: [SecretReference: String] = [:]
         var missing: [String] = []
         for tenant in tenants {
-            let numbers = [tenant.business.whatsapp].compactMap { $0 } + tenant.branches.compactMap(\.whatsapp)
-            for number in numbers where values[number.accessToken] == nil {
+            for number in tenant.whatsappNumbers where values[number.accessToken] == nil {
                 if let value = secrets.value(of: number.accessToken) {
                     values[number.accessToken] = value
                 } else {

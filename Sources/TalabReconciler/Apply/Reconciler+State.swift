@@ -119,7 +119,7 @@ extension Reconciler {
 
     /// The environment variables a tenant's WhatsApp numbers take their tokens from, sorted.
     static func secretNames(_ tenant: TenantConfig) -> [String] {
-        let numbers = [tenant.business.whatsapp].compactMap { $0 } + tenant.branches.compactMap(\.whatsapp)
+        let numbers = tenant.whatsappNumbers
         return Set(
             numbers.map { number in
                 switch number.accessToken {
