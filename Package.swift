@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "TalabServer",
             dependencies: [
-                "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "CMalloc",
+                "TalabCore", "TalabConfig", "TalabStore", "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

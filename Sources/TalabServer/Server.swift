@@ -4,7 +4,6 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import TalabReconciler
 import TalabStore
 
 /// The runtime server: the WhatsApp webhook, health checks, and the workers behind them.

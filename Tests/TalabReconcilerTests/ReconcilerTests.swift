@@ -555,7 +555,8 @@ extension TestRepository {
             error?.message
                 == "secrets are not set: environment variable SALON_RIMA_WA_TOKEN (named at Tenants/salon-rima/business.yaml:11)"
         )
-        #expect(throws: ReconcileError.self) { try SecretSealer(base64Key: "c2hvcnQ=") }
+        let short = #expect(throws: SecretError.self) { try SecretSealer(base64Key: "c2hvcnQ=") }
+        #expect(short?.code == .invalidMasterKey)
     }
 }
 

@@ -6,13 +6,11 @@ public struct ReconcileError: Error, Sendable, CustomStringConvertible {
         public let value: String
         public var description: String { value }
         public static let destructivePlan = Code(value: "destructive_plan")
-        public static let invalidMasterKey = Code(value: "invalid_master_key")
         public static let invalidPlan = Code(value: "invalid_plan")
         public static let lockTimeout = Code(value: "lock_timeout")
         public static let missingMasterKey = Code(value: "missing_master_key")
         public static let missingObjectStore = Code(value: "missing_object_store")
         public static let missingSecret = Code(value: "missing_secret")
-        public static let sealFailed = Code(value: "seal_failed")
         public static let stalePlan = Code(value: "stale_plan")
     }
 

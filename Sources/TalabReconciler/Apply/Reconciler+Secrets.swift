@@ -27,8 +27,10 @@ extension Reconciler {
             )
         }
         if !values.isEmpty && sealer == nil {
-            // Says whether the key is missing or malformed.
-            _ = try SecretSealer.fromEnvironment()
+            // Says whether the key is missing or malformed, with the sealer's own code.
+            do { _ = try SecretSealer.fromEnvironment() } catch {
+                throw ReconcileError(code: .init(value: error.code.value), message: error.message)
+            }
         }
         return values
     }

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import TalabReconciler
 import TalabStore
 
 /// Sends queued replies through the Graph API: one customer's replies in order, customers in

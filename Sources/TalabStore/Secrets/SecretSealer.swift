@@ -1,21 +1,21 @@
 import Crypto
 import Foundation
-import TalabCore
 
-/// Where the reconciler finds the secrets that tenant files only name (`{ env: NAME }`).
-public protocol SecretSource: Sendable {
-    func value(of reference: SecretReference) -> String?
-}
-
-/// Secrets from the environment of the process that applies the configuration.
-public struct EnvironmentSecrets: SecretSource {
-    public init() {}
-
-    public func value(of reference: SecretReference) -> String? {
-        switch reference {
-        case .environment(let name): return ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        }
+/// Why a secret could not be sealed; never holds the key or a secret's value.
+public struct SecretError: Error, Sendable, CustomStringConvertible {
+    /// A stable code, for programs: its text (`missing_master_key`) is what messages carry.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let value: String
+        public var description: String { value }
+        public static let invalidMasterKey = Code(value: "invalid_master_key")
+        public static let missingMasterKey = Code(value: "missing_master_key")
+        public static let sealFailed = Code(value: "seal_failed")
     }
+
+    public let code: Code
+    public let message: String
+
+    public var description: String { message }
 }
 
 /// Encrypts secrets for the database with AES-256-GCM under the platform's master key.
@@ -25,9 +25,9 @@ public struct EnvironmentSecrets: SecretSource {
 public struct SecretSealer: Sendable {
     private let key: SymmetricKey
 
-    public init(base64Key: String) throws(ReconcileError) {
+    public init(base64Key: String) throws(SecretError) {
         guard let data = Data(base64Encoded: base64Key), data.count == 32 else {
-            throw ReconcileError(
+            throw SecretError(
                 code: .invalidMasterKey,
                 message: "TALAB_MASTER_KEY must be the base64 of 32 random bytes"
             )
@@ -36,15 +36,15 @@ public struct SecretSealer: Sendable {
     }
 
     /// The sealer of `TALAB_MASTER_KEY` when it is set; nil when it is not.
-    public static func fromEnvironmentIfSet() throws(ReconcileError) -> SecretSealer? {
+    public static func fromEnvironmentIfSet() throws(SecretError) -> SecretSealer? {
         guard ProcessInfo.processInfo.environment["TALAB_MASTER_KEY"]?.isEmpty == false else { return nil }
         return try fromEnvironment()
     }
 
     /// The sealer of `TALAB_MASTER_KEY`; an error that says so when it is missing.
-    public static func fromEnvironment() throws(ReconcileError) -> SecretSealer {
+    public static func fromEnvironment() throws(SecretError) -> SecretSealer {
         guard let value = ProcessInfo.processInfo.environment["TALAB_MASTER_KEY"], !value.isEmpty else {
-            throw ReconcileError(
+            throw SecretError(
                 code: .missingMasterKey,
                 message:
                     "TALAB_MASTER_KEY is not set: WhatsApp tokens are stored encrypted under it (base64 of 32 bytes)"
@@ -56,7 +56,7 @@ public struct SecretSealer: Sendable {
     public func seal(_ plaintext: String) throws -> String {
         let box = try AES.GCM.seal(Data(plaintext.utf8), using: key)
         guard let combined = box.combined else {
-            throw ReconcileError(code: .sealFailed, message: "could not seal a secret")
+            throw SecretError(code: .sealFailed, message: "could not seal a secret")
         }
         return "v1:" + combined.base64EncodedString()
     }
