@@ -14,7 +14,10 @@ let package = Package(
         .library(name: "TalabConfig", targets: ["TalabConfig"]),
         .library(name: "TalabStore", targets: ["TalabStore"]),
         .library(name: "TalabReconciler", targets: ["TalabReconciler"]),
-        .library(name: "TalabServer", targets: ["TalabServer"]),
+        .library(name: "TalabHTTP", targets: ["TalabHTTP"]),
+        .library(name: "TalabWhatsApp", targets: ["TalabWhatsApp"]),
+        .library(name: "TalabApp", targets: ["TalabApp"]),
+        .library(name: "TalabDev", targets: ["TalabDev"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,15 +55,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "TalabServer",
+            name: "TalabHTTP",
             dependencies: [
-                "TalabCore", "TalabConfig", "TalabStore", "CMalloc",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "TalabStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -68,9 +68,50 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TalabWhatsApp",
+            dependencies: [
+                "TalabCore", "TalabConfig", "TalabStore", "TalabHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TalabApp",
+            dependencies: [
+                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "CMalloc",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TalabDev",
+            dependencies: [
+                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TalabBench",
             dependencies: [
-                "TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "TalabServer", "CLibYAML",
+                "TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
+                "CLibYAML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,7 +124,8 @@ let package = Package(
         .executableTarget(
             name: "talab",
             dependencies: [
-                "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabServer", "TalabBench",
+                "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
+                "TalabBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -113,13 +155,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TalabServerTests",
+            name: "TalabAppTests",
             dependencies: [
-                "TalabServer", "TalabReconciler", "TalabConfig", "TalabStore", "TalabCore", "TalabTestSupport",
+                "TalabApp", "TalabWhatsApp", "TalabHTTP", "TalabDev", "TalabReconciler", "TalabConfig", "TalabStore",
+                "TalabCore", "TalabTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TalabWhatsAppTests",
+            dependencies: ["TalabWhatsApp", "TalabCore", "TalabTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

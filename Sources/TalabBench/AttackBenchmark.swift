@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
-import TalabServer
+import TalabDev
 import TalabStore
+import TalabWhatsApp
 
 /// The attack of the hardening issue, replayed against a live `talab serve` on loopback with its
 /// default limits: idle and slow clients, bodies held at their last byte, hostile signed messages,

@@ -4,8 +4,9 @@ import NIOCore
 import Synchronization
 import TalabConfig
 import TalabCore
-import TalabServer
+import TalabDev
 import TalabStore
+import TalabWhatsApp
 
 /// `talab bench conversation`: the corpus replayed through the engine (accuracy per language,
 /// grounding, engine time per message), then whole conversations through a live `talab serve`:

@@ -6,9 +6,10 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 import TalabConfig
+import TalabDev
 import TalabReconciler
-import TalabServer
 import TalabStore
+import TalabWhatsApp
 
 /// Drives a live `talab serve` on loopback with signed webhooks at increasing rates, then kills
 /// and restarts it in the middle of a run and checks that every acknowledged message took effect

@@ -3,11 +3,13 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TalabApp
 import TalabConfig
 import TalabCore
+import TalabDev
 import TalabReconciler
-import TalabServer
 import TalabStore
+import TalabWhatsApp
 
 /// The files of a local development environment in `.talab/` (never in git): the master key, the
 /// webhook app secret, and where the running `talab dev` listens.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import TalabServer
+import TalabDev
 
 struct FakeGraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

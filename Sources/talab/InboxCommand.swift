@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import TalabServer
 import TalabStore
+import TalabWhatsApp
 
 /// `talab inbox`: the webhook inbox for the operator: counts, dead letters, and putting one back.
 struct InboxCommand: AsyncParsableCommand {

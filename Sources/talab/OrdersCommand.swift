@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import TalabCore
-import TalabServer
 import TalabStore
+import TalabWhatsApp
 
 extension OrderStatus: ExpressibleByArgument {}
 

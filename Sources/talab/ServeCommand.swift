@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TalabApp
 import TalabReconciler
-import TalabServer
 import TalabStore
+import TalabWhatsApp
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Foundation
 import TalabConfig
 import TalabCore
+import TalabTestSupport
 import Testing
 
 /// Booking a court and a salon service on the example tenants' real configurations.

@@ -1,6 +1,7 @@
 import Foundation
 import TalabConfig
 import TalabCore
+import TalabTestSupport
 import Testing
 
 /// Conversations with the example restaurant's Hamra branch, on its real configuration.
@@ -126,9 +127,4 @@ import Testing
         let person = engine.handle(.text("talk to a person please"), state: &state, now: ConversationEngineTests.lunch)
         #expect(person.effects == [.handOff])
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -174,7 +174,7 @@ import Testing
             "payment_status": PaymentStatus.allCases.map(\.rawValue),
             "status_changed_by": StatusChangedBy.allCases.map(\.rawValue),
             "message_direction": MessageDirection.allCases.map(\.rawValue),
-            // The runtime's queue states (TalabServer reads them as text).
+            // The runtime's queue states (TalabWhatsApp reads them as text).
             "webhook_state": ["pending", "done", "failed"],
             "outbound_state": ["pending", "sent", "failed"],
         ]

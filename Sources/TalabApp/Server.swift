@@ -1,0 +1,211 @@
+import AsyncHTTPClient
+import CMalloc
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TalabCore
+import TalabHTTP
+import TalabStore
+import TalabWhatsApp
+
+/// The runtime server: the WhatsApp webhook, health checks, and the workers behind them.
+public enum Server {
+    /// Everything `talab serve` is configured with.
+    public struct Settings: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public var databaseURL: DatabaseURL
+        /// `TALAB_WHATSAPP_APP_SECRET`: the key of `X-Hub-Signature-256`.
+        public var appSecret: String
+        /// `TALAB_WHATSAPP_VERIFY_TOKEN`: what Meta's handshake must present.
+        public var verifyToken: String
+        public var graph = GraphSettings()
+        /// Workers claiming webhook bodies in this process; 0 makes a receive-only server (others process).
+        public var inboxWorkers = 2
+        /// Bodies a webhook worker processes in one transaction: more is fewer commits under load,
+        /// fewer is a shorter wait for the first body of a batch.
+        public var inboxBatch = 32
+        public var poolSize = 8
+        /// A conversation idle this long starts over with an empty cart.
+        public var conversationIdle: TimeInterval = 2 * 60 * 60
+        /// Connections at most, and how long a connection may take to send a request head, a body,
+        /// and its next request.
+        public var connections = ConnectionRegistry.Limits()
+        /// Bytes of webhook bodies held at once; beyond, 503 with `Retry-After`.
+        public var bodyBudget = 64 * 1024 * 1024
+        /// The local object store whose images `/objects/` serves (none: not served).
+        public var objects: LocalObjectStore?
+
+        public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
+            self.databaseURL = databaseURL
+            self.appSecret = appSecret
+            self.verifyToken = verifyToken
+        }
+    }
+
+    /// The parts a running server is made of, for tests that drive a worker by hand.
+    public struct Parts: Sendable {
+        public let pool: PostgresPool
+        public let connections: ConnectionRegistry
+        public let bodyBudget: BodyBudget
+        public let catalog: CatalogCache
+        public let inbox: WebhookInbox
+        public let processor: WebhookProcessor
+        public let inboxBell: Doorbell
+        public let outboundBell: Doorbell
+        public let sender: OutboundSender
+    }
+
+    public static func parts(
+        _ settings: Settings,
+        sealer: SecretSealer?,
+        handler: any ConversationHandler,
+        http: HTTPClient = .shared,
+        logger: Logger
+    ) -> Parts {
+        let pool = PostgresPool(url: settings.databaseURL, maxConnections: settings.poolSize)
+        let catalog = CatalogCache(pool: pool)
+        let outboundBell = Doorbell()
+        let inboxBell = Doorbell()
+        return Parts(
+            pool: pool,
+            connections: ConnectionRegistry(limits: settings.connections),
+            bodyBudget: BodyBudget(capacity: settings.bodyBudget),
+            catalog: catalog,
+            inbox: WebhookInbox(pool: pool, stored: inboxBell),
+            processor: WebhookProcessor(catalog: catalog, handler: handler, logger: logger),
+            inboxBell: inboxBell,
+            outboundBell: outboundBell,
+            sender: OutboundSender(
+                pool: pool,
+                graph: GraphClient(settings: settings.graph, http: http, logger: logger),
+                sealer: sealer,
+                doorbell: outboundBell,
+                logger: logger
+            )
+        )
+    }
+
+    /// The routes: `/healthz`, `/readyz`, `/webhooks/whatsapp`, `/objects/`; every error in JSON.
+    public static func router(_ parts: Parts, settings: Settings) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        var routes: [String: [HTTPRequest.Method]] = [
+            "/healthz": [.get, .head], "/readyz": [.get, .head], "/webhooks/whatsapp": [.get, .post],
+        ]
+        if settings.objects != nil { routes["/objects/"] = [.get, .head] }
+        router.middlewares.add(JSONErrorMiddleware(routes: routes))
+        router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
+        router.head("/healthz") { _, _ in HTTPResponse.Status.ok }
+        router.head("/readyz") { _, _ -> HTTPResponse.Status in
+            (try? await parts.pool.query(Server.ping)) != nil && parts.catalog.snapshot != nil
+                ? .ok : .serviceUnavailable
+        }
+        router.get("/readyz") { _, _ -> HealthStatus in
+            guard (try? await parts.pool.query(Server.ping)) != nil else {
+                throw APIError(.serviceUnavailable, code: .databaseUnreachable, message: "PostgreSQL does not answer")
+            }
+            guard let snapshot = parts.catalog.snapshot else {
+                throw APIError(
+                    .serviceUnavailable,
+                    code: .catalogNotLoaded,
+                    message: "the catalog is not loaded yet"
+                )
+            }
+            return HealthStatus(status: "ready", businesses: snapshot.businesses.count)
+        }
+        WebhookController<BasicRequestContext>(
+            inbox: parts.inbox,
+            appSecret: settings.appSecret,
+            verifyToken: settings.verifyToken,
+            budget: parts.bodyBudget
+        ).add(to: router)
+        if let objects = settings.objects { ObjectsController<BasicRequestContext>(store: objects).add(to: router) }
+        return router
+    }
+
+    /// The application with its workers, ready for `runService()`: SIGTERM drains and exits 0.
+    public static func application(
+        _ settings: Settings,
+        sealer: SecretSealer?,
+        handler: (any ConversationHandler)? = nil,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
+        // The conversation engine by default; its orders commit with the messages that place them.
+        let parts = parts(
+            settings,
+            sealer: sealer,
+            handler: handler
+                ?? EngineHandler(idleExpiry: settings.conversationIdle),
+            logger: logger
+        )
+        try await parts.catalog.refresh()
+        returnFreedMemory()
+        // A service group stops its services last to first: the pools close after everything else.
+        var services: [any Service] = [
+            PoolCloser(pool: parts.pool),
+            NotificationRelay(
+                url: settings.databaseURL,
+                catalog: parts.catalog,
+                inbox: parts.inboxBell,
+                outbound: parts.outboundBell,
+                logger: logger
+            ),
+            parts.sender, MemoryTrimmer(),
+        ]
+        for _ in 0..<max(settings.inboxWorkers, 0) {
+            services.append(
+                InboxWorker(
+                    inbox: parts.inbox,
+                    processor: parts.processor,
+                    doorbell: parts.inboxBell,
+                    outbound: parts.outboundBell,
+                    batch: settings.inboxBatch
+                )
+            )
+        }
+        return Application(
+            router: router(parts, settings: settings),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [parts.connections.makeGuard()])
+            ),
+            configuration: .init(
+                address: .hostname(settings.host, port: settings.port),
+                serverName: "talab",
+                backlog: 4_096
+            ),
+            services: services,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger
+        )
+    }
+
+    static let ping = PostgresStatement("server.ping", "SELECT 1 AS one")
+}
+
+struct HealthStatus: ResponseEncodable {
+    let status: String
+    var businesses: Int?
+}
+
+/// Closes the pool when the server shuts down, after the workers stopped.
+struct PoolCloser: Service {
+    let pool: PostgresPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        pool.close()
+    }
+}
+
+extension Server {
+    /// Large buffers (webhook bodies up to 3 MiB) are mapped and unmapped on their own instead of
+    /// staying in malloc's arenas once freed: glibc raises its mapping threshold to the largest
+    /// block freed, so after one large body every later one came from an arena that kept the
+    /// memory (1.1 GB stayed after 300 bodies closed). A fixed threshold keeps that behaviour off.
+    static func returnFreedMemory() {
+        _ = mallopt(M_MMAP_THRESHOLD, 256 * 1024)
+        _ = mallopt(M_TRIM_THRESHOLD, 1024 * 1024)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TalabCore
+import TalabStore
+
+/// Claims stored webhook bodies and processes each in its own transaction, until shutdown.
+public struct InboxWorker: Service {
+    public let inbox: WebhookInbox
+    public let processor: WebhookProcessor
+    public let doorbell: Doorbell
+    /// Bodies claimed per transaction.
+    public let batch: Int
+    /// Rings when replies were queued.
+    public let outbound: Doorbell?
+
+    public init(
+        inbox: WebhookInbox,
+        processor: WebhookProcessor,
+        doorbell: Doorbell,
+        outbound: Doorbell?,
+        batch: Int = 32
+    ) {
+        self.inbox = inbox
+        self.processor = processor
+        self.doorbell = doorbell
+        self.outbound = outbound
+        self.batch = batch
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // A batch is not cancelled by a graceful shutdown: it finishes (milliseconds), so no
+            // lease is left behind to be counted as lost.
+            let handled = try await drainOnce()
+            // A full batch: more may be waiting, and a resting peer can take some. Otherwise rest
+            // until rung (at once when a body arrived during this batch) or until shutdown.
+            if handled >= batch {
+                doorbell.ring()
+            } else {
+                try? await cancelWhenGracefulShutdown { await doorbell.wait(timeout: .seconds(1)) }
+            }
+        }
+    }
+
+    /// Leases one batch (committed on its own: `WebhookInbox.lease`), then handles it in one
+    /// transaction: one WAL flush, and no per-body savepoint, for all of it. When a body fails, the
+    /// batch rolls back and each of its bodies is handled again in a transaction of its own, so the
+    /// failure stays with its body (retried later; it blocks only its customer, since a batch holds
+    /// at most one body per customer). Returns how many bodies it leased and dead-lettered.
+    @discardableResult
+    public func drainOnce() async throws -> Int {
+        let lease = try await inbox.lease(batch)
+        for id in lease.dead {
+            processor.logger.error(
+                "webhook body dead-lettered: the process handling it stopped before it finished",
+                metadata: ["inbox_id": "\(id)", "retry": "talab inbox retry \(id)"]
+            )
+        }
+        guard !lease.ids.isEmpty else { return lease.dead.count }
+        let replies: Int
+        do {
+            replies = try await inbox.pool.withTransaction { connection in
+                var replies = 0
+                for (_, body) in try await WebhookInbox.take(lease.ids, token: lease.token, on: connection) {
+                    replies += try await processor.process(body, on: connection).replies
+                }
+                return replies
+            }
+        } catch {
+            var alone = 0
+            for id in lease.ids { alone += try await drainAlone(id, token: lease.token) }
+            replies = alone
+        }
+        if replies > 0 { outbound?.ring() }
+        return lease.ids.count + lease.dead.count
+    }
+
+    /// One body of a batch that failed, in its own transaction behind a savepoint: when it fails
+    /// too, it is put back with its error, to be tried again later, while this transaction still
+    /// holds it (no other worker can take it in between). Returns the replies it queued.
+    private func drainAlone(_ id: Int, token: UUID) async throws -> Int {
+        try await inbox.pool.withTransaction { connection in
+            var replies = 0
+            for (_, body) in try await WebhookInbox.take([id], token: token, on: connection) {
+                try await connection.executeScript("SAVEPOINT body", name: "inbox.savepoint")
+                do {
+                    replies += try await processor.process(body, on: connection).replies
+                } catch {
+                    try await connection.executeScript("ROLLBACK TO SAVEPOINT body", name: "inbox.rollback")
+                    processor.logger.error(
+                        "webhook processing failed",
+                        metadata: ["inbox_id": "\(id)", "error": "\(error)"]
+                    )
+                    try await connection.query(WebhookInbox.retry, [id, String(describing: error)])
+                }
+            }
+            return replies
+        }
+    }
+}

@@ -1,0 +1,290 @@
+import Foundation
+import TalabStore
+import TalabTestSupport
+import TalabWhatsApp
+import Testing
+
+/// The conversation engine behind the webhook workers, on a real database.
+@Suite struct EngineHandlerTests {
+    static func outbound(_ fixture: ServerFixture) async throws -> [String] {
+        try await fixture.parts.pool.query(
+            PostgresStatement("test.outbound", "SELECT body::text AS body FROM outbound_messages ORDER BY id")
+        ).map { try $0.decode(String.self, "body") }
+    }
+
+    @Test func aVoiceNoteIsAnsweredAndAStickerOnlyRead() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        func media(_ id: String, _ type: String, _ fields: String) -> [UInt8] {
+            Array(
+                """
+                {"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+                "metadata":{"phone_number_id":"\(ExampleCatalog.hamraNumber)"},
+                "contacts":[{"wa_id":"96170000123","profile":{"name":"Rami"}}],
+                "messages":[{"from":"96170000123","id":"\(id)","timestamp":"1790000000","type":"\(type)",
+                "\(type)":{\(fields)}}]}}]}]}
+                """.utf8
+            )
+        }
+        try await fixture.deliver(media("wamid.V1", "audio", #""id":"MEDIA1","mime_type":"audio/ogg","voice":true"#))
+        try await fixture.deliver(media("wamid.V2", "sticker", #""id":"MEDIA2","mime_type":"image/webp""#))
+        let sent = try await EngineHandlerTests.outbound(fixture)
+        // A read mark and an answer for the voice note; a read mark alone for the sticker.
+        #expect(sent.count == 3, "\(sent)")
+        #expect(sent.filter { $0.contains("voice notes") }.count == 1, "\(sent)")
+        #expect(sent.filter { $0.contains(#""status": "read""#) }.count == 2, "\(sent)")
+    }
+
+    @Test func aCustomerOrdersByChatAndAConfirmationPlacesOneOrder() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        let send = fixture.deliver
+        try await send(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.C1", text: "baddi 2 falafel, takeaway")
+        )
+        let prompt = try await EngineHandlerTests.outbound(fixture)
+        #expect(prompt.contains { $0.contains("Zedna 2 × Falafel Sandwich") }, "\(prompt)")
+        #expect(prompt.contains { $0.contains(#""id": "confirm""#) }, "\(prompt)")
+
+        let confirm = ServerFixture.buttonPayload(to: ExampleCatalog.hamraNumber, id: "wamid.C2", button: "confirm")
+        try await send(confirm)
+        try await send(confirm)  // Meta redelivers
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders") == 1)
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM orders WHERE confirmation_key = 'wamid.C2' AND delivery_type = 'takeaway' AND language_used = 'arabizi'"
+            ) == 1
+        )
+        let all = try await EngineHandlerTests.outbound(fixture)
+        #expect(all.filter { $0.contains("Merci! Talabak") }.count == 1, "\(all)")
+        #expect(try await fixture.count("SELECT count(*)::int FROM conversations") == 1)
+        // The message log keeps the language each text was written in.
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM audit.message_logs WHERE meta_message_id = 'wamid.C1' AND language_used = 'arabizi'"
+            ) == 1
+        )
+    }
+
+    /// The order a confirmation places is written in the transaction that logs the confirmation:
+    /// a process killed before that commit leaves neither (and the message, still pending in the
+    /// inbox, places it once when handled again); before, the order committed on a pool of its own.
+    @Test func anOrderCommitsWithItsConfirmingMessageOrNotAtAll() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        try await fixture.deliver(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.T1", text: "baddi 2 falafel, takeaway")
+        )
+        let confirm = ServerFixture.buttonPayload(to: ExampleCatalog.hamraNumber, id: "wamid.T2", button: "confirm")
+        struct Killed: Error {}
+        // Handled in full, then the transaction never commits, as when the process dies first.
+        await #expect(throws: Killed.self) {
+            try await fixture.parts.pool.withTransaction { connection in
+                let summary = try await fixture.parts.processor.process(confirm, on: connection)
+                #expect(summary.messages == 1 && summary.replies > 0)
+                let placed = try await connection.query(
+                    PostgresStatement(
+                        "test.placed",
+                        "SELECT count(*)::int AS n FROM orders WHERE confirmation_key = 'wamid.T2'",
+                        prepared: false
+                    )
+                )[0].decode(Int.self, "n")
+                #expect(placed == 1)
+                throw Killed()
+            }
+        }
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders WHERE confirmation_key = 'wamid.T2'") == 0)
+        #expect(
+            try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE meta_message_id = 'wamid.T2'")
+                == 0
+        )
+        // Handled again (the body was still in the inbox): one order, one logged confirmation.
+        try await fixture.deliver(confirm)
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders WHERE confirmation_key = 'wamid.T2'") == 1)
+        #expect(
+            try await fixture.count("SELECT count(*)::int FROM audit.message_logs WHERE meta_message_id = 'wamid.T2'")
+                == 1
+        )
+    }
+
+    @Test func aNumberOfSeveralBranchesAsksWhichBranchFirst() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: ExampleCatalog.abuSalimNumber, id: "wamid.B1", text: "hello"),
+            orderingKey: nil
+        )
+        try await fixture.parts.inbox.store(
+            ServerFixture.buttonPayload(to: ExampleCatalog.abuSalimNumber, id: "wamid.B2", button: "branch:achrafieh"),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        let sent = try await EngineHandlerTests.outbound(fixture)
+        #expect(
+            sent.contains { $0.contains(#""id": "branch:achrafieh""#) && $0.contains(#""id": "branch:hamra""#) },
+            "\(sent)"
+        )
+        // Before the customer wrote anything readable, the business's default language (Arabizi).
+        #expect(sent.last?.contains("Ahla w sahla b Abu Salim Grill") == true, "\(sent)")
+        #expect(try await fixture.count("SELECT count(*)::int FROM conversations WHERE branch_key = 'achrafieh'") == 1)
+    }
+}
+
+/// Booking a pitch by chat: the slot offered, the booking placed with its order, the last place
+/// taken by someone else between the offer and the confirmation.
+@Suite struct BookingByChatTests {
+    @Test func aPitchIsBookedByChatAndALateSecondCustomerIsOfferedOtherTimes() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        let send = fixture.deliver
+        let pitch = ExampleCatalog.padelNumber
+        try await send(
+            ServerFixture.textPayload(to: pitch, id: "wamid.F1", text: "football tomorrow at 9pm please")
+        )
+        try await send(
+            ServerFixture.textPayload(to: pitch, from: "96170000456", id: "wamid.G1", text: "football tomorrow 9pm")
+        )
+        let prompts = try await EngineHandlerTests.outbound(fixture)
+        #expect(prompts.filter { $0.contains("21:00") && $0.contains(#""id": "confirm""#) }.count == 2, "\(prompts)")
+
+        try await send(ServerFixture.buttonPayload(to: pitch, id: "wamid.F2", button: "confirm"))
+        #expect(
+            try await fixture.count(
+                "SELECT count(*)::int FROM bookings b JOIN orders o ON o.id = b.order_id WHERE o.scheduled_for = lower(b.during) AND o.delivery_type = 'on_site'"
+            ) == 1
+        )
+        // The second customer confirms the same hour: the engine sees the booking and offers others.
+        try await send(ServerFixture.buttonPayload(to: pitch, from: "96170000456", id: "wamid.G2", button: "confirm"))
+        #expect(try await fixture.count("SELECT count(*)::int FROM bookings") == 1)
+        let after = try await EngineHandlerTests.outbound(fixture)
+        #expect(after.contains { $0.contains("Booked! Your booking") }, "\(after)")
+        #expect(after.contains { $0.contains("is not free at") } && after.last?.contains("slot:football-60:") == true)
+
+        // The first customer asks where their booking stands.
+        try await send(ServerFixture.textPayload(to: pitch, id: "wamid.F3", text: "what's my order status?"))
+        #expect(try await EngineHandlerTests.outbound(fixture).last?.contains("waits for Padel & Five Beirut") == true)
+    }
+
+    @Test func whenTheLastPlaceGoesBetweenTheOfferAndThePlacementTheDatabaseRefusesAndOtherTimesAreOffered()
+        async throws
+    {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        let pitch = ExampleCatalog.padelNumber
+        try await fixture.parts.inbox.store(
+            ServerFixture.textPayload(to: pitch, id: "wamid.H1", text: "football tomorrow 10pm"),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        let prompt = try await EngineHandlerTests.outbound(fixture)
+        #expect(prompt.last?.contains("22:00") == true, "\(prompt)")
+        // Another customer's booking of that hour, committed only after this customer's
+        // confirmation has read the calendar: the trigger makes the placement wait, then refuse.
+        let slot = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.slot",
+                """
+                SELECT (date_trunc('day', now() AT TIME ZONE 'Asia/Beirut') + interval '1 day 22 hours')
+                    AT TIME ZONE 'Asia/Beirut' AS start
+                """
+            )
+        )[0].decode(Date.self, "start")
+        let (inserted, signal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await fixture.parts.pool.withTransaction { connection in
+                try await connection.query(
+                    PostgresStatement(
+                        "test.rival",
+                        """
+                        WITH rival AS (
+                            INSERT INTO orders (business_id, branch_id, customer_phone_number, delivery_type, currency,
+                                                subtotal, total, scheduled_for)
+                            SELECT business_id, id, '96170000999', 'on_site', 'USD', 60, 60, $1 FROM branches
+                            WHERE key = 'dbayeh' RETURNING id, business_id, branch_id)
+                        INSERT INTO bookings (order_id, business_id, branch_id, item_id, during)
+                        SELECT rival.id, rival.business_id, rival.branch_id, i.id, tstzrange($1, $1 + interval '1 hour')
+                        FROM rival JOIN items i ON i.key = 'football-60'
+                        """
+                    ),
+                    [slot]
+                )
+                signal.yield()
+                try await Task.sleep(for: .milliseconds(1500))
+            }
+        }
+        // Only once the rival's booking is written (not yet committed) does the customer confirm.
+        var waiting = inserted.makeAsyncIterator()
+        _ = await waiting.next()
+        try await fixture.parts.inbox.store(
+            ServerFixture.buttonPayload(to: pitch, id: "wamid.H2", button: "confirm"),
+            orderingKey: nil
+        )
+        try await fixture.drain()
+        try await holder.value
+        #expect(try await fixture.count("SELECT count(*)::int FROM bookings") == 1)
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders WHERE confirmation_key = 'wamid.H2'") == 0)
+        let sent = try await EngineHandlerTests.outbound(fixture)
+        #expect(sent.contains { $0.contains("someone just took the last place") }, "\(sent)")
+        #expect(sent.last?.contains("slot:football-60:") == true, "\(sent)")
+        #expect(sent.last?.contains("slot:football-60:\(Int(slot.timeIntervalSince1970))") == false, "\(sent)")
+    }
+}
+
+@Suite struct OrderNotifierTests {
+    @Test func aStatusChangeIsToldInTheCustomersLanguageOrByTemplateOutsideTheWindow() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        let send = fixture.deliver
+        // An order by chat whose messages are two months old: the window is closed.
+        try await send(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.N1", text: "baddi 2 falafel, takeaway")
+        )
+        try await send(ServerFixture.buttonPayload(to: ExampleCatalog.hamraNumber, id: "wamid.N2", button: "confirm"))
+        let order = try await fixture.parts.pool.query(PostgresStatement("test.order", "SELECT id FROM orders"))[0]
+            .decode(UUID.self, "id")
+        let store = OrderStore(pool: fixture.parts.pool)
+        let notifier = OrderNotifier()
+        try await store.move(order, to: .accepted, by: .business) { connection in
+            let reached = try await notifier.notify(order: order, status: .accepted, on: connection)
+            #expect(reached)
+        }
+        let template = try await EngineHandlerTests.outbound(fixture).last ?? ""
+        #expect(template.contains(#""name": "order_update""#) && template.contains(#""code": "ar""#), "\(template)")
+
+        // The customer writes again: inside the window the notice is a message in Arabizi.
+        try await send(
+            ServerFixture.textPayload(
+                to: ExampleCatalog.hamraNumber,
+                id: "wamid.N3",
+                text: "wen sar el talab?",
+                timestamp: Int(Date().timeIntervalSince1970)
+            )
+        )
+        try await store.move(order, to: .preparing, by: .business) { connection in
+            try await notifier.notify(order: order, status: .preparing, on: connection)
+        }
+        let text = try await EngineHandlerTests.outbound(fixture).last ?? ""
+        #expect(text.contains("3am nhadder talabak \(order.lowercasedText.prefix(8))"), "\(text)")
+    }
+}
+
+@Suite struct EngineCacheTests {
+    @Test func aPriceChangedInTheCatalogIsQuotedAtTheNextMessage() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        func ask(_ id: String) async throws -> String {
+            try await fixture.parts.inbox.store(
+                ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: id, text: "how much is the hummus?"),
+                orderingKey: nil
+            )
+            try await fixture.drain()
+            return try await EngineHandlerTests.outbound(fixture).last ?? ""
+        }
+        #expect(try await ask("wamid.P1").contains("$3.50"))
+        try await fixture.parts.pool.query(
+            PostgresStatement("test.reprice", "UPDATE items SET price = 3.95 WHERE key = 'hummus'", prepared: false)
+        )
+        let after = try await ask("wamid.P2")
+        #expect(after.contains("$3.95"), "\(after)")
+    }
+}
