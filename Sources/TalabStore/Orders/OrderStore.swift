@@ -67,14 +67,16 @@ public struct OrderStore: Sendable {
 
     static let insertOrder = PostgresStatement(
         "orders.insert",
-        """
-        INSERT INTO orders (business_id, branch_id, customer_phone_number, whatsapp_user_id, customer_name, language_used,
-                            delivery_type, delivery_address_location_id, currency, subtotal, delivery_price, total, notes,
-                            scheduled_for, confirmation_key)
-        VALUES ($1, $2, $3, $4, $5, $6::customer_language, $7::delivery_type, $8, $9, $10, $11, $12, $13, $14, $15)
-        ON CONFLICT (confirmation_key) WHERE confirmation_key IS NOT NULL DO NOTHING
-        RETURNING id
-        """
+        named: """
+            INSERT INTO orders (business_id, branch_id, customer_phone_number, whatsapp_user_id, customer_name, language_used,
+                                delivery_type, delivery_address_location_id, currency, subtotal, delivery_price, total, notes,
+                                scheduled_for, confirmation_key)
+            VALUES (:business, :branch, :phone, :user_id, :name, :language::customer_language,
+                    :delivery_type::delivery_type, :location, :currency, :subtotal, :delivery_price, :total, :notes,
+                    :scheduled_for, :confirmation_key)
+            ON CONFLICT (confirmation_key) WHERE confirmation_key IS NOT NULL DO NOTHING
+            RETURNING id
+            """
     )
     static let byConfirmation = PostgresStatement(
         "orders.by_confirmation",
@@ -184,11 +186,13 @@ public struct OrderStore: Sendable {
         let inserted = try await connection.query(
             OrderStore.insertOrder,
             [
-                placement.businessID, placement.branchID, placement.customerPhone, placement.whatsappUserID,
-                placement.customerName, placement.language?.rawValue, placement.deliveryType.rawValue,
-                locationID, cart.currency, subtotal, placement.deliveryFee,
-                subtotal + placement.deliveryFee, placement.notes, placement.scheduledFor,
-                placement.confirmationKey,
+                "business": placement.businessID, "branch": placement.branchID, "phone": placement.customerPhone,
+                "user_id": placement.whatsappUserID, "name": placement.customerName,
+                "language": placement.language?.rawValue, "delivery_type": placement.deliveryType.rawValue,
+                "location": locationID, "currency": cart.currency, "subtotal": subtotal,
+                "delivery_price": placement.deliveryFee, "total": subtotal + placement.deliveryFee,
+                "notes": placement.notes, "scheduled_for": placement.scheduledFor,
+                "confirmation_key": placement.confirmationKey,
             ]
         )
         guard let orderID = try inserted.first?.decode(UUID.self, "id") else {

@@ -45,6 +45,25 @@ public actor PostgresConnection {
         _ statement: PostgresStatement,
         _ bindings: [any PostgresEncodable] = []
     ) throws(PostgresError) -> PostgresRows {
+        if statement.parameterNames?.isEmpty == false {
+            throw PostgresError(.binding, "it names its parameters; bind them by name", statement: statement.name)
+        }
+        return try run(statement, bindings)
+    }
+
+    /// Runs a statement declared with named parameters (`:name`), bound by name.
+    @discardableResult
+    public func query(
+        _ statement: PostgresStatement,
+        _ bindings: PostgresBindings
+    ) throws(PostgresError) -> PostgresRows {
+        try run(statement, try bindings.ordered(for: statement))
+    }
+
+    private func run(
+        _ statement: PostgresStatement,
+        _ bindings: [any PostgresEncodable]
+    ) throws(PostgresError) -> PostgresRows {
         let values = bindings.map(\.postgresText)
         guard statement.prepared else {
             return try connection.execute(

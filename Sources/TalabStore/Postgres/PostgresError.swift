@@ -21,6 +21,8 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         public static let noSuchColumn = Code("no_such_column")
         public static let poolTimeout = Code("pool_timeout")
         public static let poolClosed = Code("pool_closed")
+        /// A statement's parameters and the values bound to them do not match (a programming error).
+        public static let binding = Code("binding")
     }
 
     public var code: Code

@@ -58,6 +58,17 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Runs one statement with named parameters on any connection.
+    @discardableResult
+    public func query(
+        _ statement: PostgresStatement,
+        _ bindings: PostgresBindings
+    ) async throws -> PostgresRows {
+        try await withConnection { connection in
+            try await connection.query(statement, bindings)
+        }
+    }
+
     /// How many sessions are open now, lent or idle.
     public var openConnections: Int { state.withLock { $0.open } }
 
