@@ -2,20 +2,6 @@ import Foundation
 import TalabCore
 import TalabStore
 
-/// A customer of one business, as the runtime knows them.
-public struct WhatsAppCustomer: Sendable, Hashable {
-    public let id: UUID
-    public let userID: String?
-    public let waID: String?
-    public let name: String?
-
-    /// Where replies go: the phone when WhatsApp gave one, else the business-scoped user id.
-    public var recipient: Recipient? {
-        if let waID { return .phone(waID) }
-        return userID.map(Recipient.userID)
-    }
-}
-
 /// One inbound message, with the business, branch and customer it belongs to.
 public struct InboundContext: Sendable {
     public let business: CatalogSnapshot.Business

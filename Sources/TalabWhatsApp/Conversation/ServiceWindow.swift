@@ -7,15 +7,9 @@ import TalabStore
 public enum ServiceWindow {
     public static let length: TimeInterval = 24 * 60 * 60
 
-    static let lastInbound = PostgresStatement(
-        "window.last_inbound",
-        "SELECT last_inbound_at AS last FROM whatsapp_customers WHERE id = $1"
-    )
-
     /// When the customer's window closes (or closed); nil when they never wrote.
     public static func closesAt(customer: UUID, on connection: PostgresConnection) async throws -> Date? {
-        try await connection.query(lastInbound, [customer]).first?.decode(Date?.self, "last")
-            .map { $0.addingTimeInterval(length) }
+        try await WhatsAppCustomers.lastInbound(of: customer, on: connection).map { $0.addingTimeInterval(length) }
     }
 
     /// Whether a free-form message may be sent to the customer at `date`.

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import TalabHTTP
+import TalabStore
 
 /// `/webhooks/whatsapp`: Meta's verification handshake, and signed notifications stored before the 200.
 public struct WebhookController<Context: RequestContext>: Sendable {

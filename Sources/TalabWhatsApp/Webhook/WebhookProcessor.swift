@@ -65,7 +65,7 @@ public struct WebhookProcessor: Sendable {
             case .business(let owner): (business, branch) = (owner, nil)
             case .unroutable:
                 summary.unroutable += 1
-                try await connection.query(WebhookProcessor.countUnroutable, [value.phoneNumberID ?? "(none)"])
+                try await MessageLog.countUnroutable(phoneNumberID: value.phoneNumberID ?? "(none)", on: connection)
                 continue
             }
             for status in value.statuses {
@@ -118,11 +118,16 @@ public struct WebhookProcessor: Sendable {
             return
         }
         // Who wrote, and the message's receipt, in one statement: no new receipt means a redelivery.
-        let received = try await connection.query(
-            WebhookProcessor.receive,
-            [business.id, userID, waID, contact?.name, contact?.username, message.timestamp ?? Date(), message.id]
-        )[0]
-        let customer = try Customers.customer(received)
+        var arrival = WhatsAppCustomers.Arrival(
+            business: business.id,
+            userID: userID,
+            waID: waID,
+            sentAt: message.timestamp ?? Date(),
+            messageID: message.id
+        )
+        arrival.profileName = contact?.name
+        arrival.username = contact?.username
+        let (customer, fresh) = try await WhatsAppCustomers.receive(arrival, on: connection)
         let context = value.phoneNumberID.map { phoneNumberID in
             InboundContext(
                 business: business,
@@ -132,13 +137,13 @@ public struct WebhookProcessor: Sendable {
                 phoneNumberID: phoneNumberID
             )
         }
-        guard try received.decode(Bool.self, "fresh") else {
+        guard fresh else {
             summary.duplicates += 1
             return
         }
         summary.messages += 1
         if case .system(let system) = message.content {
-            try await Customers.apply(system, to: customer, business: business.id, on: connection)
+            try await WebhookProcessor.apply(system, to: customer, on: connection)
         }
         var handled = HandledMessage(replies: [])
         if let context { handled = try await handler.handle(context, on: connection) }
@@ -147,78 +152,52 @@ public struct WebhookProcessor: Sendable {
             customer.recipient.map { recipient in
                 handled.replies.map { String(decoding: JSONValue.encode($0.requestBody(to: recipient)), as: UTF8.self) }
             } ?? []
-        try await connection.query(
-            WebhookProcessor.answer,
-            [
-                business.id, branch?.id, customer.id, value.phoneNumberID, customer.waID, customer.userID,
-                message.type ?? "unknown", message.text, message.id, message.contextMessageID,
-                message.timestamp ?? Date(), handled.language?.rawValue, PostgresTextArray(bodies),
-            ]
+        var logged = MessageLog.Inbound(
+            business: business.id,
+            customer: customer,
+            type: message.type ?? "unknown",
+            sentAt: message.timestamp ?? Date()
         )
+        logged.branch = branch?.id
+        logged.phoneNumberID = value.phoneNumberID
+        logged.text = message.text
+        logged.messageID = message.id
+        logged.contextMessageID = message.contextMessageID
+        logged.language = handled.language
+        try await MessageLog.log(logged, queueing: bodies, on: connection)
         summary.replies += bodies.count
     }
 
     private func record(_ status: DeliveryStatus, business: UUID, on connection: PostgresConnection) async throws {
         guard let id = status.messageID, let rank = status.rank, let name = status.status else { return }
-        let error = status.errors.first
-        try await connection.query(
-            WebhookProcessor.moveStatus,
-            [id, business, name, rank, error?.code, error?.title, status.timestamp ?? Date()]
+        var recorded = MessageLog.Status(
+            messageID: id,
+            business: business,
+            status: name,
+            rank: rank,
+            at: status.timestamp ?? Date()
         )
+        recorded.errorCode = status.errors.first?.code
+        recorded.errorTitle = status.errors.first?.title
+        try await MessageLog.record(recorded, on: connection)
     }
 
-    static let countUnroutable = PostgresStatement(
-        "webhook.unroutable",
-        """
-        INSERT INTO webhook_unroutable (phone_number_id, payloads) VALUES ($1, 1)
-        ON CONFLICT (phone_number_id) DO UPDATE SET payloads = webhook_unroutable.payloads + 1, last_seen_at = now()
-        """
-    )
-    /// Knows the customer (`Customers.upsert`) and takes the message's receipt ($7) unless this
-    /// business already has it: `fresh` is false for a message seen before (a message without an id
-    /// is always fresh).
-    static let receive = PostgresStatement(
-        "webhook.receive",
-        """
-        WITH \(Customers.upsert), receipt AS (
-            INSERT INTO inbound_receipts (business_id, meta_message_id, customer_id, sent_at)
-            SELECT $1, $7, c.id, $6 FROM customer c WHERE $7::text IS NOT NULL
-            ON CONFLICT (business_id, meta_message_id) DO NOTHING
-            RETURNING 1
-        )
-        SELECT c.id, c.user_id, c.wa_id, c.profile_name, ($7::text IS NULL OR EXISTS (SELECT 1 FROM receipt)) AS fresh
-        FROM customer c
-        """
-    )
-    /// Logs the handled inbound message with the language it was read in ($12), append-only, and
-    /// queues the replies in order ($13).
-    static let answer = PostgresStatement(
-        "webhook.answer",
-        """
-        WITH logged AS (
-            INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number,
-                                            whatsapp_user_id, direction, message_type, text, meta_message_id,
-                                            context_message_id, sent_at, language_used)
-            VALUES ($1, $2, $3, $5, $6, 'inbound', $7, $8, $9, $10, $11, $12::customer_language)
-            ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
-            RETURNING id
-        )
-        INSERT INTO outbound_messages (business_id, branch_id, customer_id, phone_number_id, body)
-        SELECT $1, $2, $3, $4, reply.body::jsonb FROM unnest($13::text[]) WITH ORDINALITY AS reply(body, n)
-        WHERE $4::text IS NOT NULL
-        ORDER BY reply.n
-        """
-    )
-    /// sent < failed < delivered < read < played: a status only replaces a lower one.
-    static let moveStatus = PostgresStatement(
-        "webhook.status",
-        """
-        INSERT INTO message_delivery (meta_message_id, business_id, status, rank, error_code, error_title, status_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT (meta_message_id) DO UPDATE SET status = excluded.status, rank = excluded.rank,
-            error_code = excluded.error_code, error_title = excluded.error_title, status_at = excluded.status_at,
-            updated_at = now()
-        WHERE excluded.rank > message_delivery.rank
-        """
-    )
+    /// A change of number or of user id that WhatsApp reports: same customer, same history.
+    static func apply(
+        _ system: InboundMessage.System,
+        to customer: WhatsAppCustomer,
+        on connection: PostgresConnection
+    ) async throws {
+        switch system.type {
+        case "user_changed_number":
+            if let number = system.newWaID {
+                try await WhatsAppCustomers.changeNumber(of: customer.id, to: number, on: connection)
+            }
+        case "user_changed_user_id":
+            if let id = system.newUserID {
+                try await WhatsAppCustomers.changeUserID(of: customer.id, to: id, on: connection)
+            }
+        default: break
+        }
+    }
 }

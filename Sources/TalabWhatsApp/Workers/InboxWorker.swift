@@ -92,7 +92,7 @@ public struct InboxWorker: Service {
                         "webhook processing failed",
                         metadata: ["inbox_id": "\(id)", "error": "\(error)"]
                     )
-                    try await connection.query(WebhookInbox.retry, [id, String(describing: error)])
+                    try await WebhookInbox.retryLater(id, error: String(describing: error), on: connection)
                 }
             }
             return replies

@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import TalabStore
 
 /// Group commit for the webhook inbox: bodies that arrive while a write is in flight are stored
 /// together by the next one, in one statement and one WAL flush, and each request still answers

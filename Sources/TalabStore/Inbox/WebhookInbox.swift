@@ -1,6 +1,5 @@
 import Foundation
 import TalabCore
-import TalabStore
 
 /// The webhook inbox in PostgreSQL: bodies stored before the 200, claimed by workers afterwards.
 public struct WebhookInbox: Sendable {
@@ -135,6 +134,12 @@ public struct WebhookInbox: Sendable {
         WHERE id = $1
         """
     )
+
+    /// Puts a leased body whose handling failed back (`retry`), in the caller's transaction.
+    public static func retryLater(_ id: Int, error: String, on connection: PostgresConnection) async throws {
+        try await connection.query(WebhookInbox.retry, [id, error])
+    }
+
     static let pendingCount = PostgresStatement(
         "inbox.pending",
         "SELECT count(*)::int AS n FROM webhook_inbox WHERE state = 'pending'"
