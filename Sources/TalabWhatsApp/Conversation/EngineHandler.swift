@@ -18,29 +18,6 @@ public struct EngineHandler: ConversationHandler {
         self.cache = EngineCache(phrasebook: phrasebook)
     }
 
-    /// The business's catalog version (for the engine cache) and the customer's conversation, locked
-    /// until the message is handled; one row, its conversation columns null for a new customer.
-    static let load = PostgresStatement(
-        "conversation.load",
-        """
-        SELECT v.version::text AS version, c.state, c.branch_key, c.fresh
-        FROM (SELECT 1) one
-        LEFT JOIN catalog_versions v ON v.business_id = $1
-        LEFT JOIN LATERAL (
-            SELECT state::text AS state, branch_key, updated_at > now() - $3 * interval '1 second' AS fresh
-            FROM conversations WHERE business_id = $1 AND customer_id = $2 FOR UPDATE
-        ) c ON true
-        """
-    )
-    static let save = PostgresStatement(
-        "conversation.save",
-        """
-        INSERT INTO conversations (business_id, customer_id, branch_key, state) VALUES ($1, $2, $3, $4::jsonb)
-        ON CONFLICT (business_id, customer_id) DO UPDATE SET branch_key = excluded.branch_key, state = excluded.state,
-            updated_at = now()
-        """
-    )
-
     public func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
     {
         try await handle(context, on: connection).replies
@@ -48,28 +25,21 @@ public struct EngineHandler: ConversationHandler {
 
     public func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage {
         guard let messageID = context.message.id else { return HandledMessage(replies: []) }
-        let stored = try await connection.query(
-            EngineHandler.load,
-            [context.business.id, context.customer.id, Int(idleExpiry)]
-        )[0]
-        guard
-            let tenant = try await cache.tenant(
-                context.business.id,
-                version: try stored.decode(String?.self, "version"),
-                on: connection
-            )
+        // The customer's conversation, locked until the message is handled.
+        let stored = try await ConversationStore.load(
+            business: context.business.id,
+            customer: context.customer.id,
+            idleSeconds: Int(idleExpiry),
+            on: connection
+        )
+        guard let tenant = try await cache.tenant(context.business.id, version: stored.catalogVersion, on: connection)
         else { return HandledMessage(replies: []) }
         var state = ConversationState(currency: tenant.business.currency)
         var branchKey = context.branch?.key
-        if try stored.decode(Bool?.self, "fresh") == true,
-            let saved = try? JSONDecoder().decode(
-                ConversationState.self,
-                from: Data(try stored.decode(String.self, "state").utf8)
-            )
+        if let json = stored.state, let saved = try? JSONDecoder().decode(ConversationState.self, from: Data(json.utf8))
         {
             state = saved
-            let savedBranch = try stored.decode(String?.self, "branch_key")
-            branchKey = branchKey ?? savedBranch
+            branchKey = branchKey ?? stored.branchKey
         }
         guard let input = EngineHandler.input(context.message.content) else {
             return HandledMessage(replies: [.markRead(messageID, typing: false)])
@@ -153,6 +123,12 @@ public struct EngineHandler: ConversationHandler {
         on connection: PostgresConnection
     ) async throws {
         let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        try await connection.query(EngineHandler.save, [context.business.id, context.customer.id, branchKey, json])
+        try await ConversationStore.save(
+            business: context.business.id,
+            customer: context.customer.id,
+            branchKey: branchKey,
+            state: json,
+            on: connection
+        )
     }
 }

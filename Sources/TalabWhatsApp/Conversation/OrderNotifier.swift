@@ -11,45 +11,14 @@ public struct OrderNotifier: Sendable {
 
     public init(phrasebook: Phrasebook = .shipped) { self.phrasebook = phrasebook }
 
-    static let recipient = PostgresStatement(
-        "notify.recipient",
-        """
-        SELECT o.business_id, o.branch_id, c.id AS customer_id, c.wa_id, c.user_id,
-               coalesce(b.whatsapp_phone_number_id, u.whatsapp_phone_number_id) AS phone_number_id,
-               coalesce(o.language_used::text, u.default_language::text, 'english') AS language,
-               u.arabizi_replies, u.order_update_template
-        FROM orders o JOIN users u ON u.id = o.business_id JOIN branches b ON b.id = o.branch_id
-        JOIN whatsapp_customers c ON c.business_id = o.business_id
-             AND (c.wa_id = o.customer_phone_number OR c.user_id = o.whatsapp_user_id)
-        WHERE o.id = $1 ORDER BY c.updated_at DESC LIMIT 1
-        """
-    )
-    static let queue = PostgresStatement(
-        "notify.queue",
-        """
-        WITH queued AS (
-            INSERT INTO outbound_messages (business_id, branch_id, customer_id, phone_number_id, body)
-            VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING id)
-        SELECT id, pg_notify($6, '') IS NULL AS woken FROM queued
-        """
-    )
-
     /// Queues the notice of the order's new status; false when the customer cannot be reached.
     @discardableResult
     public func notify(order: UUID, status: OrderStatus, on connection: PostgresConnection) async throws -> Bool {
-        guard let row = try await connection.query(OrderNotifier.recipient, [order]).first,
-            let phoneNumberID = try row.decode(String?.self, "phone_number_id")
+        guard let notice = try await OrderStore.notice(of: order, on: connection),
+            let phoneNumberID = notice.phoneNumberID, let recipient = notice.customer.recipient
         else { return false }
-        let customer = WhatsAppCustomer(
-            id: try row.decode(UUID.self, "customer_id"),
-            userID: try row.decode(String?.self, "user_id"),
-            waID: try row.decode(String?.self, "wa_id"),
-            name: nil
-        )
-        guard let recipient = customer.recipient else { return false }
-        let written = Language(rawValue: try row.decode(String.self, "language")) ?? .english
-        let arabic = try row.decode(String.self, "arabizi_replies") == "arabic"
-        let language = written == .arabizi && arabic ? .arabic : written
+        let customer = notice.customer
+        let language = notice.language == .arabizi && notice.arabiziInArabic ? .arabic : notice.language
         let reference = String(order.lowercasedText.prefix(8))
         var body: [String: JSONValue]
         if try await ServiceWindow.isOpen(customer: customer.id, on: connection) {
@@ -62,7 +31,7 @@ public struct OrderNotifier: Sendable {
             case .userID(let id): body["recipient"] = .string(id)
             }
             body["template"] = [
-                "name": .string(try row.decode(String.self, "order_update_template")),
+                "name": .string(notice.template),
                 "language": ["code": .string(OrderNotifier.templateLanguage(language))],
                 "components": [
                     [
@@ -75,13 +44,13 @@ public struct OrderNotifier: Sendable {
                 ],
             ]
         }
-        try await connection.query(
-            OrderNotifier.queue,
-            [
-                try row.decode(UUID.self, "business_id"), try row.decode(UUID.self, "branch_id"), customer.id,
-                phoneNumberID,
-                String(decoding: JSONValue.encode(body), as: UTF8.self), NotifyChannel.outbound,
-            ]
+        try await OutboundQueue.enqueue(
+            business: notice.business,
+            branch: notice.branch,
+            customer: customer.id,
+            phoneNumberID: phoneNumberID,
+            body: String(decoding: JSONValue.encode(body), as: UTF8.self),
+            on: connection
         )
         return true
     }
