@@ -98,11 +98,11 @@ public enum Server {
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
         router.head("/healthz") { _, _ in HTTPResponse.Status.ok }
         router.head("/readyz") { _, _ -> HTTPResponse.Status in
-            (try? await parts.pool.query(Server.ping)) != nil && parts.catalog.snapshot != nil
+            await parts.pool.answers() && parts.catalog.snapshot != nil
                 ? .ok : .serviceUnavailable
         }
         router.get("/readyz") { _, _ -> HealthStatus in
-            guard (try? await parts.pool.query(Server.ping)) != nil else {
+            guard await parts.pool.answers() else {
                 throw APIError(.serviceUnavailable, code: .databaseUnreachable, message: "PostgreSQL does not answer")
             }
             guard let snapshot = parts.catalog.snapshot else {
@@ -180,8 +180,6 @@ public enum Server {
             logger: logger
         )
     }
-
-    static let ping = PostgresStatement("server.ping", "SELECT 1 AS one")
 }
 
 struct HealthStatus: ResponseEncodable {

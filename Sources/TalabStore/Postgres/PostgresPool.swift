@@ -69,6 +69,11 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    static let ping = PostgresStatement("pool.ping", "SELECT 1 AS one")
+
+    /// Whether the server answers a trivial query now (for readiness checks).
+    public func answers() async -> Bool { (try? await query(PostgresPool.ping)) != nil }
+
     /// How many sessions are open now, lent or idle.
     public var openConnections: Int { state.withLock { $0.open } }
 

@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import TalabCore
-import TalabStore
 
 /// The reconciled catalog as the runtime routes by it: which business and branch own a WhatsApp
 /// number. Read from PostgreSQL when the server starts and again whenever `talab apply` commits.

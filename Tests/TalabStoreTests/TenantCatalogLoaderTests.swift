@@ -4,7 +4,6 @@ import TalabCore
 import TalabReconciler
 import TalabStore
 import TalabTestSupport
-import TalabWhatsApp
 import Testing
 
 /// The runtime reads back from PostgreSQL what the reconciler wrote from YAML.
@@ -48,11 +47,11 @@ import Testing
 
     @Test(arguments: ["abu-salim-grill", "padel-beirut", "salon-rima"])
     func theDatabaseGivesBackTheConfiguration(slug: String) async throws {
-        let fixture = try await ServerFixture.make()
-        defer { fixture.parts.pool.close() }
+        let catalog = try await CatalogDatabase.make()
+        defer { catalog.pool.close() }
         let yaml = try TenantLoader().load(from: WorktreeSource(root: ExampleCatalog.projectFolder), only: [slug])
             .tenants[0]
-        let loaded = try await fixture.parts.pool.withConnection { connection in
+        let loaded = try await catalog.pool.withConnection { connection in
             try await TenantCatalogLoader.load(business: DesiredState.businessID(slug), on: connection)
         }
         let database = try #require(loaded)
@@ -62,7 +61,7 @@ import Testing
         #expect(actual.filter { $0.hasPrefix("item ") }.count == yaml.itemCount)
 
         // A price changed in the database shows in what the runtime reads.
-        try await fixture.parts.pool.query(
+        try await catalog.pool.query(
             PostgresStatement(
                 "test.price",
                 "UPDATE items SET price = price + 1 WHERE business_id = $1",
@@ -70,7 +69,7 @@ import Testing
             ),
             [DesiredState.businessID(slug)]
         )
-        let changed = try await fixture.parts.pool.withConnection { connection in
+        let changed = try await catalog.pool.withConnection { connection in
             try await TenantCatalogLoader.load(business: DesiredState.businessID(slug), on: connection)
         }
         #expect(TenantCatalogLoaderTests.projection(try #require(changed)) != expected)
