@@ -167,7 +167,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TalabWhatsAppTests",
-            dependencies: ["TalabWhatsApp", "TalabCore", "TalabTestSupport"],
+            dependencies: [
+                "TalabWhatsApp", "TalabHTTP", "TalabStore", "TalabCore", "TalabTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

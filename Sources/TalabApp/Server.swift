@@ -88,8 +88,8 @@ public enum Server {
     }
 
     /// The routes: `/healthz`, `/readyz`, `/webhooks/whatsapp`, `/objects/`; every error in JSON.
-    public static func router(_ parts: Parts, settings: Settings) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func router(_ parts: Parts, settings: Settings) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
         var routes: [String: [HTTPRequest.Method]] = [
             "/healthz": [.get, .head], "/readyz": [.get, .head], "/webhooks/whatsapp": [.get, .post],
         ]
@@ -114,13 +114,13 @@ public enum Server {
             }
             return HealthStatus(status: "ready", businesses: snapshot.businesses.count)
         }
-        WebhookController<BasicRequestContext>(
+        WebhookController<AppRequestContext>(
             inbox: parts.inbox,
             appSecret: settings.appSecret,
             verifyToken: settings.verifyToken,
             budget: parts.bodyBudget
         ).add(to: router)
-        if let objects = settings.objects { ObjectsController<BasicRequestContext>(store: objects).add(to: router) }
+        if let objects = settings.objects { ObjectsController<AppRequestContext>(store: objects).add(to: router) }
         return router
     }
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
+import TalabApp
 import TalabDev
 import TalabStore
 import TalabWhatsApp
@@ -138,7 +139,7 @@ public struct AttackBenchmark: Sendable {
         // 3. Unsigned 3 MiB bodies held at their last byte.
         progress("\(heldBodies) unsigned 3 MiB bodies held at their last byte")
         before = rss()
-        let size = WebhookController<BasicRequestContext>.maxBody
+        let size = WebhookController<AppRequestContext>.maxBody
         let payload = [UInt8](repeating: 0x61, count: size - 1)
         var offsets: [Int] = []
         for _ in 0..<heldBodies {

@@ -7,7 +7,7 @@ import TalabHTTP
 import TalabStore
 
 /// `/webhooks/whatsapp`: Meta's verification handshake, and signed notifications stored before the 200.
-public struct WebhookController<Context: RequestContext>: Sendable {
+public struct WebhookController<Context: WebhookRequestContext>: Sendable {
     public let inbox: WebhookInbox
     public let signature: WebhookSignature
     public let verifyToken: String
@@ -23,9 +23,18 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         self.budget = budget
     }
 
+    /// The routes, the POST behind `WebhookSignatureMiddleware`.
     public func add(to router: Router<Context>) {
-        router.get("/webhooks/whatsapp", use: verify)
-        router.post("/webhooks/whatsapp", use: receive)
+        router.group("/webhooks/whatsapp")
+            .add(
+                middleware: WebhookSignatureMiddleware(
+                    signature: signature,
+                    budget: budget,
+                    maxBody: WebhookController.maxBody
+                )
+            )
+            .get(use: verify)
+            .post(use: receive)
     }
 
     /// `hub.mode=subscribe` with our verify token: the raw challenge back as text.
@@ -43,32 +52,10 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         )
     }
 
+    /// Stores the body the middleware verified, before the 200; nothing without it.
     @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
-        let declared = request.headers[.contentLength].flatMap { Int($0) }
-        if let declared, declared > WebhookController.maxBody { throw WebhookController.tooLarge }
-        // The declared length, or the most a body may be when it is sent in chunks.
-        let reserved = max(declared ?? WebhookController.maxBody, 0)
-        guard let response = try await budget.with(reserved, { try await receive(request, context, limit: reserved) })
-        else {
-            context.logger.warning("webhook refused: body budget spent", metadata: ["bytes": "\(reserved)"])
-            throw WebhookController.busy
-        }
-        return response
-    }
-
-    private func receive(_ request: Request, _ context: Context, limit: Int) async throws -> Response {
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try await request.body.collect(upTo: limit).readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw WebhookController.tooLarge
-        }
-        guard signature.isValid(request.headers[WebhookController.signatureHeader], for: bytes) else {
-            throw APIError(
-                .unauthorized,
-                code: .invalidSignature,
-                message: "X-Hub-Signature-256 is missing or does not sign this body"
-            )
+        guard let bytes = context.verifiedWebhookBody else {
+            throw APIError(.unauthorized, code: .invalidSignature, message: "the body's signature was not checked")
         }
         let id = try await inbox.store(bytes, orderingKey: WebhookPayload.orderingKey(of: bytes))
         context.logger.debug("webhook stored", metadata: ["inbox_id": "\(id)", "bytes": "\(bytes.count)"])
@@ -79,20 +66,6 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         )
     }
 
-    static var signatureHeader: HTTPField.Name { .hubSignature }
-    static var tooLarge: APIError {
-        APIError(.contentTooLarge, code: .payloadTooLarge, message: "webhook bodies are limited to 3 MiB")
-    }
-    /// Too many bodies in flight: Meta retries a 503, later.
-    static var busy: APIError {
-        APIError(
-            .serviceUnavailable,
-            code: .busy,
-            message: "too many webhook bodies in flight; retry later",
-            headers: [.retryAfter: "5", .connection: "close"]
-        )
-    }
-
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let left = Array(a.utf8)
         let right = Array(b.utf8)
@@ -100,8 +73,4 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         for index in 0..<min(left.count, right.count) { difference |= left[index] ^ right[index] }
         return difference == 0
     }
-}
-
-extension HTTPField.Name {
-    static let hubSignature = HTTPField.Name("X-Hub-Signature-256")!
 }
