@@ -1,5 +1,5 @@
-import Hummingbird
-import TalabWhatsApp
+public import Hummingbird
+public import TalabWhatsApp
 
 /// The context of every request `talab serve` answers: Hummingbird's core, and what middleware
 /// found out on the way (the webhook's verified body). A part of the application that needs more

@@ -1,5 +1,5 @@
 import CMalloc
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Gives memory freed by the process back to the system every `interval`: after a burst of
 /// connections (10,000 idle sockets cost about 120 MiB of small allocations), glibc keeps the freed

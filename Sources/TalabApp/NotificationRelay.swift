@@ -1,8 +1,8 @@
 import Foundation
-import Logging
-import ServiceLifecycle
-import TalabCore
-import TalabStore
+public import Logging
+public import ServiceLifecycle
+public import TalabCore
+public import TalabStore
 import TalabWhatsApp
 
 /// Listens on PostgreSQL for the catalog, inbox and outbound channels and acts: a new snapshot when

@@ -1,13 +1,13 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import CMalloc
-import Foundation
-import Hummingbird
-import Logging
+public import Foundation
+public import Hummingbird
+public import Logging
 import ServiceLifecycle
-import TalabCore
-import TalabHTTP
-import TalabStore
-import TalabWhatsApp
+public import TalabCore
+public import TalabHTTP
+public import TalabStore
+public import TalabWhatsApp
 
 /// The runtime server: the WhatsApp webhook, health checks, and the workers behind them.
 public enum Server {

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// Bounds a drain: once graceful shutdown starts, the process exits after `seconds` however far the
 /// drain got. Nothing is lost by it: a webhook is acknowledged only once stored, a stored body not

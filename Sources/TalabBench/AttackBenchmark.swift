@@ -1,10 +1,10 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import Hummingbird
 import NIOCore
 import TalabApp
 import TalabDev
-import TalabStore
+public import TalabStore
 import TalabWhatsApp
 
 /// The attack of the hardening issue, replayed against a live `talab serve` on loopback with its

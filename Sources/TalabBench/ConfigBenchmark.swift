@@ -1,6 +1,6 @@
 import CLibYAML
-import Foundation
-import TalabConfig
+public import Foundation
+public import TalabConfig
 import TalabStore
 
 #if canImport(Glibc)

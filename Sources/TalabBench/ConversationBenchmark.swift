@@ -1,11 +1,11 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import NIOCore
 import Synchronization
 import TalabConfig
 import TalabCore
 import TalabDev
-import TalabStore
+public import TalabStore
 import TalabWhatsApp
 
 /// `talab bench conversation`: the corpus replayed through the engine (accuracy per language,

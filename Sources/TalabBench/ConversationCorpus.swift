@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import TalabConfig
-import TalabCore
+public import TalabCore
 
 /// A folder of conversation files (YAML): customers' lines with what the engine must make of them,
 /// replayed against the tenants of a repository. Used by the tests and `talab bench conversation`.

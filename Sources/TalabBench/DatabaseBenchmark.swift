@@ -1,5 +1,5 @@
 import Foundation
-import TalabStore
+public import TalabStore
 
 /// `talab bench db`: our pool against `pgbench` on the same server, in the same run.
 ///

@@ -2,7 +2,7 @@ import Foundation
 import TalabConfig
 import TalabCore
 import TalabReconciler
-import TalabStore
+public import TalabStore
 
 /// `talab bench reconcile`: a first apply of a generated repository, a no-op plan, a plan and an
 /// apply after one price change, and the same no-op plan with the incremental skip turned off.

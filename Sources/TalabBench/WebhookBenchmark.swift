@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -8,7 +8,7 @@ import Synchronization
 import TalabConfig
 import TalabDev
 import TalabReconciler
-import TalabStore
+public import TalabStore
 import TalabWhatsApp
 
 /// Drives a live `talab serve` on loopback with signed webhooks at increasing rates, then kills

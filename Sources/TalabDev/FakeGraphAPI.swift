@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
+public import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
-import TalabWhatsApp
+public import TalabWhatsApp
 
 /// A local stand-in for the Cloud API's messages endpoint, speaking its wire format: for tests and
 /// `talab dev`. It records what it receives and answers like Meta, or with the failures it is told to.

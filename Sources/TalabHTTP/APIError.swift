@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 
 /// An HTTP error as JSON with a stable code: `{"error": {"code": "invalid_signature", "message": "…"}}`.
 public struct APIError: Error, HTTPResponseError, Sendable {

@@ -1,5 +1,5 @@
 import Glibc
-import NIOCore
+public import NIOCore
 import Synchronization
 
 /// The server's open connections, shared by every event loop: how many there are, and which have

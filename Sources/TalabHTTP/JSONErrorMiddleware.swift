@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import Logging
 
 /// Every error as JSON with a stable code, whatever threw it: an unknown route is a 404

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Hummingbird
-import TalabStore
+public import Hummingbird
+public import TalabStore
 
 /// `GET /objects/images/<blob id>.<ext>`: the images `talab apply` copied into the local object
 /// store, served as immutable (the key is the content's git blob id). Only keys of that shape are

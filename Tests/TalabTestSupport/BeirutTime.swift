@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A wall-clock time in Beirut, the example tenants' zone: `"2026-11-26 13:00"`.
 public func beirutTime(_ text: String) -> Date {

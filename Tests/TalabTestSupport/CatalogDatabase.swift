@@ -1,8 +1,8 @@
 import Foundation
 import TalabConfig
-import TalabCore
+public import TalabCore
 import TalabReconciler
-import TalabStore
+public import TalabStore
 
 /// A migrated database with the example tenants applied, and a pool on it: what store-level tests
 /// stand on.

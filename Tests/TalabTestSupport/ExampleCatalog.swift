@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 import TalabConfig
-import TalabCore
-import TalabReconciler
-import TalabStore
+public import TalabCore
+public import TalabReconciler
+public import TalabStore
 
 /// Secrets a test hands the reconciler instead of the environment.
 public struct StaticSecrets: SecretSource {

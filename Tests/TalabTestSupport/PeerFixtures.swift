@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The 80 webhook bodies of other WhatsApp libraries, read from `../shared` beside the project.
 public enum PeerFixtures {

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import Synchronization
-import TalabStore
+public import TalabStore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TalabStore
 
 /// A git repository in a temporary folder, built with the `git` command as a person would.

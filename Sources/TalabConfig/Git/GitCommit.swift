@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Who made a commit, and when.
 public struct GitSignature: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A file of the tenant repository: its path from the repository's root and its bytes.
 public struct ConfigFile: Sendable, Hashable {

@@ -1,6 +1,6 @@
 import Dispatch
 import Synchronization
-import TalabCore
+public import TalabCore
 
 /// What validating the tenant repository found: the tenants that decoded, and every diagnostic.
 public struct TenantValidation: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a customer is about to order: lines of catalog items with their chosen options, priced
 /// from the catalog in `Decimal`, never from anything the customer wrote.

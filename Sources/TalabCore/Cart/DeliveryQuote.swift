@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What delivering an order costs and whether it may be delivered: the branch's distance bands,
 /// its service radius and its minimum order.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An amount in a currency, exact (`Decimal`), rendered as customers in Lebanon read it:
 /// `$4.50`, `450,000 LBP`, `12.00 EUR`.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The conversation, grounded in one tenant's catalog: it reads each message (language, intent,
 /// items, times), keeps the cart, checks hours, delivery rules, minimums and free slots, and answers

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the customer sent, as the engine reads it.
 public enum CustomerInput: Sendable, Equatable {

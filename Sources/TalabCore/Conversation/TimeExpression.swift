@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A time a customer asks for, in any of the four languages: `bokra 8 l masa`, `demain à 13h`,
 /// `tomorrow 8pm`, `بكرا الساعة ٨ المسا`, `today at 19:30`. Read against now in the business's

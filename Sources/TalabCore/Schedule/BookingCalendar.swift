@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The bookings already taken for a branch's bookable services, and the slots a service can be
 /// booked in: inside opening hours, on a grid that fits its duration. The database enforces each

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// When a business or branch is open, in its own time zone: weekly hours, stretches that run past
 /// midnight (a Friday 11:00–02:00 is open at 01:30 on Saturday), and dated overrides (a holiday

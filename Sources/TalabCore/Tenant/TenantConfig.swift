@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A business's whole configuration as its tenant folder describes it at one commit.
 public struct TenantConfig: Sendable, Hashable {

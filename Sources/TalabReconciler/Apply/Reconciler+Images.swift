@@ -1,6 +1,6 @@
 import Foundation
 import TalabConfig
-import TalabCore
+public import TalabCore
 import TalabStore
 
 /// The images tenants name: their URLs in the object store, and copying the ones a plan needs.

@@ -1,7 +1,7 @@
-import Foundation
-import TalabConfig
-import TalabCore
-import TalabStore
+public import Foundation
+public import TalabConfig
+public import TalabCore
+public import TalabStore
 
 /// Plans and applies tenant configuration against PostgreSQL.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import TalabCore
+public import TalabCore
 
 /// Where the reconciler finds the secrets that tenant files only name (`{ env: NAME }`).
 public protocol SecretSource: Sendable {

@@ -1,4 +1,4 @@
-import TalabConfig
+public import TalabConfig
 
 /// The tenants a plan or an apply looks at: those asked for, less those unchanged since last applied.
 public struct TenantSelection: Sendable {

@@ -1,5 +1,5 @@
-import Foundation
-import TalabStore
+public import Foundation
+public import TalabStore
 
 /// Reads the audit log: who changed what, when, in which commit, from which line.
 public struct AuditLog: Sendable {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 extension Plan {
     /// The version of the JSON plan's shape; a reader refuses versions it does not know.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TalabCore
 
 /// One column that an update changes.

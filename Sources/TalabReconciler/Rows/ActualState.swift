@@ -1,5 +1,5 @@
-import Foundation
-import TalabStore
+public import Foundation
+public import TalabStore
 
 /// The config-owned rows the database holds now for some businesses, deleted ones included.
 public enum ActualState {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TalabStore
 
 /// A value of a config-owned column, compared the way the database compares it.

@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 /// One row the configuration says should exist, or one that exists: its table, id and managed values.
 public struct ConfigRow: Sendable, Hashable {

@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 /// The rows a tenant's configuration asks for, with stable ids and the file position of each.
 public enum DesiredState {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// Ids of config-owned rows: UUIDv5 (RFC 9562) of a stable name such as `abu-salim-grill/item/hummus`.
 ///

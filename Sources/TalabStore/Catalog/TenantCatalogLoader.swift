@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 /// A tenant's configuration as the reconciled database holds it, for the conversation engine: the
 /// runtime answers from PostgreSQL, never from git. Deleted and inactive rows are left out.

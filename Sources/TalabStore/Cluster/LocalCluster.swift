@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The development cluster of a source tree: `.talab/pg` beside `Schemas/`, database `talab`.
 public enum LocalCluster {

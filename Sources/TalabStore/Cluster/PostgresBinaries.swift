@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The PostgreSQL server programs installed on this machine (`initdb`, `pg_ctl`).
 public struct PostgresBinaries: Sendable {

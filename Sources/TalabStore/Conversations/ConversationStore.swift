@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Each customer's conversation with a business (`conversations`): its state as JSON, the branch it
 /// is about, read under a lock held until the message's transaction ends.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A customer of one business, as the runtime knows them.
 public struct WhatsAppCustomer: Sendable, Hashable {

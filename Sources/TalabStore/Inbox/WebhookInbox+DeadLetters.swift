@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The operator's view of the inbox: how many bodies wait, and the dead letters (bodies given up
 /// after ten failed attempts, or after their handling stopped a process three times), to read and retry.

@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 /// The webhook inbox in PostgreSQL: bodies stored before the 200, claimed by workers afterwards.
 public struct WebhookInbox: Sendable {

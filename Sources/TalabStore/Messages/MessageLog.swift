@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 /// The messages exchanged with customers: the append-only log (`audit.message_logs`), the replies
 /// queued for the sender, delivery statuses, and bodies addressed to numbers nobody owns.

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// One numbered SQL file of `Migrations/SQL`, such as `0002_orders.sql`.
 public struct Migration: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Applies the numbered SQL files in order, each in its own transaction, recorded with its checksum.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where content-addressed files (menu and item images) are kept and served from.
 ///

@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 /// What the customer side reads of the orders: a customer's latest order, a branch's bookings, whom to notify.
 extension OrderStore {

@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 extension OrderStore {
     /// An order as a list shows it.

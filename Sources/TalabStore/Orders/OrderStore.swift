@@ -1,5 +1,5 @@
-import Foundation
-import TalabCore
+public import Foundation
+public import TalabCore
 
 /// Orders in PostgreSQL: placed from a cart exactly once per confirmation, with every line and
 /// option snapshotted at its catalog price, and moved through `OrderStateMachine` with history.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The replies waiting for the Graph API (`outbound_messages`): leased by a sender in batches,
 /// marked as Meta answered each, logged once sent. Each customer's replies go out in order.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Why a column's text could not become the Swift value asked for.
 public struct PostgresDecodingFailure: Error, Sendable {

@@ -1,6 +1,6 @@
 import Foundation
-import TalabCore
-import TalabStore
+public import TalabCore
+public import TalabStore
 
 /// One inbound message, with the business, branch and customer it belongs to.
 public struct InboundContext: Sendable {

@@ -1,6 +1,6 @@
-import Foundation
-import TalabCore
-import TalabStore
+public import Foundation
+public import TalabCore
+public import TalabStore
 
 /// The conversation engine behind the webhook: reads the tenant from PostgreSQL, keeps each
 /// customer's conversation in `conversations`, places orders on confirmation and turns replies into

@@ -1,6 +1,6 @@
-import Foundation
-import TalabCore
-import TalabStore
+public import Foundation
+public import TalabCore
+public import TalabStore
 
 /// Tells the customer when their order moves: a message in their language inside WhatsApp's
 /// 24-hour window, else the business's utility template (`order_update` unless its settings name

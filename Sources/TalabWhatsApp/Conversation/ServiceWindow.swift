@@ -1,5 +1,5 @@
-import Foundation
-import TalabStore
+public import Foundation
+public import TalabStore
 
 /// WhatsApp's customer-service window: free-form replies are allowed for 24 hours after the
 /// customer's last message; after that only a template. From the customer's latest message time

@@ -1,4 +1,4 @@
-import TalabStore
+public import TalabStore
 
 extension WhatsAppCustomer {
     /// Where replies go: the phone when WhatsApp gave one, else the business-scoped user id.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A message a customer sent, with its content read into one of the kinds Talab handles.
 public struct InboundMessage: Decodable, Sendable {

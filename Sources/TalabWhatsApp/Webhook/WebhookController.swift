@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import Logging
 import NIOCore
-import TalabHTTP
-import TalabStore
+public import TalabHTTP
+public import TalabStore
 
 /// `/webhooks/whatsapp`: Meta's verification handshake, and signed notifications stored before the 200.
 public struct WebhookController<Context: WebhookRequestContext>: Sendable {

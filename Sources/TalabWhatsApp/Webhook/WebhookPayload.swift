@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A Cloud API webhook body, read leniently: every field is optional, numbers may come as strings,
 /// an element that cannot be read is skipped (and counted), and unknown fields and types are kept

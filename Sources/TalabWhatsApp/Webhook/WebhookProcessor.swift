@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+public import Logging
 import TalabCore
-import TalabStore
+public import TalabStore
 
 /// Handles one stored webhook body inside a transaction: routes it to a tenant, knows the customer,
 /// logs each message once, moves statuses forward, and queues the replies.

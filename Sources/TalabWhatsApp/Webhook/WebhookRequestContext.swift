@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// A request context that carries a webhook body once its signature was checked. The webhook's
 /// handler reads the body from here only, so a route without `WebhookSignatureMiddleware` in front

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// `X-Hub-Signature-256`: `sha256=` and the hex HMAC-SHA256 of the raw body under the app secret.
 public struct WebhookSignature: Sendable {

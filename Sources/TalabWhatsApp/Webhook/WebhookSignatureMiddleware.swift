@@ -1,8 +1,8 @@
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 import Logging
 import NIOCore
-import TalabHTTP
+public import TalabHTTP
 
 /// Reads a POSTed webhook body within the server's body budget and its size limit, checks
 /// `X-Hub-Signature-256` against it, and passes it on in the context (`verifiedWebhookBody`); an

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import ServiceLifecycle
-import TalabCore
-import TalabStore
+public import ServiceLifecycle
+public import TalabCore
+public import TalabStore
 
 /// Claims stored webhook bodies and processes each in its own transaction, until shutdown.
 public struct InboxWorker: Service {

@@ -1,8 +1,8 @@
 import Foundation
-import Logging
-import ServiceLifecycle
-import TalabCore
-import TalabStore
+public import Logging
+public import ServiceLifecycle
+public import TalabCore
+public import TalabStore
 
 /// Sends queued replies through the Graph API: one customer's replies in order, customers in
 /// parallel; the branch's token, else the business's, opened from the database.
