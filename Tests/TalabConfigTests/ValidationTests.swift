@@ -291,6 +291,54 @@ import Testing
         )
     }
 
+    @Test func anItemKeyUsedTwiceInOneMenuAndARenameClaimedTwiceAreReported() throws {
+        let validation = try ValidationTests.validate([
+            "business.yaml": ValidationTests.business,
+            "menus/main.yaml": ValidationTests.menu + "  - { key: hummus, name: Hummus again, price: 4 }\n"
+                + "  - { key: fattoush, name: Fattoush, price: 4, renamed_from: salad }\n"
+                + "  - { key: tabbouleh, name: Tabbouleh, price: 4, renamed_from: salad }\n",
+        ])
+        #expect(
+            ValidationTests.messages(validation) == [
+                "Tenants/abu-salim/menus/main.yaml:6:5: error: item key 'hummus' is already used at Tenants/abu-salim/menus/main.yaml:3:5",
+                "Tenants/abu-salim/menus/main.yaml:8:5: error: 'salad' is already renamed by the item at Tenants/abu-salim/menus/main.yaml:7:5",
+            ]
+        )
+    }
+
+    /// Positions sit in a map beside the model, by the keys that name each part.
+    @Test func everyPartsPositionIsInTheTenantsSourceMap() throws {
+        let validation = try ValidationTests.validate([
+            "business.yaml": ValidationTests.business
+                + "policies:\n  - { type: refund, description: No refunds }\n"
+                + "date_overrides:\n  - { date: \"2026-12-25\", closed: true }\n",
+            "branches/hamra.yaml": "name: Hamra\n"
+                + "whatsapp: { phone_number: \"+96170000001\", phone_number_id: \"106540352242922\", access_token: { env: T } }\n"
+                + "policies:\n  - { type: delivery, description: Within 3 km }\n",
+            "menus/main.yaml": ValidationTests.menu
+                + "    options:\n      - key: size\n        name: Size\n        choices:\n"
+                + "          - { key: large, name: Large, price: 1 }\n",
+        ])
+        #expect(validation.isValid, "\(ValidationTests.messages(validation))")
+        let sources = try #require(validation.tenants.first).sources
+        func at(_ part: SourceMap.Part) -> String? { sources[part]?.description }
+        #expect(at(.business) == "Tenants/abu-salim/business.yaml:1:1")
+        #expect(at(.policy(branch: nil, key: "refund")) == "Tenants/abu-salim/business.yaml:5:5")
+        #expect(at(.dateOverride(branch: nil, date: "2026-12-25")) == "Tenants/abu-salim/business.yaml:7:5")
+        #expect(at(.branch("hamra")) == "Tenants/abu-salim/branches/hamra.yaml:1:1")
+        #expect(at(.whatsappNumber(branch: "hamra")) == "Tenants/abu-salim/branches/hamra.yaml:2:60")
+        #expect(at(.whatsappToken(branch: "hamra")) == "Tenants/abu-salim/branches/hamra.yaml:2:93")
+        #expect(at(.policy(branch: "hamra", key: "delivery")) == "Tenants/abu-salim/branches/hamra.yaml:4:5")
+        #expect(at(.menu("main")) == "Tenants/abu-salim/menus/main.yaml:1:1")
+        #expect(at(.item("hummus")) == "Tenants/abu-salim/menus/main.yaml:3:5")
+        #expect(at(.optionGroup(item: "hummus", group: "size")) == "Tenants/abu-salim/menus/main.yaml:7:9")
+        #expect(
+            at(.optionChoice(item: "hummus", group: "size", choice: "large"))
+                == "Tenants/abu-salim/menus/main.yaml:10:13"
+        )
+        #expect(at(.policy(branch: nil, key: "delivery")) == nil)
+    }
+
     @Test func malformedFilesDoNotStopTheRun() throws {
         var binary = Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x01])
         binary.append(contentsOf: Array(repeating: 0xFF, count: 20))

@@ -55,6 +55,8 @@ import Testing
             try await TenantCatalogLoader.load(business: DesiredState.businessID(slug), on: connection)
         }
         let database = try #require(loaded)
+        // Positions come from files; the database has none, and none are invented.
+        #expect(database.sources.isEmpty && !yaml.sources.isEmpty)
         let expected = TenantCatalogLoaderTests.projection(yaml)
         let actual = TenantCatalogLoaderTests.projection(database)
         #expect(actual == expected, "\(Set(actual).symmetricDifference(expected).sorted())")

@@ -109,7 +109,8 @@ extension FileReader {
                 else { return nil }
                 hours = .open([OpeningInterval(open: open, close: close)])
             }
-            return DateOverrideConfig(date: date, hours: hours, note: note, source: location(entry))
+            record(.dateOverride(branch: branchKey, date: date), entry)
+            return DateOverrideConfig(date: date, hours: hours, note: note)
         }
     }
 
@@ -138,12 +139,12 @@ extension FileReader {
                 return nil
             }
             keys[key] = entry.mark
+            record(.policy(branch: branchKey, key: key), entry)
             return PolicyConfig(
                 key: key,
                 type: type,
                 title: fields["title"].flatMap { text($0, "title") },
-                description: description,
-                source: location(entry)
+                description: description
             )
         }
     }
@@ -199,13 +200,9 @@ extension FileReader {
         let token = tokenNode.flatMap { secret($0, "access_token") }
         guard let phone, let identifier, let token else { return nil }
         // The id is what must be unique across tenants, so its own position is the one to report.
-        return WhatsAppConfig(
-            phoneNumber: phone,
-            phoneNumberID: identifier,
-            accessToken: token,
-            source: location(identifierNode ?? node),
-            accessTokenSource: location(tokenNode ?? node)
-        )
+        record(.whatsappNumber(branch: branchKey), identifierNode ?? node)
+        record(.whatsappToken(branch: branchKey), tokenNode ?? node)
+        return WhatsAppConfig(phoneNumber: phone, phoneNumberID: identifier, accessToken: token)
     }
 
     func translations(_ node: YAMLNode) -> [Language: String] {

@@ -26,9 +26,9 @@ extension FileReader {
             name: name ?? "",
             type: type ?? .other,
             timezone: timezone ?? "",
-            currency: currency ?? "",
-            source: location(root)
+            currency: currency ?? ""
         )
+        record(.business, root)
         business.defaultLanguage = fields["default_language"].flatMap { oneOf($0, "default_language", Language.self) }
         business.contactPhoneNumber = fields["contact_phone_number"].flatMap { phoneNumber($0, "contact_phone_number") }
         business.email = fields["email"].flatMap { email($0, "email") }
@@ -113,7 +113,9 @@ extension FileReader {
             return nil
         }
         let name = fields["name"].flatMap { text($0, "name") }
-        var branch = BranchConfig(key: key, name: name ?? "", source: location(root))
+        branchKey = key
+        var branch = BranchConfig(key: key, name: name ?? "")
+        record(.branch(key), root)
         if let value = fields["active"].flatMap({ bool($0, "active") }) { branch.active = value }
         branch.location = fields["location"].flatMap { location(of: $0) }
         branch.contactPhoneNumber = fields["contact_phone_number"].flatMap { phoneNumber($0, "contact_phone_number") }
@@ -182,7 +184,8 @@ extension FileReader {
             return nil
         }
         let name = fields["name"].flatMap { text($0, "name") }
-        var menu = MenuConfig(key: key, name: name ?? "", source: location(root))
+        var menu = MenuConfig(key: key, name: name ?? "")
+        record(.menu(key), root)
         menu.description = fields["description"].flatMap { text($0, "description") }
         if let value = fields["shared"].flatMap({ bool($0, "shared") }) { menu.shared = value }
         if let value = fields["active"].flatMap({ bool($0, "active") }) { menu.active = value }
@@ -207,7 +210,7 @@ extension FileReader {
         let key = fields["key"].flatMap { self.key($0, "key") }
         let name = fields["name"].flatMap { text($0, "name") }
         let price = fields["price"].flatMap { money($0, "price") }
-        var item = ItemConfig(key: key ?? "", name: name ?? "", price: price ?? 0, source: location(node))
+        var item = ItemConfig(key: key ?? "", name: name ?? "", price: price ?? 0)
         item.translations = fields["translations"].map { translations($0) } ?? [:]
         item.aliases = fields["aliases"].flatMap { texts($0, "aliases") } ?? []
         item.description = fields["description"].flatMap { text($0, "description") }
@@ -231,7 +234,7 @@ extension FileReader {
         if let node = fields["options"], let groups = list(node, "options") {
             var keys: [String: SourceMark] = [:]
             for groupNode in groups {
-                guard let group = optionGroup(groupNode) else { continue }
+                guard let group = optionGroup(groupNode, item: key) else { continue }
                 if let first = keys[group.key] {
                     error(
                         groupNode.mark,
@@ -244,11 +247,16 @@ extension FileReader {
                 item.options.append(group)
             }
         }
-        guard key != nil, name != nil, price != nil else { return nil }
+        guard let key, name != nil, price != nil else { return nil }
+        // Keys are unique across the tenant's menus: here within this file, across files where the
+        // tenant's files are put together.
+        if let earlier = record(.item(key), node) {
+            error(node.mark, "duplicate_key", "item key '\(key)' is already used at \(earlier)")
+        }
         return item
     }
 
-    private func optionGroup(_ node: YAMLNode) -> OptionGroupConfig? {
+    private func optionGroup(_ node: YAMLNode, item: String?) -> OptionGroupConfig? {
         guard
             let fields = fields(
                 node,
@@ -264,6 +272,7 @@ extension FileReader {
         let maximum = fields["max"].flatMap { integer($0, "max", in: 1...100) }
         var choices: [OptionChoiceConfig] = []
         var keys: [String: SourceMark] = [:]
+        var choiceNodes: [String: YAMLNode] = [:]
         for choiceNode in fields["choices"].flatMap({ list($0, "choices") }) ?? [] {
             guard let choice = optionChoice(choiceNode) else { continue }
             if let first = keys[choice.key] {
@@ -275,6 +284,7 @@ extension FileReader {
                 continue
             }
             keys[choice.key] = choiceNode.mark
+            choiceNodes[choice.key] = choiceNode
             choices.append(choice)
         }
         guard let key, let name else { return nil }
@@ -302,9 +312,14 @@ extension FileReader {
             key: key,
             name: name,
             minChoices: minChoices,
-            maxChoices: maximum,
-            source: location(node)
+            maxChoices: maximum
         )
+        if let item {
+            record(.optionGroup(item: item, group: key), node)
+            for (choice, choiceNode) in choiceNodes {
+                record(.optionChoice(item: item, group: key, choice: choice), choiceNode)
+            }
+        }
         group.translations = fields["translations"].map { translations($0) } ?? [:]
         group.choices = choices
         return group
@@ -324,7 +339,7 @@ extension FileReader {
         let price: Decimal?
         if let node = fields["price"] { price = money(node, "price") } else { price = 0 }
         guard let key, let name, let price else { return nil }
-        var choice = OptionChoiceConfig(key: key, name: name, price: price, source: location(node))
+        var choice = OptionChoiceConfig(key: key, name: name, price: price)
         choice.translations = fields["translations"].map { translations($0) } ?? [:]
         choice.aliases = fields["aliases"].flatMap { texts($0, "aliases") } ?? []
         if let value = fields["availability"].flatMap({ oneOf($0, "availability", ItemAvailability.self) }) {

@@ -8,6 +8,10 @@ import TalabCore
 final class FileReader {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Where each part this file describes is written.
+    private(set) var sources = SourceMap()
+    /// The branch whose file this is; nil for the business's file and menus.
+    var branchKey: String?
     /// The tenant's files, by path inside its folder (`images/logo.jpg`), for checking references.
     let tenantFiles: Set<String>
     /// The keys of the tenant's menus, for checking what branches serve.
@@ -54,6 +58,12 @@ final class FileReader {
 
     func location(_ node: YAMLNode) -> SourceLocation {
         SourceLocation(file: file, line: node.mark.line, column: node.mark.column)
+    }
+
+    /// Notes where a part is written; returns where it was written before, if it was.
+    @discardableResult
+    func record(_ part: SourceMap.Part, _ node: YAMLNode) -> SourceLocation? {
+        sources.record(part, at: location(node))
     }
 
     // MARK: Mappings

@@ -6,6 +6,8 @@ struct TenantFolder {
     let files: [ConfigFile]
     let parser: YAMLParser
     private(set) var diagnostics: [Diagnostic] = []
+    /// Where each part of the tenant is written, gathered from its files.
+    private var sources = SourceMap()
 
     init(slug: String, files: [ConfigFile], parser: YAMLParser) {
         self.slug = slug
@@ -76,9 +78,10 @@ struct TenantFolder {
         let menus = menuFiles.compactMap { entry in
             decode(entry.file, relative, menuKeys) { reader, root in reader.menu(root, key: entry.key) }
         }
-        checkItemKeys(menus)
+        checkRenames(menus)
         guard let business else { return nil }
         var tenant = TenantConfig(slug: slug, business: business, branches: branches, menus: menus)
+        tenant.sources = sources
         let named = tenant.imagePaths
         for file in files where !file.isSymbolicLink {
             let path = String(file.path.dropFirst(prefix.count))
@@ -133,34 +136,32 @@ struct TenantFolder {
         let reader = FileReader(file: file.path, tenantFiles: tenantFiles, menuKeys: menuKeys)
         let value = body(reader, root)
         diagnostics += reader.diagnostics
+        if value != nil {
+            for repeated in sources.merge(reader.sources) {
+                guard case .item(let key) = repeated.part else { continue }
+                report(repeated.again, "duplicate_key", "item key '\(key)' is already used at \(repeated.first)")
+            }
+        }
         return value
     }
 
-    /// Item keys are unique across the tenant's menus, and a rename may not take a key that is in use.
-    private mutating func checkItemKeys(_ menus: [MenuConfig]) {
-        var first: [String: SourceLocation] = [:]
+    /// A rename may not take a key that is in use, nor one another item renames (keys used twice
+    /// were reported as the files were read).
+    private mutating func checkRenames(_ menus: [MenuConfig]) {
         var renamedFrom: [String: SourceLocation] = [:]
-        let items = menus.flatMap(\.items)
-        for item in items {
-            if let earlier = first[item.key] {
-                report(item.source, "duplicate_key", "item key '\(item.key)' is already used at \(earlier)")
-            } else {
-                first[item.key] = item.source
-            }
-        }
-        for item in items {
+        for item in menus.flatMap(\.items) {
             // Renaming from its own key is reported where the item is read.
-            guard let old = item.renamedFrom, old != item.key else { continue }
-            if let holder = first[old] {
+            guard let old = item.renamedFrom, old != item.key, let source = sources[.item(item.key)] else { continue }
+            if let holder = sources[.item(old)] {
                 report(
-                    item.source,
+                    source,
                     "rename_collision",
                     "renamed_from '\(old)' is still the key of the item at \(holder); an old key must be free"
                 )
             } else if let earlier = renamedFrom[old] {
-                report(item.source, "rename_collision", "'\(old)' is already renamed by the item at \(earlier)")
+                report(source, "rename_collision", "'\(old)' is already renamed by the item at \(earlier)")
             } else {
-                renamedFrom[old] = item.source
+                renamedFrom[old] = source
             }
         }
     }

@@ -104,17 +104,22 @@ public struct TenantLoader: Sendable {
         var first: [String: SourceLocation] = [:]
         var clashes: [Diagnostic] = []
         let numbers = tenants.sorted { $0.slug < $1.slug }.flatMap { tenant in
-            [tenant.business.whatsapp].compactMap { $0 }
-                + tenant.branches.sorted { $0.key < $1.key }.compactMap(\.whatsapp)
+            let owners: [(String?, WhatsAppConfig?)] =
+                [(nil, tenant.business.whatsapp)]
+                + tenant.branches.sorted { $0.key < $1.key }.map { ($0.key, $0.whatsapp) }
+            return owners.compactMap { branch, number -> (WhatsAppConfig, SourceLocation)? in
+                guard let number, let source = tenant.sources[.whatsappNumber(branch: branch)] else { return nil }
+                return (number, source)
+            }
         }
         // Tenants in slug order, each business's own number before its branches': the first holder keeps it.
-        for number in numbers {
+        for (number, source) in numbers {
             if let earlier = first[number.phoneNumberID] {
                 clashes.append(
                     Diagnostic(
-                        file: number.source.file,
-                        line: number.source.line,
-                        column: number.source.column,
+                        file: source.file,
+                        line: source.line,
+                        column: source.column,
                         severity: .error,
                         code: "duplicate_phone_number_id",
                         message: "phone_number_id \(number.phoneNumberID) is already used by \(earlier); "
@@ -122,7 +127,7 @@ public struct TenantLoader: Sendable {
                     )
                 )
             } else {
-                first[number.phoneNumberID] = number.source
+                first[number.phoneNumberID] = source
             }
         }
         return clashes

@@ -9,6 +9,8 @@ public struct TenantConfig: Sendable, Hashable {
     public var menus: [MenuConfig]
     /// The images its menus and items name, by path inside the tenant folder.
     public var images: [String: TenantImage] = [:]
+    /// Where each part was written, when it was read from files.
+    public var sources = SourceMap()
 
     /// Its WhatsApp numbers: the business's own first, then its branches' in their order.
     public var whatsappNumbers: [WhatsAppConfig] {
@@ -112,23 +114,15 @@ public struct WhatsAppConfig: Sendable, Hashable {
     public var phoneNumber: String
     public var phoneNumberID: String
     public var accessToken: SecretReference
-    /// Where `phone_number_id` is written, the value that must be unique everywhere.
-    public var source: SourceLocation
-    /// Where `access_token` is written.
-    public var accessTokenSource: SourceLocation
 
     public init(
         phoneNumber: String,
         phoneNumberID: String,
-        accessToken: SecretReference,
-        source: SourceLocation,
-        accessTokenSource: SourceLocation
+        accessToken: SecretReference
     ) {
         self.phoneNumber = phoneNumber
         self.phoneNumberID = phoneNumberID
         self.accessToken = accessToken
-        self.source = source
-        self.accessTokenSource = accessTokenSource
     }
 }
 
@@ -155,13 +149,11 @@ public struct DateOverrideConfig: Sendable, Hashable {
     public var date: String
     public var hours: DailyHours
     public var note: String?
-    public var source: SourceLocation
 
-    public init(date: String, hours: DailyHours, note: String?, source: SourceLocation) {
+    public init(date: String, hours: DailyHours, note: String?) {
         self.date = date
         self.hours = hours
         self.note = note
-        self.source = source
     }
 }
 
@@ -170,14 +162,12 @@ public struct PolicyConfig: Sendable, Hashable {
     public var type: PolicyType
     public var title: String?
     public var description: String
-    public var source: SourceLocation
 
-    public init(key: String, type: PolicyType, title: String?, description: String, source: SourceLocation) {
+    public init(key: String, type: PolicyType, title: String?, description: String) {
         self.key = key
         self.type = type
         self.title = title
         self.description = description
-        self.source = source
     }
 }
 
@@ -195,9 +185,8 @@ public struct BusinessConfig: Sendable, Hashable {
     public var openingHours: [DayOfWeek: DailyHours]
     public var dateOverrides: [DateOverrideConfig]
     public var policies: [PolicyConfig]
-    public var source: SourceLocation
 
-    public init(name: String, type: BusinessType, timezone: String, currency: String, source: SourceLocation) {
+    public init(name: String, type: BusinessType, timezone: String, currency: String) {
         self.name = name
         self.type = type
         self.timezone = timezone
@@ -206,7 +195,6 @@ public struct BusinessConfig: Sendable, Hashable {
         self.openingHours = [:]
         self.dateOverrides = []
         self.policies = []
-        self.source = source
     }
 }
 
@@ -238,12 +226,10 @@ public struct BranchConfig: Sendable, Hashable {
     public var openingHours: [DayOfWeek: DailyHours] = [:]
     public var dateOverrides: [DateOverrideConfig] = []
     public var policies: [PolicyConfig] = []
-    public var source: SourceLocation
 
-    public init(key: String, name: String, source: SourceLocation) {
+    public init(key: String, name: String) {
         self.key = key
         self.name = name
-        self.source = source
     }
 }
 
@@ -256,12 +242,10 @@ public struct MenuConfig: Sendable, Hashable {
     /// A path inside the tenant folder, such as `images/menu.jpg`.
     public var image: String?
     public var items: [ItemConfig] = []
-    public var source: SourceLocation
 
-    public init(key: String, name: String, source: SourceLocation) {
+    public init(key: String, name: String) {
         self.key = key
         self.name = name
-        self.source = source
     }
 }
 
@@ -285,13 +269,11 @@ public struct ItemConfig: Sendable, Hashable {
     /// For bookable services: how long one booking lasts, and how many can be booked at once.
     public var durationMinutes: Int?
     public var capacity: Int?
-    public var source: SourceLocation
 
-    public init(key: String, name: String, price: Decimal, source: SourceLocation) {
+    public init(key: String, name: String, price: Decimal) {
         self.key = key
         self.name = name
         self.price = price
-        self.source = source
     }
 }
 
@@ -303,14 +285,12 @@ public struct OptionGroupConfig: Sendable, Hashable {
     public var minChoices: Int
     public var maxChoices: Int?
     public var choices: [OptionChoiceConfig] = []
-    public var source: SourceLocation
 
-    public init(key: String, name: String, minChoices: Int, maxChoices: Int?, source: SourceLocation) {
+    public init(key: String, name: String, minChoices: Int, maxChoices: Int?) {
         self.key = key
         self.name = name
         self.minChoices = minChoices
         self.maxChoices = maxChoices
-        self.source = source
     }
 }
 
@@ -322,12 +302,10 @@ public struct OptionChoiceConfig: Sendable, Hashable {
     /// What the choice adds to the item's price.
     public var price: Decimal
     public var availability: ItemAvailability = .available
-    public var source: SourceLocation
 
-    public init(key: String, name: String, price: Decimal, source: SourceLocation) {
+    public init(key: String, name: String, price: Decimal) {
         self.key = key
         self.name = name
         self.price = price
-        self.source = source
     }
 }

@@ -10,13 +10,15 @@ extension Reconciler {
         var values: [SecretReference: String] = [:]
         var missing: [String] = []
         for tenant in tenants {
-            for number in tenant.whatsappNumbers where values[number.accessToken] == nil {
+            let owners = [(nil, tenant.business.whatsapp)] + tenant.branches.map { ($0.key, $0.whatsapp) }
+            for case (let branch, let number?) in owners where values[number.accessToken] == nil {
                 if let value = secrets.value(of: number.accessToken) {
                     values[number.accessToken] = value
                 } else {
-                    missing.append(
-                        "\(number.accessToken) (named at \(number.accessTokenSource.file):\(number.accessTokenSource.line))"
-                    )
+                    let named = tenant.sources[.whatsappToken(branch: branch)].map {
+                        " (named at \($0.file):\($0.line))"
+                    }
+                    missing.append("\(number.accessToken)" + (named ?? ""))
                 }
             }
         }

@@ -35,6 +35,8 @@ private struct RowBuilder {
     let secrets: [SecretReference: String]
     var imageURLs: [String: String] = [:]
     var rows: [ConfigRow] = []
+    /// Where the tenant's parts are written, for the rows made of them.
+    var sources = SourceMap()
 
     init(slug: String, existingItems: [String: UUID], secrets: [SecretReference: String]) {
         self.slug = slug
@@ -65,14 +67,15 @@ private struct RowBuilder {
     }
 
     mutating func add(_ tenant: TenantConfig) {
+        sources = tenant.sources
         let business = tenant.business
         let businessID = DesiredState.businessID(slug)
-        let locationID = business.location.map { location(businessID, "business", $0, business.source) }
+        let locationID = business.location.map { location(businessID, "business", $0, sources[.business]) }
         _ = row(
             .businesses,
             "business",
             "business \(slug)",
-            business.source,
+            sources[.business],
             [
                 "user_type": .text("business"), "slug": .text(slug), "business_name": .text(business.name),
                 "business_type": .text(business.type.rawValue),
@@ -91,8 +94,9 @@ private struct RowBuilder {
                 "order_update_template": .text(business.settings.orderUpdateTemplate),
             ]
         )
-        schedule(businessID, owner: ("business", businessID, "business"), business.openingHours, business.dateOverrides)
-        policies(businessID, owner: ("business", businessID, "business"), business.policies)
+        let owner = Owner(type: "business", id: businessID, name: "business", branch: nil)
+        schedule(businessID, owner: owner, business.openingHours, business.dateOverrides)
+        policies(businessID, owner: owner, business.policies)
         var menuIDs: [String: UUID] = [:]
         for menu in tenant.menus {
             menuIDs[menu.key] = self.menu(businessID, menu)
@@ -106,7 +110,7 @@ private struct RowBuilder {
         _ businessID: UUID,
         _ key: String,
         _ location: LocationConfig,
-        _ source: SourceLocation
+        _ source: SourceLocation?
     ) -> UUID {
         row(
             .locations,
@@ -123,13 +127,15 @@ private struct RowBuilder {
     }
 
     mutating func branch(_ businessID: UUID, _ branch: BranchConfig, tenant: TenantConfig, menuIDs: [String: UUID]) {
-        let locationID = branch.location.map { location(businessID, "branch-\(branch.key)", $0, branch.source) }
+        let locationID = branch.location.map {
+            location(businessID, "branch-\(branch.key)", $0, sources[.branch(branch.key)])
+        }
         let fees = branch.deliveryFeeRules.map { [("up_to_km", $0.upToKm.description), ("fee", $0.fee.description)] }
         let branchID = row(
             .branches,
             "branch/\(branch.key)",
             "branch \(branch.key)",
-            branch.source,
+            sources[.branch(branch.key)],
             [
                 "business_id": .uuid(businessID), "key": .text(branch.key), "branch_name": .text(branch.name),
                 "location_id": locationID.map(ColumnValue.uuid) ?? .null,
@@ -150,11 +156,11 @@ private struct RowBuilder {
                 .branchMenus,
                 "branch/\(branch.key)/menu/\(menuKey)",
                 "branch_menu \(branch.key)/\(menuKey)",
-                branch.source,
+                sources[.branch(branch.key)],
                 ["branch_id": .uuid(branchID), "menu_id": .uuid(menuID)]
             )
         }
-        let owner = ("branch", branchID, "branch-\(branch.key)")
+        let owner = Owner(type: "branch", id: branchID, name: "branch-\(branch.key)", branch: branch.key)
         schedule(businessID, owner: owner, branch.openingHours, branch.dateOverrides)
         policies(businessID, owner: owner, branch.policies)
     }
@@ -164,7 +170,7 @@ private struct RowBuilder {
             .menus,
             "menu/\(menu.key)",
             "menu \(menu.key)",
-            menu.source,
+            sources[.menu(menu.key)],
             [
                 "business_id": .uuid(businessID), "key": .text(menu.key), "name": .text(menu.name),
                 "description": text(menu.description), "is_shared": .boolean(menu.shared),
@@ -185,7 +191,7 @@ private struct RowBuilder {
             .items,
             itemName,
             "item \(item.key)",
-            item.source,
+            sources[.item(item.key)],
             [
                 "business_id": .uuid(businessID), "menu_id": .uuid(menuID), "key": .text(item.key),
                 "name": .text(item.name), "description": text(item.description), "price": .decimal(item.price),
@@ -205,7 +211,7 @@ private struct RowBuilder {
                 .optionGroups,
                 "\(itemName)/option/\(group.key)",
                 "option_group \(item.key)/\(group.key)",
-                group.source,
+                sources[.optionGroup(item: item.key, group: group.key)],
                 [
                     "item_id": .uuid(itemID), "key": .text(group.key), "name": .text(group.name),
                     "translations": translations(group.translations), "min_choices": .integer(group.minChoices),
@@ -218,7 +224,7 @@ private struct RowBuilder {
                     .options,
                     "\(itemName)/option/\(group.key)/\(choice.key)",
                     "option \(item.key)/\(group.key)/\(choice.key)",
-                    choice.source,
+                    sources[.optionChoice(item: item.key, group: group.key, choice: choice.key)],
                     [
                         "item_id": .uuid(itemID), "group_id": .uuid(groupID), "key": .text(choice.key),
                         "name": .text(choice.name), "translations": translations(choice.translations),
@@ -233,7 +239,7 @@ private struct RowBuilder {
                 .ingredients,
                 "\(itemName)/ingredient/\(ingredient)",
                 "ingredient \(item.key)/\(ingredient)",
-                item.source,
+                sources[.item(item.key)],
                 ["item_id": .uuid(itemID), "ingredient_name": .text(ingredient)]
             )
         }
@@ -241,7 +247,7 @@ private struct RowBuilder {
 
     mutating func schedule(
         _ businessID: UUID,
-        owner: (type: String, id: UUID, name: String),
+        owner: Owner,
         _ hours: [DayOfWeek: DailyHours],
         _ overrides: [DateOverrideConfig]
     ) {
@@ -274,7 +280,7 @@ private struct RowBuilder {
                 .dateOverrides,
                 "date/\(owner.name)/\(override.date)",
                 "date_override \(owner.name)/\(override.date)",
-                override.source,
+                sources[.dateOverride(branch: owner.branch, date: override.date)],
                 [
                     "business_id": .uuid(businessID), "owner_type": .text(owner.type), "owner_id": .uuid(owner.id),
                     "date": .text(override.date), "is_closed": .boolean(stretch == nil),
@@ -287,7 +293,7 @@ private struct RowBuilder {
 
     mutating func policies(
         _ businessID: UUID,
-        owner: (type: String, id: UUID, name: String),
+        owner: Owner,
         _ policies: [PolicyConfig]
     ) {
         for policy in policies {
@@ -295,7 +301,7 @@ private struct RowBuilder {
                 .policies,
                 "policy/\(owner.name)/\(policy.key)",
                 "policy \(owner.name)/\(policy.key)",
-                policy.source,
+                sources[.policy(branch: owner.branch, key: policy.key)],
                 [
                     "business_id": .uuid(businessID), "owner_type": .text(owner.type), "owner_id": .uuid(owner.id),
                     "key": .text(policy.key), "policy_type": .text(policy.type.rawValue), "title": text(policy.title),
@@ -303,6 +309,14 @@ private struct RowBuilder {
                 ]
             )
         }
+    }
+
+    /// Whose hours, overrides and policies: the business's or a branch's.
+    struct Owner {
+        let type: String
+        let id: UUID
+        let name: String
+        let branch: String?
     }
 
     func text(_ value: String?) -> ColumnValue { value.map(ColumnValue.text) ?? .null }

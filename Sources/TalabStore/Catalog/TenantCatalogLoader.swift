@@ -4,8 +4,6 @@ public import TalabCore
 /// A tenant's configuration as the reconciled database holds it, for the conversation engine: the
 /// runtime answers from PostgreSQL, never from git. Deleted and inactive rows are left out.
 public enum TenantCatalogLoader {
-    static let source = SourceLocation(file: "database", line: 0, column: 0)
-
     static let business = PostgresStatement(
         "tenant.business",
         """
@@ -77,8 +75,7 @@ public enum TenantCatalogLoader {
             name: try row.decode(String.self, "business_name"),
             type: type,
             timezone: try row.decode(String.self, "timezone"),
-            currency: try row.decode(String.self, "currency"),
-            source: source
+            currency: try row.decode(String.self, "currency")
         )
         config.defaultLanguage = try row.decode(String?.self, "language").flatMap(Language.init(rawValue:))
         config.settings.allowScheduledOrders = try row.decode(Bool.self, "allow_scheduled_orders")
@@ -94,8 +91,7 @@ public enum TenantCatalogLoader {
         for row in try await connection.query(TenantCatalogLoader.branches, [id]) {
             var branch = BranchConfig(
                 key: try row.decode(String.self, "key"),
-                name: try row.decode(String.self, "branch_name"),
-                source: source
+                name: try row.decode(String.self, "branch_name")
             )
             branch.minOrderValue = try row.decode(Decimal?.self, "min_order_value")
             branch.serviceRadiusKm = try row.decode(Decimal?.self, "service_radius_km")
@@ -135,8 +131,7 @@ public enum TenantCatalogLoader {
                 key: try row.decode(String.self, "key"),
                 type: type,
                 title: try row.decode(String?.self, "title"),
-                description: try row.decode(String.self, "description"),
-                source: source
+                description: try row.decode(String.self, "description")
             )
             let owner = try row.decode(UUID.self, "owner_id")
             if try row.decode(String.self, "owner_type") == "branch", let index = branchIDs[owner] {
@@ -158,16 +153,14 @@ public enum TenantCatalogLoader {
                         key: try row.decode(String.self, "group_key"),
                         name: try row.decode(String.self, "group_name"),
                         minChoices: try row.decode(Int.self, "min_choices"),
-                        maxChoices: try row.decode(Int?.self, "max_choices"),
-                        source: source
+                        maxChoices: try row.decode(Int?.self, "max_choices")
                     )
                 )
             }
             var choice = OptionChoiceConfig(
                 key: try row.decode(String.self, "key"),
                 name: try row.decode(String.self, "name"),
-                price: try row.decode(Decimal.self, "price_delta"),
-                source: source
+                price: try row.decode(Decimal.self, "price_delta")
             )
             choice.aliases = try row.decode([String].self, "aliases")
             choice.translations = translations(try row.decode(String?.self, "translations"))
@@ -178,15 +171,14 @@ public enum TenantCatalogLoader {
         for row in try await connection.query(items, [id]) {
             let menuKey = try row.decode(String.self, "menu_key")
             if menus.last?.key != menuKey {
-                var menu = MenuConfig(key: menuKey, name: try row.decode(String.self, "menu_name"), source: source)
+                var menu = MenuConfig(key: menuKey, name: try row.decode(String.self, "menu_name"))
                 menu.shared = try row.decode(Bool.self, "is_shared")
                 menus.append(menu)
             }
             var item = ItemConfig(
                 key: try row.decode(String.self, "key"),
                 name: try row.decode(String.self, "name"),
-                price: try row.decode(Decimal.self, "price"),
-                source: source
+                price: try row.decode(Decimal.self, "price")
             )
             item.availability = ItemAvailability(rawValue: try row.decode(String.self, "availability")) ?? .available
             item.translations = translations(try row.decode(String?.self, "translations"))
@@ -230,7 +222,7 @@ public enum TenantCatalogLoader {
         if let index = overrides.firstIndex(where: { $0.date == date }) {
             overrides[index].hours = merged(overrides[index].hours, interval)
         } else {
-            overrides.append(DateOverrideConfig(date: date, hours: merged(nil, interval), note: note, source: source))
+            overrides.append(DateOverrideConfig(date: date, hours: merged(nil, interval), note: note))
         }
         return overrides
     }
