@@ -176,6 +176,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TalabDevTests",
+            dependencies: ["TalabDev"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TalabStoreTests",
             dependencies: ["TalabStore", "TalabCore", "TalabBench", "TalabReconciler", "TalabTestSupport"],
             swiftSettings: swiftSettings

@@ -11,70 +11,14 @@ import TalabReconciler
 import TalabStore
 import TalabWhatsApp
 
-/// The files of a local development environment in `.talab/` (never in git): the master key, the
-/// webhook app secret, and where the running `talab dev` listens.
-struct DevEnvironment {
-    let folder: URL
-
-    init() {
-        folder = LocalCluster.projectFolder(from: currentDirectory).appendingPathComponent(".talab")
+extension DevFolder {
+    /// The `.talab/` folder of the project the current directory is in.
+    static var project: DevFolder {
+        DevFolder(folder: LocalCluster.projectFolder(from: currentDirectory).appendingPathComponent(".talab"))
     }
 
-    var stateFile: URL { folder.appendingPathComponent("dev.json") }
-
-    /// The value of `name` from the environment, else from `.talab/<file>`, created once at random.
-    func secret(_ name: String, file: String) throws -> String {
-        if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
-        let url = folder.appendingPathComponent(file)
-        if let stored = try? String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-            !stored.isEmpty
-        {
-            return stored
-        }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max) }
-        let value = Data(bytes).base64EncodedString()
-        guard
-            FileManager.default.createFile(
-                atPath: url.path,
-                contents: Data((value + "\n").utf8),
-                attributes: [.posixPermissions: 0o600]
-            )
-        else { throw ValidationError("cannot write \(url.path)") }
-        return value
-    }
-
-    var masterKey: String { get throws { try secret("TALAB_MASTER_KEY", file: "master.key") } }
-    /// The master key from the environment, else the one `talab dev` keeps; nil when neither is there
-    /// (nothing is created).
-    var existingMasterKey: String? {
-        if let value = ProcessInfo.processInfo.environment["TALAB_MASTER_KEY"], !value.isEmpty { return value }
-        let stored = try? String(contentsOf: folder.appendingPathComponent("master.key"), encoding: .utf8)
-        return stored.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
-    }
     /// The tenants' tokens: the environment's, else a stand-in the fake Graph API takes.
     var secrets: any SecretSource { StandInSecrets() }
-    var appSecret: String { get throws { try secret("TALAB_WHATSAPP_APP_SECRET", file: "dev-app-secret") } }
-    var verifyToken: String { get throws { try secret("TALAB_WHATSAPP_VERIFY_TOKEN", file: "dev-verify-token") } }
-
-    struct Running: Codable {
-        var webhookURL: String
-        var graphURL: String
-        var pid: Int32
-    }
-
-    func running() throws -> Running {
-        guard let data = try? Data(contentsOf: stateFile),
-            let state = try? JSONDecoder().decode(Running.self, from: data),
-            kill(state.pid, 0) == 0
-        else {
-            throw ValidationError(
-                "talab dev is not running here: start it first (talab dev), or pass --url and --graph-url"
-            )
-        }
-        return state
-    }
 }
 
 struct DevCommand: AsyncParsableCommand {
@@ -95,7 +39,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailure {
-            let environment = DevEnvironment()
+            let environment = DevFolder.project
             // Made once and kept in .talab/; apply on the local cluster reads it there, with stand-in
             // tokens for the tenants' numbers (the fake Graph API takes any bearer token).
             let masterKey = try environment.masterKey
@@ -137,12 +81,7 @@ struct DevCommand: AsyncParsableCommand {
                 sealer: try SecretSealer(base64Key: masterKey),
                 logger: logger,
                 onServerRunning: { _ in
-                    let state = DevEnvironment.Running(
-                        webhookURL: webhookURL,
-                        graphURL: graphURL,
-                        pid: getpid()
-                    )
-                    try? JSONEncoder().encode(state).write(to: stateFile)
+                    environment.record(.init(webhookURL: webhookURL, graphURL: graphURL, pid: getpid()))
                     let chats = tenants.map { "  talab chat \($0.slug)" }.joined(separator: "\n")
                     print(
                         """
@@ -203,7 +142,7 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailure {
-            let environment = DevEnvironment()
+            let environment = DevFolder.project
             var webhookURL = url
             var graph = graphURL
             if webhookURL == nil || graph == nil {

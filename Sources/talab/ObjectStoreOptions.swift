@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TalabDev
 import TalabReconciler
 import TalabStore
 
@@ -42,7 +43,7 @@ struct ObjectStoreOptions: ParsableArguments {
         guard local else {
             return Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet(), objects: store())
         }
-        let development = DevEnvironment()
+        let development = DevFolder.project
         return Reconciler(
             pool: pool,
             secrets: development.secrets,

@@ -122,90 +122,51 @@ struct ServeCommand: AsyncParsableCommand {
     var drainSeconds: Double?
     @OptionGroup var objects: ObjectStoreOptions
 
+    /// The flags as given, for `ServeConfiguration` to merge over the environment.
+    var flags: ServeConfiguration.Flags {
+        var flags = ServeConfiguration.Flags()
+        flags.host = host
+        flags.port = port
+        flags.graphURL = graphURL
+        flags.graphVersion = graphVersion
+        flags.sendRate = sendRate
+        flags.inboxWorkers = inboxWorkers
+        flags.logLevel = logLevel
+        flags.poolSize = poolSize
+        flags.handler = handler
+        flags.cartIdleMinutes = cartIdleMinutes
+        flags.inboxBatch = inboxBatch
+        flags.maxConnections = maxConnections
+        flags.headerTimeout = headerTimeout
+        flags.bodyTimeout = bodyTimeout
+        flags.idleTimeout = idleTimeout
+        flags.bodyBudgetMB = bodyBudgetMB
+        flags.drainSeconds = drainSeconds
+        return flags
+    }
+
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        func setting(_ flag: String?, _ name: String) -> String? {
-            flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        }
-        /// The flag, else the environment variable read as a number (nil when it is not one), else
-        /// the default the settings already hold.
-        func number<Value: LosslessStringConvertible>(_ flag: Value?, _ name: String, _ fallback: Value) -> Value? {
-            if let flag { return flag }
-            return setting(nil, name).map { Value($0) } ?? fallback
-        }
-        func secret(_ name: String) throws -> String {
-            guard let value = environment[name], !value.isEmpty else {
-                throw ValidationError("\(name) is not set: talab serve reads it from the environment only")
-            }
-            return value
-        }
         let app = try await reportingFailure { () async throws -> (any Service, ShutdownDeadline, Logger) in
-            var settings = Server.Settings(
-                databaseURL: try database.resolve(),
-                appSecret: try secret("TALAB_WHATSAPP_APP_SECRET"),
-                verifyToken: try secret("TALAB_WHATSAPP_VERIFY_TOKEN")
+            var configuration = try ServeConfiguration(
+                flags: flags,
+                environment: ProcessInfo.processInfo.environment,
+                databaseURL: try database.resolve()
             )
-            settings.host = setting(host, "TALAB_HOST") ?? settings.host
-            guard let port = number(port, "TALAB_PORT", settings.port) else {
-                throw ValidationError("TALAB_PORT is not a port number")
-            }
-            settings.port = port
-            let graph = GraphSettings()
-            settings.graph = GraphSettings(
-                baseURL: setting(graphURL, "TALAB_GRAPH_URL") ?? graph.baseURL,
-                version: setting(graphVersion, "TALAB_GRAPH_VERSION") ?? graph.version,
-                messagesPerSecond: number(sendRate, "TALAB_SEND_RATE", graph.messagesPerSecond)
-                    ?? graph.messagesPerSecond
-            )
-            settings.poolSize = number(poolSize, "TALAB_POOL_SIZE", settings.poolSize) ?? settings.poolSize
-            settings.inboxWorkers =
-                number(inboxWorkers, "TALAB_INBOX_WORKERS", settings.inboxWorkers) ?? settings.inboxWorkers
-            guard let idle = number(cartIdleMinutes, "TALAB_CART_IDLE_MINUTES", settings.conversationIdle / 60),
-                idle > 0
-            else { throw ValidationError("TALAB_CART_IDLE_MINUTES is not a positive number of minutes") }
-            settings.conversationIdle = idle * 60
-            guard let batch = number(inboxBatch, "TALAB_INBOX_BATCH", settings.inboxBatch), batch > 0 else {
-                throw ValidationError("TALAB_INBOX_BATCH is not a positive number")
-            }
-            settings.inboxBatch = batch
-            func positive(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
-                guard let value = number(flag, name, fallback), value > 0 else {
-                    throw ValidationError("\(name) is not a positive number")
-                }
-                return value
-            }
-            let limits = settings.connections
-            settings.connections = .init(
-                maxConnections: try positive(maxConnections, "TALAB_MAX_CONNECTIONS", limits.maxConnections),
-                headerTimeout: .seconds(Int64(try positive(headerTimeout, "TALAB_HEADER_TIMEOUT", 10))),
-                bodyTimeout: .seconds(Int64(try positive(bodyTimeout, "TALAB_BODY_TIMEOUT", 30))),
-                idleTimeout: .seconds(Int64(try positive(idleTimeout, "TALAB_IDLE_TIMEOUT", 60)))
-            )
-            settings.bodyBudget =
-                try positive(bodyBudgetMB, "TALAB_BODY_BUDGET_MB", settings.bodyBudget >> 20) << 20
-            settings.objects = objects.store()
+            configuration.settings.objects = objects.store()
             var logger = Logger(label: "talab")
-            let level = setting(logLevel, "TALAB_LOG_LEVEL") ?? "info"
-            guard let parsed = Logger.Level(rawValue: level) else {
-                throw ValidationError("log level '\(level)' is not one of trace, debug, info, notice, warning, error")
-            }
-            logger.logLevel = parsed
-            let answering: (any ConversationHandler)?
-            switch setting(handler, "TALAB_HANDLER") ?? "engine" {
-            case "engine": answering = nil
-            case "acknowledge": answering = AcknowledgingHandler()
-            case let other: throw ValidationError("handler '\(other)' is not engine or acknowledge")
-            }
-            guard let drain = number(drainSeconds, "TALAB_DRAIN_SECONDS", 8.0), drain > 0 else {
-                throw ValidationError("TALAB_DRAIN_SECONDS is not a positive number of seconds")
-            }
+            logger.logLevel = configuration.logLevel
+            let answering: (any ConversationHandler)? =
+                switch configuration.handler {
+                case .engine: nil
+                case .acknowledge: AcknowledgingHandler()
+                }
             return (
                 try await Server.application(
-                    settings,
+                    configuration.settings,
                     sealer: try SecretSealer.fromEnvironmentIfSet(),
                     handler: answering,
                     logger: logger
-                ), ShutdownDeadline(seconds: drain, logger: logger), logger
+                ), ShutdownDeadline(seconds: configuration.drainSeconds, logger: logger), logger
             )
         }
         // The deadline is signalled first (a group stops its services last to first) and starts its

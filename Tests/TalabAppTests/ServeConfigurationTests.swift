@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import TalabApp
+import TalabStore
+import Testing
+
+/// `talab serve`'s flags merged over its environment, without a process or a database.
+@Suite struct ServeConfigurationTests {
+    static let url = try! DatabaseURL("postgres://talab@127.0.0.1:5432/talab")
+    static let secrets = ["TALAB_WHATSAPP_APP_SECRET": "app-secret", "TALAB_WHATSAPP_VERIFY_TOKEN": "verify"]
+
+    static func configuration(
+        _ flags: ServeConfiguration.Flags = .init(),
+        _ environment: [String: String] = [:]
+    ) throws -> ServeConfiguration {
+        try ServeConfiguration(
+            flags: flags,
+            environment: secrets.merging(environment) { $1 },
+            databaseURL: url
+        )
+    }
+
+    @Test func nothingSetGivesTheDocumentedDefaults() throws {
+        let configuration = try ServeConfigurationTests.configuration()
+        let settings = configuration.settings
+        #expect(settings.host == "127.0.0.1" && settings.port == 8080)
+        #expect(settings.appSecret == "app-secret" && settings.verifyToken == "verify")
+        #expect(settings.poolSize == 8 && settings.inboxWorkers == 2 && settings.inboxBatch == 32)
+        #expect(settings.conversationIdle == 2 * 60 * 60 && settings.bodyBudget == 64 << 20)
+        #expect(settings.connections.headerTimeout == .seconds(10) && settings.connections.idleTimeout == .seconds(60))
+        #expect(settings.graph.baseURL == "https://graph.facebook.com" && settings.graph.version == "v23.0")
+        #expect(configuration.logLevel == .info && configuration.handler == .engine && configuration.drainSeconds == 8)
+    }
+
+    @Test func aFlagWinsOverItsVariableAndAnEmptyVariableIsUnset() throws {
+        var flags = ServeConfiguration.Flags()
+        flags.port = 9000
+        flags.bodyBudgetMB = 2
+        let configuration = try ServeConfigurationTests.configuration(
+            flags,
+            [
+                "TALAB_PORT": "7000", "TALAB_HOST": "", "TALAB_POOL_SIZE": "3", "TALAB_BODY_BUDGET_MB": "lots",
+                "TALAB_CART_IDLE_MINUTES": "30", "TALAB_LOG_LEVEL": "debug", "TALAB_HANDLER": "acknowledge",
+                "TALAB_INBOX_WORKERS": "0", "TALAB_DRAIN_SECONDS": "2.5", "TALAB_GRAPH_URL": "http://127.0.0.1:9090",
+            ]
+        )
+        let settings = configuration.settings
+        #expect(settings.port == 9000 && settings.host == "127.0.0.1" && settings.poolSize == 3)
+        // The flag is taken; the variable's nonsense is never read.
+        #expect(settings.bodyBudget == 2 << 20)
+        #expect(settings.conversationIdle == 30 * 60 && settings.inboxWorkers == 0)
+        #expect(settings.graph.baseURL == "http://127.0.0.1:9090")
+        #expect(configuration.logLevel == .debug && configuration.handler == .acknowledge)
+        #expect(configuration.drainSeconds == 2.5)
+    }
+
+    @Test(
+        arguments: [
+            ("TALAB_PORT", "70000", "TALAB_PORT is not a port number"),
+            ("TALAB_POOL_SIZE", "0", "TALAB_POOL_SIZE is not a positive number"),
+            ("TALAB_INBOX_WORKERS", "-1", "TALAB_INBOX_WORKERS is not a number of workers (0 or more)"),
+            ("TALAB_INBOX_BATCH", "many", "TALAB_INBOX_BATCH is not a positive number"),
+            ("TALAB_CART_IDLE_MINUTES", "0", "TALAB_CART_IDLE_MINUTES is not a positive number of minutes"),
+            ("TALAB_SEND_RATE", "-80", "TALAB_SEND_RATE is not a positive number"),
+            ("TALAB_MAX_CONNECTIONS", "0", "TALAB_MAX_CONNECTIONS is not a positive number"),
+            ("TALAB_HEADER_TIMEOUT", "soon", "TALAB_HEADER_TIMEOUT is not a positive number"),
+            ("TALAB_DRAIN_SECONDS", "0", "TALAB_DRAIN_SECONDS is not a positive number of seconds"),
+            (
+                "TALAB_LOG_LEVEL", "loud",
+                "log level 'loud' is not one of trace, debug, info, notice, warning, error, critical"
+            ),
+            ("TALAB_HANDLER", "llm", "handler 'llm' is not engine or acknowledge"),
+            (
+                "TALAB_WHATSAPP_APP_SECRET", "",
+                "TALAB_WHATSAPP_APP_SECRET is not set: talab serve reads it from the environment only"
+            ),
+        ]
+    )
+    func aValueThatCannotBeUsedIsRefusedByItsName(variable: String, value: String, message: String) throws {
+        let error = #expect(throws: ServeConfiguration.Invalid.self) {
+            try ServeConfigurationTests.configuration(.init(), [variable: value])
+        }
+        #expect(error?.description == message)
+    }
+}
