@@ -98,35 +98,33 @@ struct ApplyCommand: AsyncParsableCommand {
                 try ReviewedPlan.read(try Data(contentsOf: URL(fileURLWithPath: file)), file: file)
             }
             let reconciler = try objects.reconciler(pool, local: database.isLocalCluster)
-            let selection: TenantSelection
-            if let reviewed {
-                let source = try GitCommitSource(
-                    repository: GitRepository(discoveringFrom: repository.repo),
-                    revision: reviewed.commit
-                )
-                selection = try await TenantSelection.reviewed(reviewed, source: source, reconciler: reconciler)
-            } else {
-                selection = try await TenantSelection.make(
-                    source: repository.commitSource(),
-                    tenants: repository.tenant,
-                    reconciler: reconciler,
-                    full: full
-                )
+            var request = Reconciler.CommitRequest()
+            request.tenants = repository.tenant
+            request.full = full
+            request.allowDestroy = allowDestroy
+            request.lockTimeout = lockTimeout.map { .milliseconds(Int($0 * 1000)) }
+            request.reviewed = reviewed
+            // A reviewed plan is applied at the commit it was made at.
+            let source =
+                if let reviewed {
+                    try GitCommitSource(
+                        repository: GitRepository(discoveringFrom: repository.repo),
+                        revision: reviewed.commit
+                    )
+                } else {
+                    try repository.commitSource()
+                }
+            let result: Reconciler.CommitResult
+            do {
+                result = try await reconciler.apply(source, request)
+            } catch let invalid as InvalidTenants {
+                repository.report(invalid.validation)
+                throw ExitCode.failure
             }
-            let source = selection.source
-            guard !selection.isUnchanged || reviewed != nil else {
-                print(selection.unchangedPlan.text, terminator: "")
+            guard let outcome = result.outcome else {
+                print(result.plan.text, terminator: "")
                 return
             }
-            let outcome = try await reconciler.apply(
-                repository.tenants(from: source, only: selection.slugs),
-                commit: source.commit,
-                subtrees: selection.subtrees,
-                removed: selection.removed,
-                allowDestroy: allowDestroy,
-                lockTimeout: lockTimeout.map { .milliseconds(Int($0 * 1000)) },
-                reviewed: reviewed
-            )
             print(outcome.plan.text, terminator: "")
             if outcome.imagesCopied > 0 {
                 print("Copied \(outcome.imagesCopied) images to \(objects.store().directory.path).")

@@ -25,10 +25,15 @@ struct RepositoryOptions: ParsableArguments {
     func validTenants(from source: any ConfigSource, only: Set<String>? = nil) throws -> TenantValidation {
         let validation = try TenantLoader().load(from: source, only: only ?? Set(tenant))
         guard validation.isValid else {
-            print(DiagnosticFormat.text.render(validation.diagnostics), terminator: "")
-            print("validated \(validation.summary)")
+            report(validation)
             throw ExitCode.failure
         }
         return validation
+    }
+
+    /// Prints every diagnostic and the summary, as `talab validate` does.
+    func report(_ validation: TenantValidation) {
+        print(DiagnosticFormat.text.render(validation.diagnostics), terminator: "")
+        print("validated \(validation.summary)")
     }
 }

@@ -55,26 +55,6 @@ public struct Reconciler: Sendable {
           AND l.objid = ($1::bigint & 4294967295)::oid AND l.pid <> pg_backend_pid()
         """
     )
-    static let audit = PostgresStatement(
-        "reconcile.audit",
-        """
-        INSERT INTO audit.audit_logs (actor_name, actor_email, commit_sha, reconcile_run_id, business_id, action,
-                                      entity_type, entity_id, before, after, file, line)
-        SELECT $1, $2, $3, $4::uuid, u.business_id::uuid, u.action, u.entity_type, u.entity_id::uuid,
-               u.before::jsonb, u.after::jsonb, u.file, u.line::integer
-        FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-             AS u(business_id, action, entity_type, entity_id, before, after, file, line)
-        """
-    )
-    static let recordRun = PostgresStatement(
-        "reconcile.run",
-        """
-        INSERT INTO reconcile_runs (id, commit_sha, actor_name, actor_email, started_at, finished_at, outcome,
-                                    creates, updates, deletes, restores, error)
-        VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11)
-        """
-    )
-
     /// Tells running servers (`talab serve` listens) that the catalog changed; sent at commit.
     static let notifyServers = PostgresStatement(
         "reconcile.notify",
@@ -122,29 +102,24 @@ public struct Reconciler: Sendable {
                 if !plan.isEmpty {
                     try await connection.query(Reconciler.notifyServers, [NotifyChannel.catalog, commit.sha])
                 }
-                try await record(plan.changes, commit: commit, runID: runID, on: connection)
+                try await AuditWriter.record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
                 if !removed.isEmpty { try await connection.query(Reconciler.forgetState, [PostgresTextArray(removed)]) }
-                try await connection.query(
-                    Reconciler.recordRun,
-                    [
-                        runID, commit.sha, commit.author.name, commit.author.email, started,
-                        plan.isEmpty ? "no_changes" : "applied", plan.count(.create), plan.count(.update),
-                        plan.count(.delete), plan.count(.restore), String?.none,
-                    ]
+                try await AuditWriter.recordRun(
+                    .init(id: runID, commit: commit, started: started, plan: plan),
+                    on: connection
                 )
                 return (plan, copied)
             }
             return Outcome(plan: plan, runID: runID, imagesCopied: copied)
         } catch {
             // The transaction rolled back; the attempt itself is still worth a record.
-            _ = try? await pool.query(
-                Reconciler.recordRun,
-                [
-                    runID, commit.sha, commit.author.name, commit.author.email, started, "failed", 0, 0, 0, 0,
-                    String(describing: error),
-                ]
-            )
+            _ = try? await pool.withConnection { connection in
+                try await AuditWriter.recordRun(
+                    .init(id: runID, commit: commit, started: started, failure: String(describing: error)),
+                    on: connection
+                )
+            }
             throw error
         }
     }
@@ -254,33 +229,4 @@ public struct Reconciler: Sendable {
             if let ids = deletes[table.name] { try await writer.delete(ids, from: table, on: connection) }
         }
     }
-
-    private func record(
-        _ changes: [PlanChange],
-        commit: GitCommit,
-        runID: UUID,
-        on connection: PostgresConnection
-    )
-        async throws
-    {
-        func json(_ values: [String: ColumnValue]) -> String? { ColumnValue.auditJSON(values) }
-        for chunk in changes.chunked(BatchWriter.chunk) {
-            try await connection.query(
-                Reconciler.audit,
-                [
-                    commit.author.name, commit.author.email, commit.sha, runID.lowercasedText,
-                    PostgresTextArray(chunk.map { DesiredState.businessID($0.slug).lowercasedText }),
-                    PostgresTextArray(chunk.map(\.auditAction)),
-                    PostgresTextArray(chunk.map(\.table.entity)),
-                    PostgresTextArray(chunk.map { $0.id.lowercasedText }),
-                    PostgresTextArray(chunk.map { $0.before.flatMap { json($0.values) } }),
-                    PostgresTextArray(chunk.map { $0.action == .delete ? nil : json($0.row.values) }),
-                    PostgresTextArray(chunk.map { $0.row.source?.file }),
-                    PostgresTextArray(chunk.map { $0.row.source.map { String($0.line) } }),
-                ]
-            )
-        }
-    }
 }
-
-/// Why the reconciler refused to apply.
