@@ -25,7 +25,7 @@ import Testing
         let again = try await reconciler.apply(CommitApplyTests.source(repository))
         #expect(again.outcome == nil && again.plan.isEmpty && again.selection.isUnchanged)
 
-        try ReconcilerTests.replace(repository, "Tenants/abu-salim-grill/menus/main.yaml", "price: 3.50", "price: 3.75")
+        try ReconcilerTests.priceHummus(repository, at: "3.75")
         let sha = try repository.commit("Hummus costs more", author: "Salim Haddad", email: "salim@example.com")
         let changed = try await reconciler.apply(CommitApplyTests.source(repository))
         #expect(changed.selection.slugs == ["abu-salim-grill"])
@@ -49,12 +49,7 @@ import Testing
         let pool = PostgresPool(url: try await TestCluster.shared.migratedDatabase(), maxConnections: 2)
         defer { pool.close() }
         let reconciler = ReconcilerTests.reconciler(pool)
-        try ReconcilerTests.replace(
-            repository,
-            "Tenants/abu-salim-grill/menus/main.yaml",
-            "price: 3.50",
-            "price: cheap"
-        )
+        try ReconcilerTests.priceHummus(repository, at: "cheap")
         try repository.commit("A price that is not one")
         let error = await #expect(throws: InvalidTenants.self) {
             try await reconciler.apply(CommitApplyTests.source(repository))

@@ -75,6 +75,11 @@ import Testing
         try await pool.query(PostgresStatement("test.count", sql, prepared: false), bindings)[0].decode(Int.self, at: 0)
     }
 
+    /// Sets the hummus's price (3.50 in the example restaurant's main menu) in the working tree.
+    static func priceHummus(_ repository: TestRepository, at price: String) throws {
+        try replace(repository, "Tenants/abu-salim-grill/menus/main.yaml", "    price: 3.50\n", "    price: \(price)\n")
+    }
+
     static func replace(_ repository: TestRepository, _ path: String, _ old: String, _ new: String) throws {
         let url = repository.folder.appendingPathComponent(path)
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -125,12 +130,7 @@ import Testing
         let (repository, pool, reconciler) = try await ReconcilerTests.appliedExample()
         defer { repository.delete() }
 
-        try ReconcilerTests.replace(
-            repository,
-            "Tenants/abu-salim-grill/menus/main.yaml",
-            "    price: 3.50\n",
-            "    price: 3.75\n"
-        )
+        try ReconcilerTests.priceHummus(repository, at: "3.75")
         let sha = try repository.commit("Hummus costs more", author: "Salim Haddad", email: "salim@example.com")
         let (changed, newCommit) = try ReconcilerTests.tenants(repository)
         let plan = try await reconciler.plan(changed)

@@ -63,12 +63,7 @@ import Testing
     @Test func theJSONPlanHasAVersionTheFieldsAndNoSecret() async throws {
         let (repository, pool, _) = try await ReconcilerTests.appliedExample()
         defer { repository.delete() }
-        try ReconcilerTests.replace(
-            repository,
-            "Tenants/abu-salim-grill/menus/main.yaml",
-            "    price: 3.50\n",
-            "    price: 3.75\n"
-        )
+        try ReconcilerTests.priceHummus(repository, at: "3.75")
         let (tenants, commit) = try ReconcilerTests.tenants(repository.commitReturningSelf("Hummus up"))
         var rotated = ReconcilerTests.secrets
         rotated.values["ABU_SALIM_WA_TOKEN"] = "EAAG-rotated-secret"
