@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "TalabWhatsApp",
             dependencies: [
-                "TalabCore", "TalabConfig", "TalabStore", "TalabHTTP",
+                "TalabCore", "TalabStore", "TalabHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

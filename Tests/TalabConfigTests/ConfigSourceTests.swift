@@ -50,12 +50,14 @@ import Testing
             try TenantLoader().load(from: GitCommitSource(repository: git, revision: "HEAD"))
         }
         #expect(error?.description == "no tenants under Tenants/ in commit \(sha.prefix(12)) (HEAD)")
+        #expect(error?.code == .noTenants)
         try repository.write("Tenants/abu-salim/business.yaml", ConfigSourceTests.business)
         try repository.commit("Add one")
         let unknown = #expect(throws: TenantSourceError.self) {
             try TenantLoader().load(from: GitCommitSource(repository: git, revision: "HEAD"), only: ["padel"])
         }
         #expect(unknown?.description.hasPrefix("no tenant 'padel' under Tenants/") == true)
+        #expect(unknown?.code == .unknownTenant)
     }
 
     @Test func theExampleTenantsAreValidAndComplete() throws {

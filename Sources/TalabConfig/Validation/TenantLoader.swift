@@ -30,9 +30,23 @@ public struct TenantValidation: Sendable {
 
 /// Why validation could not even start: no tenants, or a tenant asked for that does not exist.
 public struct TenantSourceError: Error, Sendable, CustomStringConvertible {
+    /// A stable code, for programs: its text (`unknown_tenant`) is what messages carry.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let value: String
+        public var description: String { value }
+        /// The source has no tenant folder at all.
+        public static let noTenants = Code(value: "no_tenants")
+        /// A tenant asked for by name has no folder.
+        public static let unknownTenant = Code(value: "unknown_tenant")
+    }
+
+    public let code: Code
     public let message: String
 
-    public init(message: String) { self.message = message }
+    public init(_ code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
 
     public var description: String { message }
 }
@@ -55,6 +69,7 @@ public struct TenantLoader: Sendable {
                 let folder = try source.files(under: "\(TenantLoader.folder)/\(slug)")
                 guard !folder.isEmpty else {
                     throw TenantSourceError(
+                        .unknownTenant,
                         message: "no tenant '\(slug)' under \(TenantLoader.folder)/ in \(source.label)"
                     )
                 }
@@ -68,10 +83,13 @@ public struct TenantLoader: Sendable {
             folders[String(parts[1]), default: []].append(file)
         }
         guard !folders.isEmpty else {
-            throw TenantSourceError(message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
+            throw TenantSourceError(.noTenants, message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
         }
         if let missing = slugs.subtracting(folders.keys).sorted().first {
-            throw TenantSourceError(message: "no tenant '\(missing)' under \(TenantLoader.folder)/ in \(source.label)")
+            throw TenantSourceError(
+                .unknownTenant,
+                message: "no tenant '\(missing)' under \(TenantLoader.folder)/ in \(source.label)"
+            )
         }
         let selected = folders.keys.sorted().filter { slugs.isEmpty || slugs.contains($0) }
         let filesBySlug = folders

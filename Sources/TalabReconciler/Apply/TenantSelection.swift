@@ -26,12 +26,13 @@ public struct TenantSelection: Sendable {
         }
         var removed = try await reconciler.appliedTenants().subtracting(subtrees.keys)
         guard !subtrees.isEmpty || !removed.isEmpty else {
-            throw TenantSourceError(message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
+            throw TenantSourceError(.noTenants, message: "no tenants under \(TenantLoader.folder)/ in \(source.label)")
         }
         if !requested.isEmpty {
             removed.formIntersection(requested)
             if let missing = Set(requested).subtracting(subtrees.keys).subtracting(removed).sorted().first {
                 throw TenantSourceError(
+                    .unknownTenant,
                     message: "no tenant '\(missing)' under \(TenantLoader.folder)/ in \(source.label)"
                 )
             }

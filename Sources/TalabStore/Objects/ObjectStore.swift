@@ -38,7 +38,7 @@ public struct LocalObjectStore: ObjectStore {
         do {
             try Data(bytes).write(to: temporary)
             guard rename(temporary.path, target.path) == 0 else {
-                throw ObjectStoreError(message: "cannot store \(key): \(String(cString: strerror(errno)))")
+                throw ObjectStoreError(.failed, "cannot store \(key): \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -52,13 +52,34 @@ public struct LocalObjectStore: ObjectStore {
     public func file(_ key: String) throws -> URL {
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
         guard !key.isEmpty, !key.hasPrefix("/"), parts.allSatisfy({ !$0.isEmpty && $0 != ".." && $0 != "." }) else {
-            throw ObjectStoreError(message: "not an object key: \(key)")
+            throw ObjectStoreError(.invalidKey, "not an object key: \(key)")
         }
         return directory.appendingPathComponent(key)
     }
 }
 
 public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
+    /// A stable code, for programs: its text (`invalid_key`) is what messages carry.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let value: String
+        public var description: String { value }
+        /// A key that is not `images/<blob id>.<ext>` (or another key this store names).
+        public static let invalidKey = Code(value: "invalid_key")
+        /// The backend could not write or read it.
+        public static let failed = Code(value: "failed")
+        /// The backend refused the credentials it was given.
+        public static let badCredentials = Code(value: "bad_credentials")
+        /// The bucket or folder does not exist.
+        public static let missingBucket = Code(value: "missing_bucket")
+    }
+
+    public let code: Code
     public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { message }
 }
