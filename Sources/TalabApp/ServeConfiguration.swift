@@ -36,6 +36,8 @@ public struct ServeConfiguration: Sendable {
         public var idleTimeout: Int?
         public var bodyBudgetMB: Int?
         public var drainSeconds: Double?
+        public var archiveEveryMinutes: Double?
+        public var archiveAfterHours: Double?
 
         public init() {}
     }
@@ -113,6 +115,12 @@ public struct ServeConfiguration: Sendable {
         )
         settings.bodyBudget =
             try positive(flags.bodyBudgetMB, "TALAB_BODY_BUDGET_MB", settings.bodyBudget >> 20) << 20
+        guard let every = value(flags.archiveEveryMinutes, "TALAB_ARCHIVE_EVERY_MINUTES", 5.0), every >= 0 else {
+            throw Invalid(description: "TALAB_ARCHIVE_EVERY_MINUTES is not a number of minutes (0: never)")
+        }
+        settings.archiveEvery = every == 0 ? nil : .milliseconds(Int64(every * 60_000))
+        settings.archiveAfter =
+            try positive(flags.archiveAfterHours, "TALAB_ARCHIVE_AFTER_HOURS", 24.0, what: "number of hours") * 3600
         self.settings = settings
         let level = setting(flags.logLevel, "TALAB_LOG_LEVEL") ?? "info"
         guard let parsed = Logger.Level(rawValue: level) else {

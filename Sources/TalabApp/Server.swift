@@ -36,6 +36,10 @@ public enum Server {
         public var bodyBudget = 64 * 1024 * 1024
         /// The local object store whose images `/objects/` serves (none: not served).
         public var objects: LocalObjectStore?
+        /// How often finished orders are archived (nil: never, in this process), and how long after
+        /// they finished.
+        public var archiveEvery: Duration? = .seconds(5 * 60)
+        public var archiveAfter: TimeInterval = 24 * 60 * 60
 
         public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
             self.databaseURL = databaseURL
@@ -129,6 +133,7 @@ public enum Server {
         _ settings: Settings,
         sealer: SecretSealer?,
         handler: (any ConversationHandler)? = nil,
+        history: (any LogStore)? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
@@ -154,6 +159,15 @@ public enum Server {
             ),
             parts.sender, MemoryTrimmer(),
         ]
+        if let every = settings.archiveEvery {
+            // Into PostgreSQL's history by default: the same database, one transaction per batch.
+            let archiver = OrderArchiver(
+                pool: parts.pool,
+                store: history ?? PostgresLogStore(pool: parts.pool),
+                olderThan: settings.archiveAfter
+            )
+            services.append(ArchiverService(archiver: archiver, interval: every, logger: logger))
+        }
         for _ in 0..<max(settings.inboxWorkers, 0) {
             services.append(
                 InboxWorker(

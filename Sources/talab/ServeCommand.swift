@@ -120,6 +120,20 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var drainSeconds: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Minutes between rounds of archiving finished orders; 0 never ($TALAB_ARCHIVE_EVERY_MINUTES, default 5).",
+            valueName: "minutes"
+        )
+    )
+    var archiveEveryMinutes: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Hours after it finished an order is archived ($TALAB_ARCHIVE_AFTER_HOURS, default 24).",
+            valueName: "hours"
+        )
+    )
+    var archiveAfterHours: Double?
     @OptionGroup var objects: ObjectStoreOptions
 
     /// The flags as given, for `ServeConfiguration` to merge over the environment.
@@ -142,6 +156,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags.idleTimeout = idleTimeout
         flags.bodyBudgetMB = bodyBudgetMB
         flags.drainSeconds = drainSeconds
+        flags.archiveEveryMinutes = archiveEveryMinutes
+        flags.archiveAfterHours = archiveAfterHours
         return flags
     }
 

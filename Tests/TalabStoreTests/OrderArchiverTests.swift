@@ -7,41 +7,6 @@ import Testing
 
 /// Finished orders leave the live tables for the history: whole, once, whatever stops the archiver.
 @Suite struct OrderArchiverTests {
-    /// Places an order (a new confirmation key each), walks it to `status`, and dates its finish
-    /// `hoursAgo` back.
-    static func order(
-        _ store: OrderStore,
-        _ placement: OrderStore.Placement,
-        _ cart: Cart,
-        to status: OrderStatus,
-        hoursAgo: Double
-    ) async throws -> UUID {
-        var placement = placement
-        placement.confirmationKey = "wamid.\(UUID().uuidString)"
-        placement.address = DeliveryAddress(text: "Hamra, near the AUB gate", latitude: 33.8966, longitude: 35.4823)
-        let id = try await store.place(cart, placement).id
-        let path: [OrderStatus] =
-            switch status {
-            case .cancelled: [.cancelled]
-            case .completed: [.accepted, .preparing, .ready, .completed]
-            case .ready: [.accepted, .preparing, .ready]
-            default: []
-            }
-        for step in path { try await store.move(id, to: step, by: .business) }
-        try await store.pool.query(
-            PostgresStatement(
-                "test.backdate",
-                """
-                UPDATE orders SET completed_at = completed_at - $2 * interval '1 hour',
-                    cancelled_at = cancelled_at - $2 * interval '1 hour' WHERE id = $1
-                """,
-                prepared: false
-            ),
-            [id, Int(hoursAgo)]
-        )
-        return id
-    }
-
     static func count(_ database: CatalogDatabase, _ table: String) async throws -> Int {
         try await database.count("SELECT count(*)::int FROM \(table)")
     }
@@ -50,10 +15,10 @@ import Testing
         let (database, store, placement, cart) = try await ExampleOrder.setUp()
         defer { database.pool.close() }
         let history = PostgresLogStore(pool: database.pool)
-        let completed = try await OrderArchiverTests.order(store, placement, cart, to: .completed, hoursAgo: 25)
-        let cancelled = try await OrderArchiverTests.order(store, placement, cart, to: .cancelled, hoursAgo: 30)
-        let ready = try await OrderArchiverTests.order(store, placement, cart, to: .ready, hoursAgo: 48)
-        let recent = try await OrderArchiverTests.order(store, placement, cart, to: .completed, hoursAgo: 2)
+        let completed = try await ExampleOrder.finished(store, placement, cart, to: .completed, hoursAgo: 25)
+        let cancelled = try await ExampleOrder.finished(store, placement, cart, to: .cancelled, hoursAgo: 30)
+        let ready = try await ExampleOrder.finished(store, placement, cart, to: .ready, hoursAgo: 48)
+        let recent = try await ExampleOrder.finished(store, placement, cart, to: .completed, hoursAgo: 2)
         let locations = try await OrderArchiverTests.count(database, "locations")
         let archiver = OrderArchiver(pool: database.pool, store: history)
         #expect(try await archiver.countDue() == 2)
@@ -121,7 +86,7 @@ import Testing
         )
         defer { elsewhere.pool.close() }
         let ids = try await (0..<3).asyncMap { _ in
-            try await OrderArchiverTests.order(store, placement, cart, to: .completed, hoursAgo: 26)
+            try await ExampleOrder.finished(store, placement, cart, to: .completed, hoursAgo: 26)
         }
         await #expect(throws: StopsAfterAppend.Killed.self) {
             try await OrderArchiver(pool: database.pool, store: StopsAfterAppend(store: elsewhere)).archiveAll()
@@ -139,7 +104,7 @@ import Testing
         let (database, store, placement, cart) = try await ExampleOrder.setUp()
         defer { database.pool.close() }
         for _ in 0..<60 {
-            _ = try await OrderArchiverTests.order(store, placement, cart, to: .cancelled, hoursAgo: 40)
+            _ = try await ExampleOrder.finished(store, placement, cart, to: .cancelled, hoursAgo: 40)
         }
         let history = PostgresLogStore(pool: database.pool)
         async let first = OrderArchiver(pool: database.pool, store: history, batch: 7).archiveAll()

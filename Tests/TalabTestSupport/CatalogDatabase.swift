@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TalabConfig
 public import TalabCore
 import TalabReconciler
@@ -35,7 +35,13 @@ public enum ExampleOrder {
 
     public static func setUp() async throws -> (CatalogDatabase, OrderStore, OrderStore.Placement, Cart) {
         let database = try await CatalogDatabase.make()
-        let ids = try await database.pool.query(
+        let (store, placement, cart) = try await on(database.pool)
+        return (database, store, placement, cart)
+    }
+
+    /// The order over a pool whose database has the example tenants applied.
+    public static func on(_ pool: PostgresPool) async throws -> (OrderStore, OrderStore.Placement, Cart) {
+        let ids = try await pool.query(
             PostgresStatement("test.hamra", "SELECT business_id, id FROM branches WHERE key = 'hamra'")
         )[0]
         var cart = Cart(currency: restaurant.business.currency)
@@ -52,6 +58,41 @@ public enum ExampleOrder {
         )
         placement.deliveryFee = Decimal(string: "1.00")!
         placement.language = .arabizi
-        return (database, OrderStore(pool: database.pool), placement, cart)
+        return (OrderStore(pool: pool), placement, cart)
+    }
+
+    /// Places an order (a new confirmation key each), walks it to `status`, and dates its finish
+    /// `hoursAgo` back.
+    public static func finished(
+        _ store: OrderStore,
+        _ placement: OrderStore.Placement,
+        _ cart: Cart,
+        to status: OrderStatus,
+        hoursAgo: Double
+    ) async throws -> UUID {
+        var placement = placement
+        placement.confirmationKey = "wamid.\(UUID().uuidString)"
+        placement.address = DeliveryAddress(text: "Hamra, near the AUB gate", latitude: 33.8966, longitude: 35.4823)
+        let id = try await store.place(cart, placement).id
+        let path: [OrderStatus] =
+            switch status {
+            case .cancelled: [.cancelled]
+            case .completed: [.accepted, .preparing, .ready, .completed]
+            case .ready: [.accepted, .preparing, .ready]
+            default: []
+            }
+        for step in path { try await store.move(id, to: step, by: .business) }
+        try await store.pool.query(
+            PostgresStatement(
+                "test.backdate",
+                """
+                UPDATE orders SET completed_at = completed_at - $2 * interval '1 hour',
+                    cancelled_at = cancelled_at - $2 * interval '1 hour' WHERE id = $1
+                """,
+                prepared: false
+            ),
+            [id, Int(hoursAgo)]
+        )
+        return id
     }
 }

@@ -107,11 +107,13 @@ extension Subprocess {
         return nil
     }
 
-    /// Starts a program in the background, its output discarded, and returns its process id.
+    /// Starts a program in the background, its output discarded (or written to the file at
+    /// `output`, created afresh), and returns its process id.
     public static func spawn(
         _ executable: String,
         _ arguments: [String],
-        environment: [String: String]
+        environment: [String: String],
+        output: String? = nil
     ) throws(ClusterError)
         -> pid_t
     {
@@ -119,8 +121,8 @@ extension Subprocess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ([executable] + arguments).map { strdup($0) }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") }
         defer {

@@ -17,6 +17,9 @@ public struct OrderArchiver: Sendable {
     public var olderThan: TimeInterval
     /// Orders per transaction.
     public var batch: Int
+    /// Called once a batch's documents are appended, before its rows are deleted: where a crash
+    /// test stops the process (`talab archive --pause-after-append`).
+    public var afterAppend: (@Sendable ([UUID]) async -> Void)?
 
     public init(pool: PostgresPool, store: any LogStore, olderThan: TimeInterval = 24 * 60 * 60, batch: Int = 500) {
         self.pool = pool
@@ -67,14 +70,14 @@ public struct OrderArchiver: Sendable {
                 'items', coalesce((
                     SELECT jsonb_agg(jsonb_build_object(
                         'id', i.id, 'item_id', i.item_id, 'quantity', i.quantity, 'price', i.price_at_time::text,
-                        'name', i.name_at_time, 'notes', i.notes,
+                        'name', i.name_at_time, 'notes', i.notes, 'position', i.position,
                         'options', coalesce((
                             SELECT jsonb_agg(jsonb_build_object(
                                 'item_option_id', p.item_option_id, 'group', p.group_name_at_time,
                                 'name', p.name_at_time, 'price_delta', p.price_delta_at_time::text)
-                                ORDER BY p.created_at, p.id)
+                                ORDER BY p.position, p.id)
                             FROM order_item_options p WHERE p.order_item_id = i.id), '[]'::jsonb))
-                        ORDER BY i.created_at, i.id)
+                        ORDER BY i.position, i.id)
                     FROM order_items i WHERE i.order_id = c.id), '[]'::jsonb),
                 'timeline', coalesce((
                     SELECT jsonb_agg(jsonb_build_object('status', h.status, 'at', h.changed_at, 'by', h.changed_by)
@@ -146,6 +149,7 @@ public struct OrderArchiver: Sendable {
             } else {
                 appended = try await store.append(documents, to: .orderLogs).appended.count
             }
+            await afterAppend?(documents.map(\.id))
             let ids = PostgresTextArray(documents.map { $0.id.uuidString })
             for statement in OrderArchiver.deletes { try await connection.query(statement, [ids]) }
             progress.archived = documents.count

@@ -90,9 +90,9 @@ extension OrderStore {
         SELECT i.id, i.quantity, i.name_at_time, i.price_at_time,
                coalesce(string_agg(op.name_at_time || CASE WHEN op.price_delta_at_time > 0
                                                       THEN ' +' || op.price_delta_at_time::text ELSE '' END,
-                                   ', ' ORDER BY op.created_at), '') AS options
+                                   ', ' ORDER BY op.position, op.id), '') AS options
         FROM order_items i LEFT JOIN order_item_options op ON op.order_item_id = i.id
-        WHERE i.order_id = $1 GROUP BY i.id ORDER BY i.created_at, i.id
+        WHERE i.order_id = $1 GROUP BY i.id ORDER BY i.position, i.id
         """
     )
     static let history = PostgresStatement(

@@ -96,15 +96,16 @@ public struct OrderStore: Sendable {
     static let insertItem = PostgresStatement(
         "orders.insert_item",
         """
-        INSERT INTO order_items (order_id, item_id, quantity, price_at_time, name_at_time)
-        VALUES ($1, $2, $3, $4, $5) RETURNING id
+        INSERT INTO order_items (order_id, item_id, quantity, price_at_time, name_at_time, position)
+        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
         """
     )
     static let insertOption = PostgresStatement(
         "orders.insert_option",
         """
-        INSERT INTO order_item_options (order_item_id, item_option_id, group_name_at_time, name_at_time, price_delta_at_time)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO order_item_options (order_item_id, item_option_id, group_name_at_time, name_at_time,
+                                        price_delta_at_time, position)
+        VALUES ($1, $2, $3, $4, $5, $6)
         """
     )
     static let insertLocation = PostgresStatement(
@@ -199,7 +200,7 @@ public struct OrderStore: Sendable {
             let existing = try await connection.query(OrderStore.byConfirmation, [placement.confirmationKey])
             return (try existing[0].decode(UUID.self, "id"), false)
         }
-        for line in cart.lines {
+        for (position, line) in cart.lines.enumerated() {
             guard let itemID = ids[line.itemKey] else {
                 throw OrderError(
                     code: .unknownItem,
@@ -208,15 +209,15 @@ public struct OrderStore: Sendable {
             }
             let lineID = try await connection.query(
                 OrderStore.insertItem,
-                [orderID, itemID, line.quantity, line.unitPrice, line.name]
+                [orderID, itemID, line.quantity, line.unitPrice, line.name, position]
             )[0].decode(UUID.self, "id")
-            for option in line.options {
+            for (optionPosition, option) in line.options.enumerated() {
                 guard let known = options["\(line.itemKey)/\(option.key)"] else {
                     throw OrderError(code: .unknownOption, message: "the catalog has no option '\(option.key)'")
                 }
                 try await connection.query(
                     OrderStore.insertOption,
-                    [lineID, known.id, known.group, option.name, option.priceDelta]
+                    [lineID, known.id, known.group, option.name, option.priceDelta, optionPosition]
                 )
             }
         }
