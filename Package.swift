@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TalabStore", targets: ["TalabStore"]),
         .library(name: "TalabReconciler", targets: ["TalabReconciler"]),
         .library(name: "TalabHTTP", targets: ["TalabHTTP"]),
+        .library(name: "TalabAWS", targets: ["TalabAWS"]),
         .library(name: "TalabWhatsApp", targets: ["TalabWhatsApp"]),
         .library(name: "TalabApp", targets: ["TalabApp"]),
         .library(name: "TalabDev", targets: ["TalabDev"]),
@@ -52,6 +53,17 @@ let package = Package(
             name: "TalabReconciler",
             dependencies: [
                 "TalabCore", "TalabConfig", "TalabStore", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TalabAWS",
+            dependencies: [
+                "TalabCore", "TalabStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -172,6 +184,13 @@ let package = Package(
                 "TalabWhatsApp", "TalabHTTP", "TalabStore", "TalabCore", "TalabTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TalabAWSTests",
+            dependencies: [
+                "TalabAWS", "TalabStore", "TalabTestSupport", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
