@@ -1,7 +1,8 @@
 # The doors in: `make demo`, `make test`, `make bench`. Each installs missing system packages first.
 SWIFT ?= swift
 APT_PACKAGES := pkg-config git libgit2-dev libyaml-dev libpq-dev postgresql
-PIP_TOOLS := check-jsonschema
+# command=package: what the tests run, and the PyPI package that brings it.
+PIP_TOOLS := check-jsonschema=check-jsonschema moto_server=moto[server]
 TALAB := .build/debug/talab
 SWIFT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.swift')
 
@@ -18,8 +19,9 @@ deps:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@for tool in $(PIP_TOOLS); do \
-		command -v $$tool >/dev/null 2>&1 || { echo "installing $$tool (PyPI)"; python3 -m pip install -q $$tool; }; \
+	@for pair in $(PIP_TOOLS); do \
+		tool=$${pair%%=*}; package=$${pair#*=}; \
+		command -v $$tool >/dev/null 2>&1 || { echo "installing $$package (PyPI)"; python3 -m pip install -q "$$package"; }; \
 	done
 
 build: deps

@@ -30,7 +30,7 @@ public struct LogDocument: Sendable, Hashable {
     }
 
     /// Whole microseconds since 1970, the unit of cursors and sort keys.
-    var micros: Int64 { Int64((at.timeIntervalSince1970 * 1_000_000).rounded()) }
+    package var micros: Int64 { Int64((at.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     /// The largest body a document may have: DynamoDB's item limit (400 KB) less room for its keys.
     public static let maxBodyBytes = 350 * 1024
@@ -84,10 +84,10 @@ public struct LogPage: Sendable {
 /// Where a page ended: opaque to callers, the same for every backend (the last document's time and id).
 public struct LogCursor: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
     public let rawValue: String
-    let micros: Int64
-    let id: UUID
+    package let micros: Int64
+    package let id: UUID
 
-    init(after document: LogDocument) {
+    package init(after document: LogDocument) {
         micros = document.micros
         id = document.id
         rawValue = Data("v1:\(micros):\(id.uuidString.lowercased())".utf8).base64EncodedString()
@@ -167,9 +167,11 @@ extension LogStore {
 }
 
 /// The checks every backend makes before it writes or reads, so they refuse the same things.
-enum LogStoreRules {
+package enum LogStoreRules {
     /// The batch with its duplicates set aside (the first of an id is kept), or why it is refused.
-    static func check(_ documents: [LogDocument]) throws(LogStoreError) -> (unique: [LogDocument], repeated: [UUID]) {
+    package static func check(
+        _ documents: [LogDocument]
+    ) throws(LogStoreError) -> (unique: [LogDocument], repeated: [UUID]) {
         var seen: Set<UUID> = []
         var unique: [LogDocument] = []
         var repeated: [UUID] = []
@@ -199,7 +201,7 @@ enum LogStoreRules {
         return (unique, repeated)
     }
 
-    static func check(_ query: LogQuery) throws(LogStoreError) {
+    package static func check(_ query: LogQuery) throws(LogStoreError) {
         guard (1...LogQuery.maxLimit).contains(query.limit) else {
             throw LogStoreError(.invalidQuery, "a page holds 1 to \(LogQuery.maxLimit) documents, not \(query.limit)")
         }
