@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "TalabApp",
             dependencies: [
-                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "CMalloc",
+                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabAWS", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,7 +138,7 @@ let package = Package(
             name: "talab",
             dependencies: [
                 "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
-                "TalabBench",
+                "TalabAWS", "TalabBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -170,7 +170,8 @@ let package = Package(
         .testTarget(
             name: "TalabAppTests",
             dependencies: [
-                "TalabApp", "TalabWhatsApp", "TalabHTTP", "TalabDev", "TalabReconciler", "TalabConfig", "TalabStore",
+                "TalabApp", "TalabWhatsApp", "TalabHTTP", "TalabDev", "TalabAWS", "TalabReconciler", "TalabConfig",
+                "TalabStore",
                 "TalabCore", "TalabTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

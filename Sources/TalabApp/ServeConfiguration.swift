@@ -121,6 +121,11 @@ public struct ServeConfiguration: Sendable {
         settings.archiveEvery = every == 0 ? nil : .milliseconds(Int64(every * 60_000))
         settings.archiveAfter =
             try positive(flags.archiveAfterHours, "TALAB_ARCHIVE_AFTER_HOURS", 24.0, what: "number of hours") * 3600
+        do {
+            settings.history = try HistorySettings(environment: environment)
+        } catch {
+            throw Invalid(description: error.description)
+        }
         self.settings = settings
         let level = setting(flags.logLevel, "TALAB_LOG_LEVEL") ?? "info"
         guard let parsed = Logger.Level(rawValue: level) else {

@@ -40,6 +40,8 @@ public enum Server {
         /// they finished.
         public var archiveEvery: Duration? = .seconds(5 * 60)
         public var archiveAfter: TimeInterval = 24 * 60 * 60
+        /// Where the history (archived orders) is written.
+        public var history: HistorySettings = .postgres
 
         public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
             self.databaseURL = databaseURL
@@ -133,7 +135,6 @@ public enum Server {
         _ settings: Settings,
         sealer: SecretSealer?,
         handler: (any ConversationHandler)? = nil,
-        history: (any LogStore)? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
@@ -163,7 +164,7 @@ public enum Server {
             // Into PostgreSQL's history by default: the same database, one transaction per batch.
             let archiver = OrderArchiver(
                 pool: parts.pool,
-                store: history ?? PostgresLogStore(pool: parts.pool),
+                store: settings.history.store(pool: parts.pool),
                 olderThan: settings.archiveAfter
             )
             services.append(ArchiverService(archiver: archiver, interval: every, logger: logger))

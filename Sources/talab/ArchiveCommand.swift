@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Synchronization
+import TalabApp
 import TalabStore
 
 /// `talab archive`: finished orders older than a day (or `--older-than`) into the history.
@@ -33,9 +34,10 @@ struct ArchiveCommand: AsyncParsableCommand {
         try await reportingFailure {
             let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
             defer { pool.close() }
+            let history = try HistorySettings()
             var archiver = OrderArchiver(
                 pool: pool,
-                store: PostgresLogStore(pool: pool),
+                store: history.store(pool: pool),
                 olderThan: olderThan.seconds,
                 batch: batch
             )
