@@ -55,46 +55,7 @@ public struct OrderArchiver: Sendable {
                 LIMIT :limit
                 FOR UPDATE SKIP LOCKED
             )
-            SELECT c.id, c.business_id, c.created_at AS at, jsonb_build_object(
-                'order', jsonb_build_object(
-                    'id', c.id, 'business_id', c.business_id, 'branch_id', c.branch_id, 'status', c.status,
-                    'source', c.order_source, 'delivery_type', c.delivery_type, 'payment_method', c.payment_method,
-                    'payment_status', c.payment_status, 'currency', c.currency, 'subtotal', c.subtotal::text,
-                    'delivery_price', c.delivery_price::text, 'total', c.total::text, 'notes', c.notes,
-                    'language', c.language_used, 'scheduled_for', c.scheduled_for, 'created_at', c.created_at,
-                    'updated_at', c.updated_at, 'completed_at', c.completed_at, 'cancelled_at', c.cancelled_at,
-                    'confirmation_key', c.confirmation_key),
-                'customer', jsonb_build_object(
-                    'phone_number', c.customer_phone_number, 'whatsapp_user_id', c.whatsapp_user_id,
-                    'name', c.customer_name),
-                'items', coalesce((
-                    SELECT jsonb_agg(jsonb_build_object(
-                        'id', i.id, 'item_id', i.item_id, 'quantity', i.quantity, 'price', i.price_at_time::text,
-                        'name', i.name_at_time, 'notes', i.notes, 'position', i.position,
-                        'options', coalesce((
-                            SELECT jsonb_agg(jsonb_build_object(
-                                'item_option_id', p.item_option_id, 'group', p.group_name_at_time,
-                                'name', p.name_at_time, 'price_delta', p.price_delta_at_time::text)
-                                ORDER BY p.position, p.id)
-                            FROM order_item_options p WHERE p.order_item_id = i.id), '[]'::jsonb))
-                        ORDER BY i.position, i.id)
-                    FROM order_items i WHERE i.order_id = c.id), '[]'::jsonb),
-                'timeline', coalesce((
-                    SELECT jsonb_agg(jsonb_build_object('status', h.status, 'at', h.changed_at, 'by', h.changed_by)
-                        ORDER BY h.changed_at, h.id)
-                    FROM order_status_history h WHERE h.order_id = c.id), '[]'::jsonb),
-                'bookings', coalesce((
-                    SELECT jsonb_agg(jsonb_build_object(
-                        'item_id', b.item_id, 'branch_id', b.branch_id, 'starts', lower(b.during),
-                        'ends', upper(b.during), 'places', b.places) ORDER BY lower(b.during), b.id)
-                    FROM bookings b WHERE b.order_id = c.id), '[]'::jsonb),
-                'delivery_address', (
-                    SELECT jsonb_build_object(
-                        'city', l.city, 'street', l.street, 'building', l.building, 'floor', l.floor,
-                        'notes', l.notes, 'latitude', l.latitude::text, 'longitude', l.longitude::text)
-                    FROM locations l WHERE l.id = c.delivery_address_location_id),
-                'archived_at', now()
-            )::text AS body
+            SELECT c.id, c.business_id, c.created_at AS at, \(OrderDocument.sql("c"))::text AS body
             FROM chosen c
             """
     )
