@@ -38,6 +38,7 @@ public struct ServeConfiguration: Sendable {
         public var drainSeconds: Double?
         public var archiveEveryMinutes: Double?
         public var archiveAfterHours: Double?
+        public var rollupEveryMinutes: Double?
 
         public init() {}
     }
@@ -121,6 +122,10 @@ public struct ServeConfiguration: Sendable {
         settings.archiveEvery = every == 0 ? nil : .milliseconds(Int64(every * 60_000))
         settings.archiveAfter =
             try positive(flags.archiveAfterHours, "TALAB_ARCHIVE_AFTER_HOURS", 24.0, what: "number of hours") * 3600
+        guard let rollup = value(flags.rollupEveryMinutes, "TALAB_ROLLUP_EVERY_MINUTES", 60.0), rollup >= 0 else {
+            throw Invalid(description: "TALAB_ROLLUP_EVERY_MINUTES is not a number of minutes (0: never)")
+        }
+        settings.rollupEvery = rollup == 0 ? nil : .milliseconds(Int64(rollup * 60_000))
         do {
             settings.history = try HistorySettings(environment: environment)
         } catch {

@@ -42,6 +42,8 @@ public enum Server {
         public var archiveAfter: TimeInterval = 24 * 60 * 60
         /// Where the history (archived orders) is written.
         public var history: HistorySettings = .postgres
+        /// How often each business's yesterday and today are rolled up (nil: never, in this process).
+        public var rollupEvery: Duration? = .seconds(60 * 60)
 
         public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
             self.databaseURL = databaseURL
@@ -168,6 +170,10 @@ public enum Server {
                 olderThan: settings.archiveAfter
             )
             services.append(ArchiverService(archiver: archiver, interval: every, logger: logger))
+        }
+        if let every = settings.rollupEvery {
+            let rollup = MetricsRollup(pool: parts.pool, history: settings.history.store(pool: parts.pool))
+            services.append(RollupService(rollup: rollup, interval: every, logger: logger))
         }
         for _ in 0..<max(settings.inboxWorkers, 0) {
             services.append(

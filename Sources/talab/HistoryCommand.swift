@@ -42,7 +42,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (1...LogQuery.maxLimit).contains(limit) else { throw ValidationError("--limit is 1 to 1,000") }
-            for day in [since, until].compactMap({ $0 }) where BusinessDay(day) == nil {
+            for day in [since, until].compactMap({ $0 }) where LocalDate(day) == nil {
                 throw ValidationError("'\(day)' is not a day (YYYY-MM-DD)")
             }
         }
@@ -57,8 +57,8 @@ struct HistoryCommand: AsyncParsableCommand {
                 for business in businesses {
                     let zone = TimeZone(identifier: business.timeZone) ?? TimeZone(secondsFromGMT: 0)!
                     var query = LogQuery(business: business.id, limit: limit)
-                    query.from = since.flatMap { BusinessDay($0)?.start(in: zone) }
-                    query.until = until.flatMap { BusinessDay($0)?.start(in: zone) }
+                    query.from = since.flatMap { LocalDate($0)?.bounds(in: zone)?.0 }
+                    query.until = until.flatMap { LocalDate($0)?.bounds(in: zone)?.0 }
                     documents += try await store.query(query, in: .orderLogs).documents.map { (business, $0) }
                 }
                 let newest = documents.sorted { $0.1.at > $1.1.at }.prefix(limit)

@@ -134,6 +134,13 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var archiveAfterHours: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Minutes between rollups of each business's yesterday and today; 0 never ($TALAB_ROLLUP_EVERY_MINUTES, default 60).",
+            valueName: "minutes"
+        )
+    )
+    var rollupEveryMinutes: Double?
     @OptionGroup var objects: ObjectStoreOptions
 
     /// The flags as given, for `ServeConfiguration` to merge over the environment.
@@ -158,6 +165,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.drainSeconds = drainSeconds
         flags.archiveEveryMinutes = archiveEveryMinutes
         flags.archiveAfterHours = archiveAfterHours
+        flags.rollupEveryMinutes = rollupEveryMinutes
         return flags
     }
 

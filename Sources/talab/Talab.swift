@@ -13,7 +13,7 @@ struct TalabCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, AuditCommand.self,
             MigrateCommand.self, ServeCommand.self, DevCommand.self, ChatCommand.self, FakeGraphCommand.self,
-            OrdersCommand.self, InboxCommand.self, ArchiveCommand.self, HistoryCommand.self,
+            OrdersCommand.self, InboxCommand.self, ArchiveCommand.self, HistoryCommand.self, MetricsCommand.self,
             DatabaseCommand.self,
             BenchCommand.self,
         ]

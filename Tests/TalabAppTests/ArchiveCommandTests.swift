@@ -79,6 +79,7 @@ import Testing
         let live = try await LiveServer.start { settings in
             settings.archiveEvery = .milliseconds(100)
             settings.archiveAfter = 3600
+            settings.rollupEvery = .milliseconds(100)
         }
         let pool = live.fixture.parts.pool
         let (store, placement, cart) = try await ExampleOrder.on(pool)
@@ -93,6 +94,15 @@ import Testing
         #expect(archived)
         let left = try await pool.query(PostgresStatement("test.live_orders", "SELECT id FROM orders", prepared: false))
         #expect(try left.map { try $0.decode(UUID.self, "id") } == [fresh])
+        // The rollup of today counts both: the archived one and the live one.
+        var rolled = 0
+        for _ in 0..<100 where rolled < 2 {
+            rolled = try await live.fixture.count(
+                "SELECT coalesce(sum(orders_count + cancelled_count), 0)::int FROM daily_business_metrics"
+            )
+            if rolled < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(rolled == 2)
         try await live.stop()
     }
 }

@@ -31,6 +31,7 @@ import Testing
         #expect(settings.graph.baseURL == "https://graph.facebook.com" && settings.graph.version == "v23.0")
         #expect(configuration.logLevel == .info && configuration.handler == .engine && configuration.drainSeconds == 8)
         #expect(settings.archiveEvery == .seconds(300) && settings.archiveAfter == 24 * 3600)
+        #expect(settings.rollupEvery == .seconds(3600))
     }
 
     @Test func aFlagWinsOverItsVariableAndAnEmptyVariableIsUnset() throws {
@@ -75,6 +76,8 @@ import Testing
             ("TALAB_HANDLER", "llm", "handler 'llm' is not engine or acknowledge"),
             ("TALAB_ARCHIVE_EVERY_MINUTES", "-5", "TALAB_ARCHIVE_EVERY_MINUTES is not a number of minutes (0: never)"),
             ("TALAB_ARCHIVE_AFTER_HOURS", "0", "TALAB_ARCHIVE_AFTER_HOURS is not a positive number of hours"),
+            ("TALAB_ROLLUP_EVERY_MINUTES", "often", "TALAB_ROLLUP_EVERY_MINUTES is not a number of minutes (0: never)"),
+            ("TALAB_LOG_STORE", "mongo", "TALAB_LOG_STORE is postgres or dynamodb, not 'mongo'"),
             (
                 "TALAB_WHATSAPP_APP_SECRET", "",
                 "TALAB_WHATSAPP_APP_SECRET is not set: talab serve reads it from the environment only"

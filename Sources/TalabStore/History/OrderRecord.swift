@@ -1,0 +1,164 @@
+public import Foundation
+
+/// What the rollup reads of an order document (`OrderDocument`), live or archived.
+public struct OrderRecord: Sendable, Decodable, Equatable {
+    public struct Order: Sendable, Decodable, Equatable {
+        public let id: UUID
+        public let branchID: UUID
+        public let status: String
+        public let currency: String
+        public let total: Decimal
+        public let language: String?
+        public let createdAt: Date
+        public let completedAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, currency, total, language
+            case branchID = "branch_id"
+            case createdAt = "created_at"
+            case completedAt = "completed_at"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(UUID.self, forKey: .id)
+            branchID = try container.decode(UUID.self, forKey: .branchID)
+            status = try container.decode(String.self, forKey: .status)
+            currency = try container.decode(String.self, forKey: .currency)
+            // Money is text in the document, so it stays exact.
+            guard let total = Decimal(string: try container.decode(String.self, forKey: .total)) else {
+                throw DecodingError.dataCorruptedError(forKey: .total, in: container, debugDescription: "not an amount")
+            }
+            self.total = total
+            language = try container.decodeIfPresent(String.self, forKey: .language)
+            createdAt = try OrderRecord.date(container, .createdAt)
+            completedAt = try container.decodeIfPresent(String.self, forKey: .completedAt).map {
+                try OrderRecord.parse($0, container, .completedAt)
+            }
+        }
+    }
+
+    public struct Customer: Sendable, Decodable, Equatable {
+        public let phoneNumber: String?
+        public let whatsappUserID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case phoneNumber = "phone_number"
+            case whatsappUserID = "whatsapp_user_id"
+        }
+
+        /// The phone number, else the business-scoped user id (as orders identify their customer).
+        public var key: String? { phoneNumber ?? whatsappUserID.map { "user:\($0)" } }
+    }
+
+    public struct Item: Sendable, Decodable, Equatable {
+        public let itemID: UUID
+        public let name: String
+        public let quantity: Int
+        /// The unit price at the time.
+        public let price: Decimal
+        public let options: [Option]
+
+        public struct Option: Sendable, Decodable, Equatable {
+            public let priceDelta: Decimal
+
+            enum CodingKeys: String, CodingKey { case priceDelta = "price_delta" }
+
+            public init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                priceDelta = Decimal(string: try container.decode(String.self, forKey: .priceDelta)) ?? 0
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, quantity, price, options
+            case itemID = "item_id"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            itemID = try container.decode(UUID.self, forKey: .itemID)
+            name = try container.decode(String.self, forKey: .name)
+            quantity = try container.decode(Int.self, forKey: .quantity)
+            price = Decimal(string: try container.decode(String.self, forKey: .price)) ?? 0
+            options = try container.decodeIfPresent([Option].self, forKey: .options) ?? []
+        }
+
+        /// What the line came to: quantity × (price + options).
+        public var revenue: Decimal { Decimal(quantity) * (price + options.reduce(0) { $0 + $1.priceDelta }) }
+    }
+
+    public let order: Order
+    public let customer: Customer
+    public let items: [Item]
+
+    /// The record of a document's JSON text.
+    public static func decode(_ body: String) throws -> OrderRecord {
+        try JSONDecoder().decode(OrderRecord.self, from: Data(body.utf8))
+    }
+
+    static func date<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> Date {
+        try parse(try container.decode(String.self, forKey: key), container, key)
+    }
+
+    /// PostgreSQL's JSON timestamps: `2026-12-05T13:02:11.123456+00:00` (fraction optional, any
+    /// offset, or `Z`).
+    static func parse<Key: CodingKey>(
+        _ text: String,
+        _ container: KeyedDecodingContainer<Key>,
+        _ key: Key
+    ) throws
+        -> Date
+    {
+        guard let date = timestamp(text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key,
+                in: container,
+                debugDescription: "'\(text)' is not a time"
+            )
+        }
+        return date
+    }
+
+    static func timestamp(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            return Int(String(decoding: bytes[range], as: UTF8.self))
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+        else { return nil }
+        var index = 19
+        var micros = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var digits = 0
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                if digits < 6 { micros = micros * 10 + Int(bytes[index] - UInt8(ascii: "0")) }
+                digits += 1
+                index += 1
+            }
+            if digits < 6 { for _ in digits..<6 { micros *= 10 } }
+        }
+        var offset = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+            let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+            guard let hours = number((index + 1)..<(index + 3)) else { return nil }
+            let minutes = index + 6 <= bytes.count ? number((index + 4)..<(index + 6)) ?? 0 : 0
+            offset = sign * (hours * 3600 + minutes * 60)
+        } else if index >= bytes.count || bytes[index] != UInt8(ascii: "Z") {
+            return nil
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = Int(timegm(&parts)) - offset
+        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+    }
+}
