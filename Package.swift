@@ -191,7 +191,9 @@ let package = Package(
         .testTarget(
             name: "TalabAWSTests",
             dependencies: [
-                "TalabAWS", "TalabStore", "TalabTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                "TalabAWS", "TalabStore", "TalabConfig", "TalabReconciler", "TalabTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

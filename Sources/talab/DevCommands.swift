@@ -68,7 +68,7 @@ struct DevCommand: AsyncParsableCommand {
             var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
             settings.port = port
             // The images apply just copied, served under /objects/ as their URLs say.
-            settings.objects = try ObjectStoreOptions.parse([]).store()
+            settings.objects = try ObjectStoreOptions.parse([]).settings().local
             settings.graph = GraphSettings(
                 baseURL: "http://127.0.0.1:\(graphPort)",
                 version: "v23.0",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TalabApp
 import TalabDev
 import TalabReconciler
 import TalabStore
@@ -23,7 +24,18 @@ struct ObjectStoreOptions: ParsableArguments {
     )
     var baseURL: String?
 
-    func store() -> LocalObjectStore {
+    /// The configured store: S3 when `TALAB_OBJECTS` names a bucket, else `localStore()`.
+    func settings() throws -> ObjectStoreSettings {
+        do {
+            return try ObjectStoreSettings(environment: ProcessInfo.processInfo.environment, local: localStore())
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func store() throws -> any ObjectStore { try settings().store }
+
+    func localStore() -> LocalObjectStore {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ variable: String) -> String? {
             if let flag, !flag.isEmpty { return flag }
@@ -41,7 +53,7 @@ struct ObjectStoreOptions: ParsableArguments {
     /// stand-in tokens), so that a plan there sees what `talab dev` applied.
     func reconciler(_ pool: PostgresPool, local: Bool) throws -> Reconciler {
         guard local else {
-            return Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet(), objects: store())
+            return Reconciler(pool: pool, sealer: try SecretSealer.fromEnvironmentIfSet(), objects: try store())
         }
         let development = DevFolder.project
         return Reconciler(
@@ -49,7 +61,7 @@ struct ObjectStoreOptions: ParsableArguments {
             secrets: development.secrets,
             sealer: try development.existingMasterKey.map { try SecretSealer(base64Key: $0) }
                 ?? SecretSealer.fromEnvironmentIfSet(),
-            objects: store()
+            objects: try store()
         )
     }
 }

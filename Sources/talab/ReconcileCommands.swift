@@ -127,7 +127,7 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             print(outcome.plan.text, terminator: "")
             if outcome.imagesCopied > 0 {
-                print("Copied \(outcome.imagesCopied) images to \(objects.store().directory.path).")
+                print("Copied \(outcome.imagesCopied) images to \(try objects.settings().summary).")
             }
             print(
                 outcome.plan.isEmpty

@@ -176,7 +176,8 @@ struct ServeCommand: AsyncParsableCommand {
                 environment: ProcessInfo.processInfo.environment,
                 databaseURL: try database.resolve()
             )
-            configuration.settings.objects = objects.store()
+            // Images are served from /objects/ when they are kept locally; from S3 (or its CDN) otherwise.
+            configuration.settings.objects = try objects.settings().local
             var logger = Logger(label: "talab")
             logger.logLevel = configuration.logLevel
             let answering: (any ConversationHandler)? =

@@ -156,3 +156,53 @@ struct HistoryCommandTests {
         #expect(missing.status != 0 && missing.output.contains("no archived order"))
     }
 }
+
+/// Where images go is a setting too.
+@Suite struct ObjectStoreSettingsTests {
+    static let local = LocalObjectStore(directory: URL(fileURLWithPath: "/tmp/talab-objects-settings"))
+
+    @Test func localUnlessABucketIsNamedWithWhatItNeeds() throws {
+        let plain = try ObjectStoreSettings(environment: [:], local: ObjectStoreSettingsTests.local)
+        #expect(plain.local?.directory.path == "/tmp/talab-objects-settings")
+        let s3 = try ObjectStoreSettings(
+            environment: HistorySettingsTests.aws.merging([
+                "TALAB_OBJECTS": "s3://talab-images/prod/", "AWS_DEFAULT_REGION": "eu-south-1",
+                "TALAB_OBJECTS_URL": "https://cdn.example.com/i",
+            ]) { $1 },
+            local: ObjectStoreSettingsTests.local
+        )
+        guard case .s3(let settings) = s3 else {
+            Issue.record("not s3")
+            return
+        }
+        #expect(settings.bucket == "talab-images" && settings.prefix == "prod" && settings.region == "eu-south-1")
+        #expect(s3.local == nil && s3.summary == "s3://talab-images/prod")
+        #expect(s3.store.url(of: "images/a.png") == "https://cdn.example.com/i/images/a.png")
+    }
+
+    @Test(
+        arguments: [
+            (
+                "s3://A_Bucket",
+                "TALAB_OBJECTS is s3://bucket/prefix (a bucket of 3 to 63 lowercase letters, digits, - and .)"
+            ),
+            (
+                "/srv/images",
+                "TALAB_OBJECTS is s3://bucket/prefix (a bucket of 3 to 63 lowercase letters, digits, - and .)"
+            ),
+        ]
+    )
+    func aBucketThatCannotBeIsRefused(objects: String, message: String) {
+        let error = #expect(throws: ObjectStoreSettings.Invalid.self) {
+            try ObjectStoreSettings(environment: ["TALAB_OBJECTS": objects], local: ObjectStoreSettingsTests.local)
+        }
+        #expect(error?.description == message)
+        let noRegion = #expect(throws: ObjectStoreSettings.Invalid.self) {
+            try ObjectStoreSettings(
+                environment: ["TALAB_OBJECTS": "s3://bucket"],
+                local: ObjectStoreSettingsTests.local
+            )
+        }
+        #expect(noRegion?.description == "TALAB_OBJECTS=s3://… needs a region: TALAB_S3_REGION or AWS_REGION")
+    }
+}
