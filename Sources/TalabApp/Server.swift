@@ -171,6 +171,13 @@ public enum Server {
             )
             services.append(ArchiverService(archiver: archiver, interval: every, logger: logger))
         }
+        // The message log and the audit trail, from their outbox to the history.
+        services.append(
+            LogRelayService(
+                relay: LogRelay(pool: parts.pool, store: settings.history.store(pool: parts.pool)),
+                logger: logger
+            )
+        )
         if let every = settings.rollupEvery {
             let rollup = MetricsRollup(pool: parts.pool, history: settings.history.store(pool: parts.pool))
             services.append(RollupService(rollup: rollup, interval: every, logger: logger))

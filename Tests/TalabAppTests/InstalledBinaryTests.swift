@@ -17,7 +17,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: installed) }
         try FileManager.default.createDirectory(at: installed, withIntermediateDirectories: true)
         let build = ServeCommandTests.binary.deletingLastPathComponent()
-        try FileManager.default.copyItem(at: ServeCommandTests.binary, to: installed.appendingPathComponent("talab"))
+        // Copied by cp, not by this process: a file this process held open for writing would be
+        // inherited by a child another test spawns meanwhile, and exec would find it busy.
+        let copied = try await Subprocess.run(
+            "/bin/cp",
+            [ServeCommandTests.binary.path, installed.appendingPathComponent("talab").path]
+        )
+        #expect(copied.succeeded, "\(copied.output)")
         for bundle in try FileManager.default.contentsOfDirectory(atPath: build.path)
         where bundle.hasSuffix(".resources") {
             try FileManager.default.copyItem(

@@ -112,8 +112,9 @@ import Testing
             if name.hasSuffix("_at") || name == "orders.scheduled_for" {
                 #expect(type == "timestamp with time zone", "\(name) is \(type)")
             }
-            // Queues are ordered by their ids: the inbox and outbox use bigint identities on purpose.
-            if name.hasSuffix(".id") && !["webhook_inbox.id", "outbound_messages.id"].contains(name) {
+            // Queues are ordered by their ids: the inbox, the outbound queue and the log outbox use
+            // bigint identities on purpose.
+            if name.hasSuffix(".id") && !["webhook_inbox.id", "outbound_messages.id", "log_outbox.id"].contains(name) {
                 #expect(type == "uuid", "\(name) is \(type)")
             }
         }

@@ -1,0 +1,44 @@
+import Foundation
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// The message log and the audit trail reach the history through the outbox, once each, whatever
+/// the history does meanwhile.
+@Suite struct LogRelayTests {
+    static let insertMessage = PostgresStatement(
+        "test.message_log",
+        """
+        INSERT INTO audit.message_logs (business_id, direction, message_type, text, sent_at)
+        SELECT id, 'inbound', 'text', 'baddi 2 shawarma', now() FROM users WHERE slug = 'abu-salim-grill'
+        """,
+        prepared: false
+    )
+
+    @Test func everyLogRowIsRelayedOnceIntoPostgreSQLsHistory() async throws {
+        let database = try await CatalogDatabase.make()
+        defer { database.pool.close() }
+        try await database.pool.query(LogRelayTests.insertMessage)
+        let audit = try await database.count("SELECT count(*)::int FROM audit.audit_logs")
+        #expect(audit > 0)
+        let relay = LogRelay(pool: database.pool, store: PostgresLogStore(pool: database.pool), batch: 50)
+        #expect(try await relay.waiting() == audit + 1)
+        // Two relays side by side: each record once.
+        async let first = relay.relayAll()
+        async let second = LogRelay(pool: database.pool, store: PostgresLogStore(pool: database.pool), batch: 50)
+            .relayAll()
+        let moved = try await first + second
+        let left = try await relay.waiting()
+        #expect(moved == audit + 1 && left == 0)
+        #expect(try await database.count("SELECT count(*)::int FROM history.audit_logs") == audit)
+        let message = try await database.pool.query(
+            PostgresStatement(
+                "test.relayed_message",
+                "SELECT body->>'text' AS text, body->>'direction' AS direction FROM history.message_logs",
+                prepared: false
+            )
+        )
+        #expect(try message.map { try $0.decode(String.self, "text") } == ["baddi 2 shawarma"])
+        #expect(try await relay.relayAll() == 0)
+    }
+}
