@@ -124,7 +124,7 @@ let package = Package(
             name: "TalabBench",
             dependencies: [
                 "TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
-                "CLibYAML",
+                "TalabAWS", "CLibYAML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,7 +7,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Talab's speed on this machine; figures belong in Benchmarks/README.md.",
-        subcommands: [Database.self, Config.self, Reconcile.self, Webhook.self, Conversation.self, Attack.self]
+        subcommands: [
+            Database.self, Config.self, Reconcile.self, Webhook.self, Conversation.self, Attack.self, History.self,
+        ]
     )
 
     struct Database: AsyncParsableCommand {

@@ -9,6 +9,14 @@ public enum BusinessDirectory {
         public let name: String
         public let timeZone: String
         public let currency: String
+
+        public init(id: UUID, slug: String, name: String, timeZone: String, currency: String) {
+            self.id = id
+            self.slug = slug
+            self.name = name
+            self.timeZone = timeZone
+            self.currency = currency
+        }
     }
 
     static let list = PostgresStatement(

@@ -3,7 +3,7 @@
 /// daily rollup reads live orders in the same shape, so both kinds are counted alike.
 public enum OrderDocument {
     /// The SQL expression (jsonb) of the order row aliased `o`; `archivedAt` is an SQL expression.
-    static func sql(_ o: String, archivedAt: String = "now()") -> String {
+    package static func sql(_ o: String, archivedAt: String = "now()") -> String {
         """
         jsonb_build_object(
             'order', jsonb_build_object(
