@@ -10,6 +10,8 @@ public struct HistoryBenchmark: Sendable {
     public var archived: Int
     public var businesses: Int
     public var dynamoOrders: Int
+    /// Orders per archiver transaction.
+    public var batch = 500
     /// moto's (or DynamoDB Local's) endpoint; nil skips the DynamoDB figure.
     public var dynamoEndpoint: URL?
 
@@ -120,9 +122,11 @@ public struct HistoryBenchmark: Sendable {
         let floorSeconds = try await script(
             """
             CREATE TABLE bench_documents (LIKE history.order_logs INCLUDING DEFAULTS INCLUDING INDEXES);
+            WITH finished AS (SELECT * FROM orders WHERE status IN ('completed', 'cancelled'))
+            \(OrderDocument.aggregates(of: "finished"))
             INSERT INTO bench_documents (id, business_id, at, body)
-            SELECT o.id, o.business_id, o.created_at, \(OrderDocument.sql("o")) FROM orders o
-            WHERE o.status IN ('completed', 'cancelled');
+            SELECT f.id, f.business_id, f.created_at, \(OrderDocument.body("f")) FROM finished f
+            \(OrderDocument.joins("f"));
             """,
             "bench.floor"
         )
@@ -132,7 +136,7 @@ public struct HistoryBenchmark: Sendable {
             pool: pool,
             store: PostgresLogStore(pool: pool),
             olderThan: 3600,
-            batch: 2_000
+            batch: batch
         ).archiveAll()
         let archiveSeconds = seconds(clock.now - archiveStarted)
 

@@ -22,6 +22,7 @@ extension BenchCommand {
         @Option(help: ArgumentHelp("DynamoDB (moto) to measure the archive rate into.", valueName: "url"))
         var dynamodbEndpoint: String?
         @Option(help: "Orders archived into DynamoDB.") var dynamodbOrders = 2_000
+        @Option(help: "Orders per archiver transaction.") var batch = 500
 
         func run() async throws {
             try await reportingFailure {
@@ -32,6 +33,7 @@ extension BenchCommand {
                     dynamoOrders: dynamodbOrders
                 )
                 benchmark.dynamoEndpoint = dynamodbEndpoint.flatMap(URL.init(string:))
+                benchmark.batch = batch
                 let report = try await withBenchCluster { server, migrations, project in
                     try await benchmark.run(server: server, migrations: migrations, project: project, progress: note)
                 }

@@ -30,8 +30,10 @@ public struct MetricsRollup: Sendable {
     static let live = PostgresStatement(
         "rollup.live",
         """
-        SELECT \(OrderDocument.sql("o", archivedAt: "NULL"))::text AS body FROM orders o
-        WHERE o.business_id = $1 AND o.created_at >= $2 AND o.created_at < $3
+        WITH placed AS (
+            SELECT * FROM orders WHERE business_id = $1 AND created_at >= $2 AND created_at < $3
+        )\(OrderDocument.aggregates(of: "placed"))
+        SELECT \(OrderDocument.body("p", archivedAt: "NULL"))::text AS body FROM placed p \(OrderDocument.joins("p"))
         """
     )
     static let seen = PostgresStatement(

@@ -44,19 +44,51 @@ public struct OrderArchiver: Sendable {
           AND coalesce(o.completed_at, o.cancelled_at) < now() - :older_seconds * interval '1 second'
         """
 
+    static let chosen = """
+        WITH chosen AS (
+            SELECT o.* FROM orders o
+            WHERE \(finished)
+            ORDER BY coalesce(o.completed_at, o.cancelled_at), o.id
+            LIMIT :limit
+            FOR UPDATE SKIP LOCKED
+        )\(OrderDocument.aggregates(of: "chosen"))
+        """
+
     /// The due orders of one batch, locked, each as its document.
     static let due = PostgresStatement(
         "archive.due",
         named: """
-            WITH chosen AS (
-                SELECT o.* FROM orders o
-                WHERE \(finished)
-                ORDER BY coalesce(o.completed_at, o.cancelled_at), o.id
-                LIMIT :limit
-                FOR UPDATE SKIP LOCKED
+            \(chosen)
+            SELECT c.id, c.business_id, c.created_at AS at, \(OrderDocument.body("c"))::text AS body
+            FROM chosen c \(OrderDocument.joins("c"))
+            """
+    )
+    /// A batch archived into PostgreSQL's own history in one statement: locked, written and deleted
+    /// together (children first; the foreign keys are checked at its end).
+    static let moveInPlace = PostgresStatement(
+        "archive.move",
+        named: """
+            \(chosen), written AS (
+                INSERT INTO history.order_logs (id, business_id, at, body)
+                SELECT c.id, c.business_id, c.created_at, \(OrderDocument.body("c"))
+                FROM chosen c \(OrderDocument.joins("c"))
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+            ), history AS (
+                DELETE FROM order_status_history WHERE order_id IN (SELECT id FROM chosen) RETURNING 1
+            ), options AS (
+                DELETE FROM order_item_options WHERE order_item_id IN (
+                    SELECT i.id FROM order_items i JOIN chosen c ON c.id = i.order_id) RETURNING 1
+            ), lines AS (
+                DELETE FROM order_items WHERE order_id IN (SELECT id FROM chosen) RETURNING 1
+            ), booked AS (
+                DELETE FROM bookings WHERE order_id IN (SELECT id FROM chosen) RETURNING 1
+            ), removed AS (
+                DELETE FROM orders WHERE id IN (SELECT id FROM chosen) RETURNING 1
             )
-            SELECT c.id, c.business_id, c.created_at AS at, \(OrderDocument.sql("c"))::text AS body
-            FROM chosen c
+            SELECT (SELECT count(*) FROM removed)::int AS archived, (SELECT count(*) FROM written)::int AS appended,
+                   (SELECT count(*) FROM history)::int + (SELECT count(*) FROM options)::int
+                   + (SELECT count(*) FROM lines)::int + (SELECT count(*) FROM booked)::int AS children
             """
     )
     static let countDue = PostgresStatement(
@@ -89,7 +121,19 @@ public struct OrderArchiver: Sendable {
     /// Archives one batch; an empty progress when nothing is due (or every due order is another
     /// archiver's now).
     public func archiveBatch() async throws -> Progress {
-        try await pool.withTransaction { connection in
+        if afterAppend == nil, let postgres = store as? PostgresLogStore, postgres.pool.url == pool.url {
+            // Into the same database: one statement, so a stop anywhere leaves all or nothing.
+            let row = try await pool.query(
+                OrderArchiver.moveInPlace,
+                ["older_seconds": Int(olderThan), "limit": batch]
+            )[0]
+            var progress = Progress()
+            progress.archived = try row.decode(Int.self, "archived")
+            progress.resumed = progress.archived - (try row.decode(Int.self, "appended"))
+            progress.batches = progress.archived > 0 ? 1 : 0
+            return progress
+        }
+        return try await pool.withTransaction { connection in
             let rows = try await connection.query(
                 OrderArchiver.due,
                 ["older_seconds": Int(olderThan), "limit": batch]
