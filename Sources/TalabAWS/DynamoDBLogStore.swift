@@ -11,6 +11,9 @@ public struct DynamoDBLogStore: LogStore {
     public let tablePrefix: String
     /// PutItem calls in flight at once during an append.
     public var concurrency = 16
+    /// Days a message log document is kept (`TALAB_MESSAGE_LOG_DAYS`): written with an
+    /// `expires_at` that DynamoDB's TTL removes it after; nil keeps them.
+    public var messageRetentionDays: Int?
 
     public init(client: DynamoDB, tablePrefix: String = "talab_") {
         self.client = client
@@ -50,9 +53,24 @@ public struct DynamoDBLogStore: LogStore {
                 )
                 created.append(name)
             } catch  where error.type == "ResourceInUseException" {
-                continue
+                // There already.
             } catch {
                 throw map(error, table: name)
+            }
+            if collection == .messageLogs, messageRetentionDays != nil {
+                do {
+                    _ = try await client.call(
+                        "UpdateTimeToLive",
+                        [
+                            "TableName": name,
+                            "TimeToLiveSpecification": ["Enabled": true, "AttributeName": "expires_at"],
+                        ]
+                    )
+                } catch  where error.type == "ValidationException" && error.message.contains("already enabled") {
+                    // On already.
+                } catch {
+                    throw map(error, table: name)
+                }
             }
         }
         return created
@@ -68,7 +86,8 @@ public struct DynamoDBLogStore: LogStore {
             let slice = unique[start..<min(start + concurrency, unique.count)]
             try await withThrowingTaskGroup(of: (UUID, Bool).self) { group in
                 for document in slice {
-                    group.addTask { (document.id, try await put(document, in: name)) }
+                    let expires = collection == .messageLogs ? messageRetentionDays : nil
+                    group.addTask { (document.id, try await put(document, in: name, keptDays: expires)) }
                 }
                 for try await (id, wrote) in group where wrote { written.insert(id) }
             }
@@ -80,12 +99,17 @@ public struct DynamoDBLogStore: LogStore {
     }
 
     /// Writes one document unless its key is there; false when it was.
-    func put(_ document: LogDocument, in table: String) async throws -> Bool {
+    func put(_ document: LogDocument, in table: String, keptDays: Int?) async throws -> Bool {
+        var item = DynamoDBLogStore.item(document)
+        if let keptDays {
+            let expires = Int(document.at.timeIntervalSince1970) + keptDays * 86_400
+            item["expires_at"] = ["N": String(expires)]
+        }
         do {
             _ = try await client.call(
                 "PutItem",
                 [
-                    "TableName": table, "Item": DynamoDBLogStore.item(document),
+                    "TableName": table, "Item": item,
                     "ConditionExpression": "attribute_not_exists(pk)",
                 ]
             )

@@ -51,13 +51,25 @@ public enum HistorySettings: Sendable {
         }
     }
 
-    /// The store: PostgreSQL's over `pool`, or DynamoDB's.
-    public func store(pool: PostgresPool) -> any LogStore {
+    /// The store: PostgreSQL's over `pool`, or DynamoDB's (its message logs expiring after
+    /// `messageRetentionDays` by TTL, when given).
+    public func store(pool: PostgresPool, messageRetentionDays: Int? = nil) -> any LogStore {
         switch self {
-        case .postgres: PostgresLogStore(pool: pool)
+        case .postgres: return PostgresLogStore(pool: pool)
         case .dynamodb(let settings, let prefix):
-            DynamoDBLogStore(client: DynamoDB(settings: settings), tablePrefix: prefix)
+            var store = DynamoDBLogStore(client: DynamoDB(settings: settings), tablePrefix: prefix)
+            store.messageRetentionDays = messageRetentionDays
+            return store
         }
+    }
+
+    /// `TALAB_MESSAGE_LOG_DAYS`: how long customers' messages are kept; nil (unset) keeps them.
+    public static func messageRetentionDays(_ environment: [String: String]) throws(Invalid) -> Int? {
+        guard let text = environment["TALAB_MESSAGE_LOG_DAYS"], !text.isEmpty else { return nil }
+        guard let days = Int(text), (1...36_500).contains(days) else {
+            throw Invalid(description: "TALAB_MESSAGE_LOG_DAYS is a number of days (1 or more), or unset to keep them")
+        }
+        return days
     }
 
     /// One line for an operator: which backend, where (no credential).

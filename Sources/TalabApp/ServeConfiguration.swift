@@ -128,6 +128,7 @@ public struct ServeConfiguration: Sendable {
         settings.rollupEvery = rollup == 0 ? nil : .milliseconds(Int64(rollup * 60_000))
         do {
             settings.history = try HistorySettings(environment: environment)
+            settings.messageLogDays = try HistorySettings.messageRetentionDays(environment)
         } catch {
             throw Invalid(description: error.description)
         }

@@ -42,6 +42,8 @@ public enum Server {
         public var archiveAfter: TimeInterval = 24 * 60 * 60
         /// Where the history (archived orders) is written.
         public var history: HistorySettings = .postgres
+        /// Days customers' messages are kept (`TALAB_MESSAGE_LOG_DAYS`); nil keeps them.
+        public var messageLogDays: Int?
         /// How often each business's yesterday and today are rolled up (nil: never, in this process).
         public var rollupEvery: Duration? = .seconds(60 * 60)
 
@@ -162,24 +164,21 @@ public enum Server {
             ),
             parts.sender, MemoryTrimmer(),
         ]
+        // PostgreSQL's history by default (the same database); DynamoDB's by configuration.
+        let history = settings.history.store(pool: parts.pool, messageRetentionDays: settings.messageLogDays)
         if let every = settings.archiveEvery {
-            // Into PostgreSQL's history by default: the same database, one transaction per batch.
-            let archiver = OrderArchiver(
-                pool: parts.pool,
-                store: settings.history.store(pool: parts.pool),
-                olderThan: settings.archiveAfter
-            )
+            let archiver = OrderArchiver(pool: parts.pool, store: history, olderThan: settings.archiveAfter)
             services.append(ArchiverService(archiver: archiver, interval: every, logger: logger))
         }
         // The message log and the audit trail, from their outbox to the history.
         services.append(
-            LogRelayService(
-                relay: LogRelay(pool: parts.pool, store: settings.history.store(pool: parts.pool)),
-                logger: logger
-            )
+            LogRelayService(relay: LogRelay(pool: parts.pool, store: history), logger: logger)
         )
+        if let days = settings.messageLogDays {
+            services.append(RetentionService(retention: MessageRetention(pool: parts.pool, days: days), logger: logger))
+        }
         if let every = settings.rollupEvery {
-            let rollup = MetricsRollup(pool: parts.pool, history: settings.history.store(pool: parts.pool))
+            let rollup = MetricsRollup(pool: parts.pool, history: history)
             services.append(RollupService(rollup: rollup, interval: every, logger: logger))
         }
         for _ in 0..<max(settings.inboxWorkers, 0) {

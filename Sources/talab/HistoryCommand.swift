@@ -108,7 +108,11 @@ struct HistoryCommand: AsyncParsableCommand {
                 guard case .dynamodb(let dynamo, let prefix) = settings else {
                     throw ValidationError("TALAB_LOG_STORE is not dynamodb: the history is in PostgreSQL")
                 }
-                let store = DynamoDBLogStore(client: DynamoDB(settings: dynamo), tablePrefix: prefix)
+                var store = DynamoDBLogStore(client: DynamoDB(settings: dynamo), tablePrefix: prefix)
+                // With a retention, message logs expire by DynamoDB's TTL on `expires_at`.
+                store.messageRetentionDays = try HistorySettings.messageRetentionDays(
+                    ProcessInfo.processInfo.environment
+                )
                 let created = try await store.createTables()
                 print(
                     created.isEmpty

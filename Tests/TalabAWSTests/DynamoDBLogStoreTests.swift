@@ -1,8 +1,9 @@
 import Foundation
-import TalabAWS
 import TalabStore
 import TalabTestSupport
 import Testing
+
+@testable import TalabAWS
 
 /// The history's DynamoDB backend, against moto's DynamoDB on loopback: the same conformance cases
 /// as PostgreSQL, and one clear line for a missing table, refused credentials or no server.
@@ -50,6 +51,38 @@ struct DynamoDBLogStoreTests {
 
     @Test func badInputIsRefusedAndNothingOfTheBatchIsWritten() async throws {
         try await LogStoreConformance.badInputIsRefusedAndNothingOfTheBatchIsWritten(DynamoDBLogStoreTests.store())
+    }
+
+    @Test func messageLogsCarryTheirExpiryForDynamoDBsTTL() async throws {
+        var store = DynamoDBLogStore(
+            client: try await DynamoDBLogStoreTests.client(),
+            tablePrefix: "ttl\(UUID().uuidString.prefix(6))_"
+        )
+        store.messageRetentionDays = 30
+        try await store.createTables()
+        let ttl = try await store.client.call("DescribeTimeToLive", ["TableName": store.table(.messageLogs)])
+        let description = ttl["TimeToLiveDescription"] as? [String: Any]
+        #expect(description?["AttributeName"] as? String == "expires_at", "\(ttl)")
+        let at = Date(timeIntervalSince1970: 1_796_000_000)
+        let message = LogDocument(id: UUID(), business: UUID(), at: at, body: #"{"text":"baddi shawarma"}"#)
+        _ = try await store.append([message], to: .messageLogs)
+        _ = try await store.append(
+            [LogDocument(id: UUID(), business: message.business, at: at, body: "{}")],
+            to: .orderLogs
+        )
+        func expiry(_ collection: LogCollection) async throws -> String? {
+            let answer = try await store.client.call(
+                "Query",
+                [
+                    "TableName": store.table(collection), "KeyConditionExpression": "pk = :pk",
+                    "ExpressionAttributeValues": [":pk": ["S": "BUSINESS#\(message.business.uuidString.lowercased())"]],
+                ]
+            )
+            let item = (answer["Items"] as? [[String: Any]])?.first
+            return (item?["expires_at"] as? [String: Any])?["N"] as? String
+        }
+        #expect(try await expiry(.messageLogs) == String(1_796_000_000 + 30 * 86_400))
+        #expect(try await expiry(.orderLogs) == nil)
     }
 
     @Test func aMissingTableSaysHowToCreateIt() async throws {

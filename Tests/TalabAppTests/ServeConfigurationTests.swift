@@ -31,7 +31,7 @@ import Testing
         #expect(settings.graph.baseURL == "https://graph.facebook.com" && settings.graph.version == "v23.0")
         #expect(configuration.logLevel == .info && configuration.handler == .engine && configuration.drainSeconds == 8)
         #expect(settings.archiveEvery == .seconds(300) && settings.archiveAfter == 24 * 3600)
-        #expect(settings.rollupEvery == .seconds(3600))
+        #expect(settings.rollupEvery == .seconds(3600) && settings.messageLogDays == nil)
     }
 
     @Test func aFlagWinsOverItsVariableAndAnEmptyVariableIsUnset() throws {
@@ -44,7 +44,7 @@ import Testing
                 "TALAB_PORT": "7000", "TALAB_HOST": "", "TALAB_POOL_SIZE": "3", "TALAB_BODY_BUDGET_MB": "lots",
                 "TALAB_CART_IDLE_MINUTES": "30", "TALAB_LOG_LEVEL": "debug", "TALAB_HANDLER": "acknowledge",
                 "TALAB_INBOX_WORKERS": "0", "TALAB_DRAIN_SECONDS": "2.5", "TALAB_GRAPH_URL": "http://127.0.0.1:9090",
-                "TALAB_ARCHIVE_EVERY_MINUTES": "0", "TALAB_ARCHIVE_AFTER_HOURS": "48",
+                "TALAB_ARCHIVE_EVERY_MINUTES": "0", "TALAB_ARCHIVE_AFTER_HOURS": "48", "TALAB_MESSAGE_LOG_DAYS": "90",
             ]
         )
         let settings = configuration.settings
@@ -55,7 +55,7 @@ import Testing
         #expect(settings.graph.baseURL == "http://127.0.0.1:9090")
         #expect(configuration.logLevel == .debug && configuration.handler == .acknowledge)
         #expect(configuration.drainSeconds == 2.5)
-        #expect(settings.archiveEvery == nil && settings.archiveAfter == 48 * 3600)
+        #expect(settings.archiveEvery == nil && settings.archiveAfter == 48 * 3600 && settings.messageLogDays == 90)
     }
 
     @Test(
@@ -78,6 +78,10 @@ import Testing
             ("TALAB_ARCHIVE_AFTER_HOURS", "0", "TALAB_ARCHIVE_AFTER_HOURS is not a positive number of hours"),
             ("TALAB_ROLLUP_EVERY_MINUTES", "often", "TALAB_ROLLUP_EVERY_MINUTES is not a number of minutes (0: never)"),
             ("TALAB_LOG_STORE", "mongo", "TALAB_LOG_STORE is postgres or dynamodb, not 'mongo'"),
+            (
+                "TALAB_MESSAGE_LOG_DAYS", "0",
+                "TALAB_MESSAGE_LOG_DAYS is a number of days (1 or more), or unset to keep them"
+            ),
             (
                 "TALAB_WHATSAPP_APP_SECRET", "",
                 "TALAB_WHATSAPP_APP_SECRET is not set: talab serve reads it from the environment only"
