@@ -214,20 +214,8 @@ public struct DynamoDBLogStore: LogStore {
     }
 
     static func micros(iso text: String) -> Int64? {
-        let characters = Array(text.utf8)
-        guard characters.count == 27 else { return nil }
-        func number(_ range: Range<Int>) -> Int? { Int(String(decoding: characters[range], as: UTF8.self)) }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-            let minute = number(14..<16), let second = number(17..<19), let fraction = number(20..<26)
-        else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        return Int64(timegm(&parts)) * 1_000_000 + Int64(fraction)
+        guard text.utf8.count == 27, let date = Timestamp.parse(text) else { return nil }
+        return Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
     }
 
     func micros(of date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }

@@ -168,18 +168,24 @@ public enum Server {
         let history = settings.history.store(pool: parts.pool, messageRetentionDays: settings.messageLogDays)
         if let every = settings.archiveEvery {
             let archiver = OrderArchiver(pool: parts.pool, store: history, olderThan: settings.archiveAfter)
-            services.append(ArchiverService(archiver: archiver, interval: every, logger: logger))
+            services.append(PeriodicJob.archiver(archiver, every: every, logger: logger))
         }
         // The message log and the audit trail, from their outbox to the history.
         services.append(
             LogRelayService(relay: LogRelay(pool: parts.pool, store: history), logger: logger)
         )
         if let days = settings.messageLogDays {
-            services.append(RetentionService(retention: MessageRetention(pool: parts.pool, days: days), logger: logger))
+            services.append(
+                PeriodicJob.retention(
+                    MessageRetention(pool: parts.pool, days: days),
+                    every: .seconds(3600),
+                    logger: logger
+                )
+            )
         }
         if let every = settings.rollupEvery {
             let rollup = MetricsRollup(pool: parts.pool, history: history)
-            services.append(RollupService(rollup: rollup, interval: every, logger: logger))
+            services.append(PeriodicJob.rollup(rollup, every: every, logger: logger))
         }
         for _ in 0..<max(settings.inboxWorkers, 0) {
             services.append(

@@ -8,6 +8,26 @@ import Testing
 @Suite struct ArchiveCommandTests {
     static var binary: URL { ServeCommandTests.binary }
 
+    /// Runs `talab archive` in batches of two, pausing after each append, and SIGKILLs it once its
+    /// first batch's documents are written; whether that moment came and the kill took.
+    static func killedAfterAppend(_ url: String, _ environment: [String: String]) async throws -> Bool {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("talab-archive-\(UUID()).log")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let pid = try Subprocess.spawn(
+            binary.path,
+            ["archive", "--database-url", url, "--batch", "2", "--pause-after-append", "60"],
+            environment: environment,
+            output: output.path
+        )
+        var appended = false
+        for _ in 0..<200 where !appended {
+            appended = (try? String(contentsOf: output, encoding: .utf8))?.contains("appended 2 documents") == true
+            if !appended { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        kill(pid, SIGKILL)
+        return appended && Subprocess.wait(pid) == 128 + SIGKILL
+    }
+
     static func history(_ database: CatalogDatabase) async throws -> Int {
         try await database.count("SELECT count(*)::int FROM history.order_logs")
     }
@@ -22,22 +42,7 @@ import Testing
         }
         let live = try await ExampleOrder.finished(store, placement, cart, to: .ready, hoursAgo: 30)
         let url = database.url.unredacted
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("talab-archive-\(UUID()).log")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let pid = try Subprocess.spawn(
-            ArchiveCommandTests.binary.path,
-            ["archive", "--database-url", url, "--batch", "2", "--pause-after-append", "60"],
-            environment: ProcessInfo.processInfo.environment,
-            output: output.path
-        )
-        var appended = false
-        for _ in 0..<200 where !appended {
-            appended = (try? String(contentsOf: output, encoding: .utf8))?.contains("appended 2 documents") == true
-            if !appended { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(appended)
-        kill(pid, SIGKILL)
-        #expect(Subprocess.wait(pid) == 128 + SIGKILL)
+        #expect(try await ArchiveCommandTests.killedAfterAppend(url, ProcessInfo.processInfo.environment))
         // The batch's documents and deletes were one transaction: all still live, none in the history.
         #expect(try await database.count("SELECT count(*)::int FROM orders") == 6)
         #expect(try await ArchiveCommandTests.history(database) == 0)

@@ -92,22 +92,7 @@ struct HistoryCommandTests {
         #expect(!created.output.contains(MotoServer.credentials.secret))
 
         // Killed after a batch's documents reached DynamoDB and before its rows went.
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("talab-archive-\(UUID()).log")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let pid = try Subprocess.spawn(
-            HistoryCommandTests.binary.path,
-            ["archive", "--database-url", url, "--batch", "2", "--pause-after-append", "60"],
-            environment: environment,
-            output: output.path
-        )
-        var appended = false
-        for _ in 0..<200 where !appended {
-            appended = (try? String(contentsOf: output, encoding: .utf8))?.contains("appended 2 documents") == true
-            if !appended { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(appended)
-        kill(pid, SIGKILL)
-        Subprocess.wait(pid)
+        #expect(try await ArchiveCommandTests.killedAfterAppend(url, environment))
         #expect(try await database.count("SELECT count(*)::int FROM orders") == 5)
         let rerun = try await HistoryCommandTests.run(["archive", "--database-url", url], environment)
         #expect(rerun.status == 0, "\(rerun.output)")
