@@ -12,6 +12,8 @@ public struct HistoryBenchmark: Sendable {
     public var dynamoOrders: Int
     /// Orders per archiver transaction.
     public var batch = 500
+    /// Archivers side by side (each its own connection; they skip each other's orders).
+    public var archivers = 2
     /// moto's (or DynamoDB Local's) endpoint; nil skips the DynamoDB figure.
     public var dynamoEndpoint: URL?
 
@@ -103,7 +105,7 @@ public struct HistoryBenchmark: Sendable {
         try await Migrator(migrations: migrations).migrate(url)
         let masterKey = Data(repeating: 7, count: 32).base64EncodedString()
         try await WebhookBenchmark.applyExample(url, masterKey: masterKey, project: project)
-        let pool = PostgresPool(url: url, maxConnections: 2)
+        let pool = PostgresPool(url: url, maxConnections: max(archivers, 2))
         defer { pool.close() }
         let clock = ContinuousClock()
         func seconds(_ duration: Duration) -> Double {
@@ -132,12 +134,8 @@ public struct HistoryBenchmark: Sendable {
         )
         progress("archiving them through OrderArchiver into PostgreSQL's history")
         let archiveStarted = clock.now
-        let progressed = try await OrderArchiver(
-            pool: pool,
-            store: PostgresLogStore(pool: pool),
-            olderThan: 3600,
-            batch: batch
-        ).archiveAll()
+        let archiver = OrderArchiver(pool: pool, store: PostgresLogStore(pool: pool), olderThan: 3600, batch: batch)
+        let progressed = try await archiver.archiveAll(parallel: archivers)
         let archiveSeconds = seconds(clock.now - archiveStarted)
 
         var dynamo: Throughput?

@@ -24,15 +24,18 @@ struct ArchiveCommand: AsyncParsableCommand {
     var olderThan: AgeOption = AgeOption(seconds: 24 * 60 * 60)
     @Flag(help: "Count the orders due and change nothing.") var dryRun = false
     @Option(help: ArgumentHelp("Orders per transaction.", valueName: "n")) var batch = 500
+    @Option(help: ArgumentHelp("Batches archived side by side, each on its own connection.", valueName: "n"))
+    var parallel = 2
     @Option(help: .hidden) var pauseAfterAppend: Double?
 
     func validate() throws {
         guard (1...10_000).contains(batch) else { throw ValidationError("--batch is 1 to 10,000 orders") }
+        guard (1...16).contains(parallel) else { throw ValidationError("--parallel is 1 to 16") }
     }
 
     func run() async throws {
         try await reportingFailure {
-            let pool = PostgresPool(url: try database.resolve(), maxConnections: 1)
+            let pool = PostgresPool(url: try database.resolve(), maxConnections: parallel + 1)
             defer { pool.close() }
             let history = try HistorySettings()
             var archiver = OrderArchiver(
@@ -56,7 +59,9 @@ struct ArchiveCommand: AsyncParsableCommand {
             }
             let started = ContinuousClock.now
             let lastReport = LockedClock()
-            let progress = try await archiver.archiveAll { progress in
+            // A crash test pauses after one batch's append: it runs one batch at a time.
+            let parallel = pauseAfterAppend == nil ? parallel : 1
+            let progress = try await archiver.archiveAll(parallel: parallel) { progress in
                 // A line a second on a long run.
                 guard lastReport.due() else { return }
                 print("archived \(progress.archived) of \(due) orders")

@@ -23,6 +23,7 @@ extension BenchCommand {
         var dynamodbEndpoint: String?
         @Option(help: "Orders archived into DynamoDB.") var dynamodbOrders = 2_000
         @Option(help: "Orders per archiver transaction.") var batch = 500
+        @Option(help: "Archivers side by side.") var archivers = 2
 
         func run() async throws {
             try await reportingFailure {
@@ -34,6 +35,7 @@ extension BenchCommand {
                 )
                 benchmark.dynamoEndpoint = dynamodbEndpoint.flatMap(URL.init(string:))
                 benchmark.batch = batch
+                benchmark.archivers = archivers
                 let report = try await withBenchCluster { server, migrations, project in
                     try await benchmark.run(server: server, migrations: migrations, project: project, progress: note)
                 }

@@ -107,7 +107,8 @@ import Testing
             _ = try await ExampleOrder.finished(store, placement, cart, to: .cancelled, hoursAgo: 40)
         }
         let history = PostgresLogStore(pool: database.pool)
-        async let first = OrderArchiver(pool: database.pool, store: history, batch: 7).archiveAll()
+        // One archiver running two batches side by side, and another beside it.
+        async let first = OrderArchiver(pool: database.pool, store: history, batch: 7).archiveAll(parallel: 2)
         async let second = OrderArchiver(pool: database.pool, store: history, batch: 7).archiveAll()
         let (a, b) = try await (first, second)
         #expect(a.archived + b.archived == 60 && a.resumed + b.resumed == 0)

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Moves finished orders out of the live tables (SPEC §4.1, §4.2): an order `completed` or
 /// `cancelled` longer ago than `olderThan` becomes one `order_logs` document (the order, its items
@@ -164,18 +165,37 @@ public struct OrderArchiver: Sendable {
         }
     }
 
-    /// Archives batch after batch until nothing is due; `report` hears of each batch.
+    /// Archives batch after batch until nothing is due, `parallel` batches at a time (each on its
+    /// own connection; their batches skip each other's orders); `report` hears of each batch.
     @discardableResult
-    public func archiveAll(report: @Sendable (Progress) -> Void = { _ in }) async throws -> Progress {
-        var total = Progress()
-        while !Task.isCancelled {
-            let step = try await archiveBatch()
-            guard step.batches > 0 else { break }
-            total.archived += step.archived
-            total.resumed += step.resumed
-            total.batches += 1
-            report(total)
+    public func archiveAll(
+        parallel: Int = 1,
+        report: @escaping @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Progress {
+        let total = Running()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(parallel, 1) {
+                group.addTask {
+                    while !Task.isCancelled {
+                        let step = try await archiveBatch()
+                        guard step.batches > 0 else { return }
+                        let now = total.progress.withLock { total in
+                            total.archived += step.archived
+                            total.resumed += step.resumed
+                            total.batches += 1
+                            return total
+                        }
+                        report(now)
+                    }
+                }
+            }
+            try await group.waitForAll()
         }
-        return total
+        return total.progress.withLock { $0 }
+    }
+
+    /// The progress of archivers running side by side.
+    final class Running: Sendable {
+        let progress = Mutex(Progress())
     }
 }
