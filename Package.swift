@@ -1,6 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// What every HTTP-speaking module uses: the server, its types, logs, outbound HTTP and services.
+let serverStack: [Target.Dependency] = [
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "NIOCore", package: "swift-nio"),
+]
+
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -83,55 +93,30 @@ let package = Package(
         .target(
             name: "TalabWhatsApp",
             dependencies: [
-                "TalabCore", "TalabStore", "TalabHTTP",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+                "TalabCore", "TalabStore", "TalabHTTP", .product(name: "Crypto", package: "swift-crypto"),
+            ] + serverStack,
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TalabApp",
-            dependencies: [
-                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabAWS", "CMalloc",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabAWS", "CMalloc"]
+                + serverStack,
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TalabDev",
             dependencies: [
                 "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            ] + serverStack,
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TalabBench",
             dependencies: [
                 "TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
-                "TalabAWS", "CLibYAML",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+                "TalabAWS", "CLibYAML", .product(name: "NIOPosix", package: "swift-nio"),
+            ] + serverStack,
             swiftSettings: swiftSettings
         ),
         .executableTarget(
