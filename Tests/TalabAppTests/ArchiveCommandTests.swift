@@ -53,7 +53,7 @@ import Testing
         )
         #expect(dry.output.contains("5 orders finished more than 29h ago would be archived."), "\(dry.output)")
         let rerun = try await Subprocess.run(ArchiveCommandTests.binary.path, ["archive", "--database-url", url])
-        #expect(rerun.status == 0 && rerun.output.contains("Archived 5 orders in 1 batches"), "\(rerun.output)")
+        #expect(rerun.status == 0 && rerun.output.hasPrefix("Archived 5 orders in "), "\(rerun.output)")
         let left = try await database.pool.query(
             PostgresStatement("test.left", "SELECT id FROM orders", prepared: false)
         )
