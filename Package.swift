@@ -131,7 +131,7 @@ let package = Package(
         ),
         .target(
             name: "TalabTestSupport",
-            dependencies: ["TalabStore", "TalabConfig", "TalabCore", "TalabReconciler"],
+            dependencies: ["TalabStore", "TalabConfig", "TalabCore", "TalabReconciler", "TalabDev"],
             path: "Tests/TalabTestSupport",
             swiftSettings: swiftSettings
         ),

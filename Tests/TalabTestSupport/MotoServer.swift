@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+import TalabDev
 public import TalabStore
 
 #if canImport(Glibc)
@@ -49,25 +50,10 @@ public actor MotoServer {
         }
         let url = URL(string: "http://127.0.0.1:\(port)")!
         for _ in 0..<300 {
-            if MotoServer.answers(port: port) { return url }
+            // Something accepts connections there (the socket closes as it goes).
+            if (try? LoopbackSocket(port: port)) != nil { return url }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ClusterError("moto_server did not start on port \(port) within 30 s")
-    }
-
-    /// Whether something accepts connections on the loopback port.
-    static func answers(port: Int) -> Bool {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }
