@@ -11,7 +11,7 @@ public struct HistoryBenchmark: Sendable {
     public var businesses: Int
     public var dynamoOrders: Int
     /// Orders per archiver transaction.
-    public var batch = 500
+    public var batch = OrderArchiver.defaultBatch
     /// Archivers side by side (each its own connection; they skip each other's orders).
     public var archivers = 2
     /// moto's (or DynamoDB Local's) endpoint; nil skips the DynamoDB figure.
@@ -120,18 +120,34 @@ public struct HistoryBenchmark: Sendable {
         progress("generating \(orders) finished orders")
         _ = try await script(HistoryBenchmark.generate(orders), "bench.generate")
         _ = try await script("VACUUM ANALYZE", "bench.vacuum")
-        progress("the floor: one INSERT … SELECT of the same documents into a table like order_logs")
-        let floorSeconds = try await script(
-            """
-            CREATE TABLE bench_documents (LIKE history.order_logs INCLUDING DEFAULTS INCLUDING INDEXES);
-            WITH finished AS (SELECT * FROM orders WHERE status IN ('completed', 'cancelled'))
-            \(OrderDocument.aggregates(of: "finished"))
-            INSERT INTO bench_documents (id, business_id, at, body)
-            SELECT f.id, f.business_id, f.created_at, \(OrderDocument.body("f")) FROM finished f
-            \(OrderDocument.joins("f"));
-            """,
-            "bench.floor"
-        )
+        progress("the floor: INSERT … SELECT of the documents into a table like order_logs, \(archivers) side by side")
+        try await pool.withConnection { connection in
+            try await connection.executeScript(
+                "CREATE TABLE bench_documents (LIKE history.order_logs INCLUDING DEFAULTS INCLUDING INDEXES)",
+                name: "bench.floor_table"
+            )
+        }
+        let floorStarted = clock.now
+        try await withThrowingTaskGroup(of: Double.self) { group in
+            for part in 0..<archivers {
+                group.addTask {
+                    try await script(
+                        """
+                        WITH finished AS (
+                            SELECT * FROM orders WHERE status IN ('completed', 'cancelled')
+                              AND abs(hashtext(id::text)) % \(archivers) = \(part)
+                        )\(OrderDocument.aggregates(of: "finished"))
+                        INSERT INTO bench_documents (id, business_id, at, body)
+                        SELECT f.id, f.business_id, f.created_at, \(OrderDocument.body("f")) FROM finished f
+                        \(OrderDocument.joins("f"));
+                        """,
+                        "bench.floor"
+                    )
+                }
+            }
+            try await group.waitForAll()
+        }
+        let floorSeconds = seconds(clock.now - floorStarted)
         progress("archiving them through OrderArchiver into PostgreSQL's history")
         let archiveStarted = clock.now
         let archiver = OrderArchiver(pool: pool, store: PostgresLogStore(pool: pool), olderThan: 3600, batch: batch)
@@ -200,7 +216,7 @@ public struct HistoryBenchmark: Sendable {
         let rollupSeconds = seconds(clock.now - rollupStarted)
         return Report(
             floor: Throughput(
-                name: "INSERT … SELECT of the documents (floor)",
+                name: "INSERT … SELECT of the documents, \(archivers) side by side (floor)",
                 operations: progressed.archived,
                 seconds: floorSeconds
             ),

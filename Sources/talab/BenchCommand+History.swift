@@ -22,7 +22,7 @@ extension BenchCommand {
         @Option(help: ArgumentHelp("DynamoDB (moto) to measure the archive rate into.", valueName: "url"))
         var dynamodbEndpoint: String?
         @Option(help: "Orders archived into DynamoDB.") var dynamodbOrders = 2_000
-        @Option(help: "Orders per archiver transaction.") var batch = 500
+        @Option(help: "Orders per archiver transaction.") var batch = OrderArchiver.defaultBatch
         @Option(help: "Archivers side by side.") var archivers = 2
 
         func run() async throws {

@@ -124,3 +124,61 @@ extension Sequence {
         return results
     }
 }
+
+/// The archiver deletes an order's rows without PostgreSQL's per-row foreign-key checks only while
+/// that cannot leave a dangling row.
+@Suite struct OrderArchiverChecksTests {
+    static func mode(_ connection: PostgresConnection) async throws -> String? {
+        try await connection.query(
+            OrderArchiver.uncheckedDeletes,
+            [PostgresTextArray(OrderArchiver.orderTables), PostgresTextArray(OrderArchiver.orderReferences)]
+        )[0].decode(String?.self, "mode")
+    }
+
+    @Test func theChecksAreSkippedOnlyForARoleAllowedToSkipThem() async throws {
+        let (database, _, _, _) = try await ExampleOrder.setUp()
+        defer { database.pool.close() }
+        try await database.pool.withConnection { connection in
+            #expect(try await OrderArchiverChecksTests.mode(connection) == "replica")
+            try await connection.executeScript(
+                """
+                RESET session_replication_role;
+                DO $$ BEGIN CREATE ROLE talab_test_no_replica NOLOGIN; EXCEPTION WHEN duplicate_object THEN END $$;
+                SET ROLE talab_test_no_replica;
+                """,
+                name: "test.role"
+            )
+            #expect(try await OrderArchiverChecksTests.mode(connection) == nil)
+            try await connection.executeScript("RESET ROLE; RESET session_replication_role", name: "test.reset")
+        }
+    }
+
+    @Test func aNewReferenceToAnOrderTurnsTheChecksBackOnAndNothingDangles() async throws {
+        let (database, store, placement, cart) = try await ExampleOrder.setUp()
+        defer { database.pool.close() }
+        let order = try await ExampleOrder.finished(store, placement, cart, to: .completed, hoursAgo: 30)
+        // A table a later migration might add, unknown to the archiver, pointing at the order.
+        try await database.pool.withConnection { connection in
+            try await connection.executeScript(
+                """
+                CREATE TABLE order_reviews (order_id uuid NOT NULL REFERENCES orders (id), stars int);
+                INSERT INTO order_reviews VALUES ('\(order)', 5);
+                """,
+                name: "test.reference"
+            )
+            #expect(try await OrderArchiverChecksTests.mode(connection) == nil)
+        }
+        let history = PostgresLogStore(pool: database.pool)
+        // The foreign key is checked: the batch fails whole and the order stays live.
+        await #expect(throws: PostgresError.self) {
+            try await OrderArchiver(pool: database.pool, store: history).archiveAll()
+        }
+        #expect(try await OrderArchiverTests.count(database, "orders") == 1)
+        #expect(try await history.document(order, in: .orderLogs) == nil)
+        // Once the review goes, so can the order.
+        try await database.pool.withConnection { connection in
+            try await connection.executeScript("DELETE FROM order_reviews", name: "test.unreference")
+        }
+        #expect(try await OrderArchiver(pool: database.pool, store: history).archiveAll().archived == 1)
+    }
+}
