@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "TalabHTTP", targets: ["TalabHTTP"]),
         .library(name: "TalabAWS", targets: ["TalabAWS"]),
         .library(name: "TalabWhatsApp", targets: ["TalabWhatsApp"]),
+        .library(name: "TalabDashboard", targets: ["TalabDashboard"]),
         .library(name: "TalabApp", targets: ["TalabApp"]),
         .library(name: "TalabDev", targets: ["TalabDev"]),
     ],
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -98,9 +102,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TalabDashboard",
+            dependencies: [
+                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ] + serverStack,
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TalabApp",
-            dependencies: ["TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabAWS", "CMalloc"]
-                + serverStack,
+            dependencies: [
+                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabDashboard", "TalabAWS", "CMalloc",
+            ] + serverStack,
             swiftSettings: swiftSettings
         ),
         .target(
@@ -123,7 +140,7 @@ let package = Package(
             name: "talab",
             dependencies: [
                 "TalabCore", "TalabConfig", "TalabStore", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
-                "TalabAWS", "TalabBench",
+                "TalabAWS", "TalabBench", "TalabDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -179,6 +196,15 @@ let package = Package(
                 "TalabAWS", "TalabStore", "TalabConfig", "TalabReconciler", "TalabTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TalabDashboardTests",
+            dependencies: [
+                "TalabDashboard", "TalabApp", "TalabHTTP", "TalabDev", "TalabStore", "TalabCore", "TalabTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

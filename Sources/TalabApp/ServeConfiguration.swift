@@ -1,4 +1,5 @@
 public import Logging
+import TalabDashboard
 public import TalabStore
 public import TalabWhatsApp
 
@@ -131,6 +132,13 @@ public struct ServeConfiguration: Sendable {
             settings.messageLogDays = try HistorySettings.messageRetentionDays(environment)
         } catch {
             throw Invalid(description: error.description)
+        }
+        // The dashboard when its signing key is set (environment only, like the other secrets).
+        if let jwtSecret = environment["TALAB_JWT_SECRET"], !jwtSecret.isEmpty {
+            guard jwtSecret.utf8.count >= 32 else {
+                throw Invalid(description: "TALAB_JWT_SECRET needs at least 32 characters")
+            }
+            settings.dashboard = Dashboard.Settings(jwtSecret: jwtSecret)
         }
         self.settings = settings
         let level = setting(flags.logLevel, "TALAB_LOG_LEVEL") ?? "info"

@@ -5,6 +5,7 @@ public import Hummingbird
 public import Logging
 import ServiceLifecycle
 public import TalabCore
+public import TalabDashboard
 public import TalabHTTP
 public import TalabStore
 public import TalabWhatsApp
@@ -46,6 +47,8 @@ public enum Server {
         public var messageLogDays: Int?
         /// How often each business's yesterday and today are rolled up (nil: never, in this process).
         public var rollupEvery: Duration? = .seconds(60 * 60)
+        /// The business dashboard under `/api/v1` (nil: not served; it needs `TALAB_JWT_SECRET`).
+        public var dashboard: Dashboard.Settings?
 
         public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
             self.databaseURL = databaseURL
@@ -97,13 +100,19 @@ public enum Server {
         )
     }
 
-    /// The routes: `/healthz`, `/readyz`, `/webhooks/whatsapp`, `/objects/`; every error in JSON.
-    public static func router(_ parts: Parts, settings: Settings) -> Router<AppRequestContext> {
+    /// The routes: `/healthz`, `/readyz`, `/webhooks/whatsapp`, `/objects/`, the dashboard's
+    /// `/api/v1/` when there is one; every error in JSON.
+    public static func router(
+        _ parts: Parts,
+        settings: Settings,
+        dashboard: Dashboard? = nil
+    ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         var routes: [String: [HTTPRequest.Method]] = [
             "/healthz": [.get, .head], "/readyz": [.get, .head], "/webhooks/whatsapp": [.get, .post],
         ]
         if settings.objects != nil { routes["/objects/"] = [.get, .head] }
+        if dashboard != nil { routes.merge(Dashboard.routes) { first, _ in first } }
         router.middlewares.add(JSONErrorMiddleware(routes: routes))
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
         router.head("/healthz") { _, _ in HTTPResponse.Status.ok }
@@ -131,6 +140,7 @@ public enum Server {
             budget: parts.bodyBudget
         ).add(to: router)
         if let objects = settings.objects { ObjectsController<AppRequestContext>(store: objects).add(to: router) }
+        dashboard?.add(to: router)
         return router
     }
 
@@ -198,8 +208,12 @@ public enum Server {
                 )
             )
         }
+        var dashboard: Dashboard?
+        if let dashboardSettings = settings.dashboard {
+            dashboard = try await Dashboard(pool: parts.pool, settings: dashboardSettings)
+        }
         return Application(
-            router: router(parts, settings: settings),
+            router: router(parts, settings: settings, dashboard: dashboard),
             server: .http1(
                 configuration: .init(additionalChannelHandlers: [parts.connections.makeGuard()])
             ),

@@ -178,6 +178,8 @@ import Testing
             // The runtime's queue states (TalabWhatsApp reads them as text).
             "webhook_state": ["pending", "done", "failed"],
             "outbound_state": ["pending", "sent", "failed"],
+            // The dashboard's logins (TalabStore's AccountStore).
+            "account_role": AccountStore.Role.allCases.map(\.rawValue),
         ]
         #expect(Set(labels.keys) == Set(domain.keys))
         for (name, values) in domain {

@@ -62,7 +62,8 @@ package enum OrderDocument {
                 'delivery_price', \(o).delivery_price::text, 'total', \(o).total::text, 'notes', \(o).notes,
                 'language', \(o).language_used, 'scheduled_for', \(o).scheduled_for,
                 'created_at', \(o).created_at, 'updated_at', \(o).updated_at, 'completed_at', \(o).completed_at,
-                'cancelled_at', \(o).cancelled_at, 'confirmation_key', \(o).confirmation_key),
+                'cancelled_at', \(o).cancelled_at, 'confirmation_key', \(o).confirmation_key,
+                'ready_by', \(o).ready_by, 'cancel_reason', \(o).cancel_reason),
             'customer', jsonb_build_object(
                 'phone_number', \(o).customer_phone_number, 'whatsapp_user_id', \(o).whatsapp_user_id,
                 'name', \(o).customer_name),

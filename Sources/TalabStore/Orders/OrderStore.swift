@@ -272,24 +272,58 @@ public struct OrderStore: Sendable {
         also: (@Sendable (PostgresConnection) async throws -> Void)? = nil
     ) async throws -> OrderStatus {
         try await pool.withTransaction { connection in
-            guard let row = try await connection.query(OrderStore.lockStatus, [orderID]).first else {
-                throw OrderError(code: .notFound, message: "no order \(orderID.lowercasedText)")
-            }
-            guard let current = OrderStatus(rawValue: try row.decode(String.self, "status")) else {
-                throw OrderError(
-                    code: .unknownStatus,
-                    message: "order \(orderID.lowercasedText) has an unknown status"
-                )
-            }
-            do {
-                _ = try OrderStateMachine.transition(from: current, to: status)
-            } catch {
-                throw OrderError(code: .illegalTransition, message: String(describing: error))
-            }
-            try await connection.query(OrderStore.setStatus, [orderID, status.rawValue])
-            try await connection.query(OrderStore.insertHistory, [orderID, status.rawValue, actor.rawValue])
+            try await OrderStore.move(orderID, to: status, by: actor, on: connection)
             try await also?(connection)
             return status
         }
+    }
+
+    /// Moves the order within the caller's transaction (the dashboard's, under row-level security:
+    /// an order of another business is `not_found`).
+    public static func move(
+        _ orderID: UUID,
+        to status: OrderStatus,
+        by actor: StatusChangedBy,
+        on connection: PostgresConnection
+    ) async throws {
+        guard let row = try await connection.query(OrderStore.lockStatus, [orderID]).first else {
+            throw OrderError(code: .notFound, message: "no order \(orderID.lowercasedText)")
+        }
+        guard let current = OrderStatus(rawValue: try row.decode(String.self, "status")) else {
+            throw OrderError(
+                code: .unknownStatus,
+                message: "order \(orderID.lowercasedText) has an unknown status"
+            )
+        }
+        do {
+            _ = try OrderStateMachine.transition(from: current, to: status)
+        } catch {
+            throw OrderError(code: .illegalTransition, message: String(describing: error))
+        }
+        try await connection.query(OrderStore.setStatus, [orderID, status.rawValue])
+        try await connection.query(OrderStore.insertHistory, [orderID, status.rawValue, actor.rawValue])
+    }
+}
+
+extension OrderStore {
+    static let annotate = PostgresStatement(
+        "orders.annotate",
+        """
+        UPDATE orders SET ready_by = coalesce(now() + $2 * interval '1 minute', ready_by),
+                          cancel_reason = coalesce($3, cancel_reason)
+        WHERE id = $1
+        """
+    )
+
+    /// Records what the kitchen said with a move: the minutes until the order is ready (on
+    /// accepting) or why it was refused (on cancelling).
+    public static func annotate(
+        _ orderID: UUID,
+        readyInMinutes: Int?,
+        reason: String?,
+        on connection: PostgresConnection
+    ) async throws {
+        guard readyInMinutes != nil || reason != nil else { return }
+        try await connection.query(annotate, [orderID, readyInMinutes, reason])
     }
 }

@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import TalabHTTP
+public import TalabStore
+
+/// Signs a dashboard request in: a token from the `talab_session` cookie or an `Authorization:
+/// Bearer` header, signed with our key, unexpired, naming a live session of an enabled account.
+/// Anything else is a 401 `not_signed_in` (never a hint of which part failed). A browser's request
+/// that changes something must also carry the session's CSRF token (`X-CSRF-Token`), or it is a
+/// 403 `csrf_failed`. A cookie past half its life is renewed on the response.
+public struct DashboardAuthentication<Context: DashboardRequestContext>: RouterMiddleware {
+    public let tokens: SessionTokens
+    public let accounts: AccountStore
+    public let sessions: SessionStore
+    public let cookie: SessionCookie
+
+    public init(tokens: SessionTokens, accounts: AccountStore, sessions: SessionStore, cookie: SessionCookie) {
+        self.tokens = tokens
+        self.accounts = accounts
+        self.sessions = sessions
+        self.cookie = cookie
+    }
+
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let bearer = request.headers[.authorization].flatMap { value -> String? in
+            value.lowercased().hasPrefix("bearer ")
+                ? String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil
+        }
+        let fromCookie = bearer == nil ? cookie.value(in: request) : nil
+        guard let token = bearer ?? fromCookie, let claims = await tokens.verify(token),
+            let sessionID = claims.session, let accountID = claims.account,
+            let session = try await sessions.live(sessionID), session.accountID == accountID,
+            let account = try await accounts.account(id: accountID), !account.disabled
+        else {
+            throw APIError(.unauthorized, code: .notSignedIn, message: "sign in first")
+        }
+        let signedIn = SignedIn(account: account, session: sessionID, csrf: claims.csrf, viaCookie: fromCookie != nil)
+        if signedIn.viaCookie, !DashboardAuthentication.safe(request.method) {
+            guard let sent = request.headers[.csrfToken], DashboardAuthentication.equal(sent, claims.csrf) else {
+                throw APIError(.forbidden, code: .csrfFailed, message: "the form is stale: reload the page")
+            }
+        }
+        context.signedIn = signedIn
+        var response = try await next(request, context)
+        if signedIn.viaCookie, claims.iat.value.addingTimeInterval(tokens.lifetime / 2) < Date() {
+            let renewed = try await tokens.sign(session: sessionID, account: accountID, csrf: claims.csrf)
+            response.headers.append(cookie.set(renewed, maxAge: Int(tokens.lifetime)))
+        }
+        return response
+    }
+
+    static func safe(_ method: HTTPRequest.Method) -> Bool {
+        method == .get || method == .head || method == .options
+    }
+
+    /// Compares in time that does not depend on where the texts differ.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
+
+extension HTTPField.Name {
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
+}
+
+extension APIError.Code {
+    public static let notSignedIn = APIError.Code("not_signed_in")
+    public static let csrfFailed = APIError.Code("csrf_failed")
+    public static let forbidden = APIError.Code("forbidden")
+    public static let invalidCredentials = APIError.Code("invalid_credentials")
+    public static let tooManyAttempts = APIError.Code("too_many_attempts")
+    public static let illegalTransition = APIError.Code("illegal_transition")
+}

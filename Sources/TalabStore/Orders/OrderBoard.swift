@@ -1,0 +1,51 @@
+public import Foundation
+
+/// Orders as the dashboard reads them, each in the archive's document shape (`OrderDocument`): a
+/// live order and an archived one look alike to a reader. Run on a business's scope
+/// (`PostgresPool.withBusiness`): row-level security decides what exists.
+public enum OrderBoard {
+    /// The statuses of the board's columns (New, Accepted, Preparing, Ready).
+    public static let activeStatuses = ["pending", "accepted", "preparing", "ready"]
+
+    static let live = PostgresStatement(
+        "board.live",
+        """
+        WITH chosen AS (
+            SELECT o.* FROM orders o
+            WHERE o.status IN ('pending', 'accepted', 'preparing', 'ready')
+              AND ($1::uuid IS NULL OR o.branch_id = $1)
+        )\(OrderDocument.aggregates(of: "chosen"))
+        SELECT coalesce(jsonb_agg(\(OrderDocument.body("c", archivedAt: "NULL::timestamptz"))
+                                  ORDER BY c.created_at, c.id), '[]'::jsonb)::text AS orders
+        FROM chosen c \(OrderDocument.joins("c"))
+        """
+    )
+
+    /// The orders on the board (not yet completed or cancelled), oldest first, as a JSON array.
+    public static func live(branch: UUID?, on connection: PostgresConnection) async throws -> String {
+        try await connection.query(live, [branch])[0].decode(String.self, "orders")
+    }
+
+    static let one = PostgresStatement(
+        "board.one",
+        """
+        WITH chosen AS (SELECT o.* FROM orders o WHERE o.id = $1)\(OrderDocument.aggregates(of: "chosen"))
+        SELECT c.branch_id, \(OrderDocument.body("c", archivedAt: "NULL::timestamptz"))::text AS body
+        FROM chosen c \(OrderDocument.joins("c"))
+        UNION ALL
+        SELECT (body -> 'order' ->> 'branch_id')::uuid, body::text FROM history.order_logs WHERE id = $1
+        LIMIT 1
+        """
+    )
+
+    /// One order, live or archived, as its document with its branch; nil when this scope has none.
+    public static func order(
+        _ id: UUID,
+        on connection: PostgresConnection
+    ) async throws -> (
+        branch: UUID?, document: String
+    )? {
+        guard let row = try await connection.query(one, [id]).first else { return nil }
+        return (try row.decode(UUID?.self, "branch_id"), try row.decode(String.self, "body"))
+    }
+}
