@@ -14,7 +14,7 @@ struct TalabCommand: AsyncParsableCommand {
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, AuditCommand.self,
             MigrateCommand.self, ServeCommand.self, DevCommand.self, ChatCommand.self, FakeGraphCommand.self,
             OrdersCommand.self, InboxCommand.self, ArchiveCommand.self, HistoryCommand.self, MetricsCommand.self,
-            DatabaseCommand.self,
+            DatabaseCommand.self, AccountsCommand.self,
             BenchCommand.self,
         ]
     )
