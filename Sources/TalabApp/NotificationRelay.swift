@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TalabCore
+import TalabDashboard
 public import TalabStore
 import TalabWhatsApp
 
@@ -13,15 +14,26 @@ public struct NotificationRelay: Service {
     public let inbox: Doorbell
     public let outbound: Doorbell
     public let logger: Logger
+    /// Hears orders placed and moved (the dashboard's boards), when given.
+    public let orders: (@Sendable (String) -> Void)?
 
     public static let outboundChannel = NotifyChannel.outbound
+    public static let ordersChannel = Dashboard.ordersChannel
 
-    public init(url: DatabaseURL, catalog: CatalogCache, inbox: Doorbell, outbound: Doorbell, logger: Logger) {
+    public init(
+        url: DatabaseURL,
+        catalog: CatalogCache,
+        inbox: Doorbell,
+        outbound: Doorbell,
+        logger: Logger,
+        orders: (@Sendable (String) -> Void)? = nil
+    ) {
         self.url = url
         self.catalog = catalog
         self.inbox = inbox
         self.outbound = outbound
         self.logger = logger
+        self.orders = orders
     }
 
     public func run() async throws {
@@ -30,6 +42,7 @@ public struct NotificationRelay: Service {
                 let listener = try await PostgresListener.listen(
                     url: url,
                     channels: [CatalogCache.channel, WebhookInbox.channel, NotificationRelay.outboundChannel]
+                        + (orders == nil ? [] : [NotificationRelay.ordersChannel])
                 )
                 // Anything applied while no one listened: read the catalog once more.
                 try await catalog.refresh()
@@ -47,6 +60,7 @@ public struct NotificationRelay: Service {
                                 ]
                             )
                         case WebhookInbox.channel: inbox.ring()
+                        case NotificationRelay.ordersChannel: orders?(notification.payload)
                         default: outbound.ring()
                         }
                     }

@@ -162,6 +162,10 @@ public enum Server {
         )
         try await parts.catalog.refresh()
         returnFreedMemory()
+        var dashboard: Dashboard?
+        if let dashboardSettings = settings.dashboard {
+            dashboard = try await Dashboard(pool: parts.pool, settings: dashboardSettings)
+        }
         // A service group stops its services last to first: the pools close after everything else.
         var services: [any Service] = [
             PoolCloser(pool: parts.pool),
@@ -170,7 +174,11 @@ public enum Server {
                 catalog: parts.catalog,
                 inbox: parts.inboxBell,
                 outbound: parts.outboundBell,
-                logger: logger
+                logger: logger,
+                orders: dashboard.map { dashboard -> @Sendable (String) -> Void in
+                    let hub = dashboard.hub
+                    return { payload in hub.publish(payload) }
+                }
             ),
             parts.sender, MemoryTrimmer(),
         ]
@@ -207,10 +215,6 @@ public enum Server {
                     batch: settings.inboxBatch
                 )
             )
-        }
-        var dashboard: Dashboard?
-        if let dashboardSettings = settings.dashboard {
-            dashboard = try await Dashboard(pool: parts.pool, settings: dashboardSettings)
         }
         return Application(
             router: router(parts, settings: settings, dashboard: dashboard),

@@ -23,6 +23,10 @@ public struct Dashboard: Sendable {
     public let accounts: AccountStore
     public let sessions: SessionStore
     public let cookie = SessionCookie()
+    /// Order events for the boards open on this server (fed by `NotificationRelay`).
+    public let hub = BoardHub()
+    /// The channel PostgreSQL announces orders on (migration 0022).
+    public static let ordersChannel = "talab_orders"
     /// Rung when an order moves through the dashboard.
     public let moved: @Sendable (UUID) async -> Void
 
@@ -59,5 +63,6 @@ public struct Dashboard: Sendable {
             cookie: cookie
         ).add(to: router, authentication: authentication)
         OrdersController<Context>(pool: pool, moved: moved).add(to: router, authentication: authentication)
+        BoardEventsController<Context>(hub: hub).add(to: router, authentication: authentication)
     }
 }

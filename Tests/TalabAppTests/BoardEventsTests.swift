@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import TalabDashboard
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// The live board's events through the whole server: PostgreSQL's NOTIFY on a new or moved order,
+/// one LISTEN in the server, Server-Sent Events to every board of that business, and catching up
+/// after a reconnect with `Last-Event-ID`.
+@Suite struct BoardEventsTests {
+    static let secret = "board-events-test-secret-0123456789abcdef"
+
+    /// Reads an event stream's text as it arrives.
+    final class StreamReader: @unchecked Sendable {
+        var iterator: HTTPClientResponse.Body.AsyncIterator
+        var text = ""
+
+        init(_ response: HTTPClientResponse) { iterator = response.body.makeAsyncIterator() }
+
+        /// Reads until the text holds `needle` (after `from`), or fails after `seconds`.
+        func wait(for needle: String, seconds: Double = 5) async throws -> String {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while !text.contains(needle) {
+                guard ContinuousClock.now < deadline else { throw TestFailure("no \(needle) in: \(text)") }
+                let next = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                    group.addTask { [self] in try await iterator.next() }
+                    group.addTask {
+                        try await Task.sleep(until: deadline)
+                        throw TestFailure("timed out waiting for \(needle)")
+                    }
+                    let first = try await group.next()!
+                    group.cancelAll()
+                    return first
+                }
+                guard let buffer = next else { throw TestFailure("the stream ended: \(text)") }
+                text += String(buffer: buffer)
+            }
+            return text
+        }
+    }
+
+    static func open(_ base: String, token: String, lastEventID: String? = nil) async throws -> StreamReader {
+        var request = HTTPClientRequest(url: base + "/api/v1/board/events")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        #expect(
+            response.status == .ok && response.headers["Content-Type"].first?.hasPrefix("text/event-stream") == true
+        )
+        return StreamReader(response)
+    }
+
+    @Test func aNewOrderReachesTheOpenBoardWithinASecondAndAReconnectCatchesUp() async throws {
+        let server = try await LiveServer.start { settings in
+            var dashboard = Dashboard.Settings(jwtSecret: BoardEventsTests.secret)
+            dashboard.bcryptCost = 4
+            settings.dashboard = dashboard
+        }
+        let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))
+        let pool = server.fixture.parts.pool
+        let hash = try await PasswordHasher(cost: 4).hash("kitchen tablet 2026")
+        _ = try await AccountStore(pool: pool).add(
+            email: "kitchen@abu-salim.example",
+            passwordHash: hash,
+            role: .staff,
+            tenant: "abu-salim-grill"
+        )
+        var signIn = HTTPClientRequest(url: base + "/api/v1/sessions")
+        signIn.method = .POST
+        signIn.body = .bytes(
+            ByteBuffer(string: #"{"email":"kitchen@abu-salim.example","password":"kitchen tablet 2026"}"#)
+        )
+        let opened = try await HTTPClient.shared.execute(signIn, timeout: .seconds(10))
+        let body = try await opened.body.collect(upTo: 1 << 16)
+        let token = try #require(
+            (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])?["token"] as? String
+        )
+
+        let board = try await BoardEventsTests.open(base, token: token)
+        // A first connection cannot know what it missed: it is told to fetch the board.
+        _ = try await board.wait(for: "event: reset")
+        let (store, placement, cart) = try await ExampleOrder.on(pool)
+        let placed = ContinuousClock.now
+        let order = try await store.place(cart, placement).id
+        let text = try await board.wait(for: order.lowercasedText, seconds: 1)
+        let elapsed = ContinuousClock.now - placed
+        #expect(elapsed < .seconds(1), "\(elapsed)")
+        #expect(text.contains("\"status\":\"pending\""))
+        let lastID = try #require(
+            text.split(separator: "\n").last { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }
+        )
+
+        // While the board is away the order is accepted; the reconnect gets just that.
+        try await store.move(order, to: .accepted, by: .business)
+        try await Task.sleep(for: .milliseconds(300))
+        let again = try await BoardEventsTests.open(base, token: token, lastEventID: lastID)
+        let replay = try await again.wait(for: "\"status\":\"accepted\"")
+        #expect(!replay.contains("event: reset") && !replay.contains("\"status\":\"pending\""))
+
+        // An unknown id (another server process's) means: fetch everything.
+        let stranger = try await BoardEventsTests.open(base, token: token, lastEventID: "12")
+        _ = try await stranger.wait(for: "event: reset")
+        try await server.stop()
+    }
+}
