@@ -1,8 +1,10 @@
 # The doors in: `make demo`, `make test`, `make bench`. Each installs missing system packages first.
 SWIFT ?= swift
-APT_PACKAGES := pkg-config git libgit2-dev libyaml-dev libpq-dev postgresql
+APT_PACKAGES := pkg-config git libgit2-dev libyaml-dev libpq-dev postgresql chromium chromium-driver
 # command=package: what the tests run, and the PyPI package that brings it.
 PIP_TOOLS := check-jsonschema=check-jsonschema moto_server=moto[server]
+# module=package: Python libraries the tests import (the browser tests drive Chromium with Selenium).
+PIP_MODULES := selenium=selenium
 TALAB := .build/debug/talab
 SWIFT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.swift')
 
@@ -22,6 +24,10 @@ deps:
 	@for pair in $(PIP_TOOLS); do \
 		tool=$${pair%%=*}; package=$${pair#*=}; \
 		command -v $$tool >/dev/null 2>&1 || { echo "installing $$package (PyPI)"; python3 -m pip install -q "$$package"; }; \
+	done
+	@for pair in $(PIP_MODULES); do \
+		module=$${pair%%=*}; package=$${pair#*=}; \
+		python3 -c "import $$module" >/dev/null 2>&1 || { echo "installing $$package (PyPI)"; python3 -m pip install -q "$$package"; }; \
 	done
 
 build: deps

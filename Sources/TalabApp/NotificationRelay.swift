@@ -2,7 +2,6 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TalabCore
-import TalabDashboard
 public import TalabStore
 import TalabWhatsApp
 
@@ -18,7 +17,7 @@ public struct NotificationRelay: Service {
     public let orders: (@Sendable (String) -> Void)?
 
     public static let outboundChannel = NotifyChannel.outbound
-    public static let ordersChannel = Dashboard.ordersChannel
+    public static let ordersChannel = NotifyChannel.orders
 
     public init(
         url: DatabaseURL,

@@ -25,8 +25,7 @@ public struct Dashboard: Sendable {
     public let cookie = SessionCookie()
     /// Order events for the boards open on this server (fed by `NotificationRelay`).
     public let hub = BoardHub()
-    /// The channel PostgreSQL announces orders on (migration 0022).
-    public static let ordersChannel = "talab_orders"
+    let renderer: PageRenderer
     /// Rung when an order moves through the dashboard.
     public let moved: @Sendable (UUID) async -> Void
 
@@ -42,11 +41,14 @@ public struct Dashboard: Sendable {
         hasher = PasswordHasher(cost: settings.bcryptCost)
         accounts = AccountStore(pool: pool)
         sessions = SessionStore(pool: pool)
+        renderer = try await PageRenderer()
         self.moved = moved
     }
 
     /// The paths the dashboard answers, for the router's 404/405 errors.
-    public static let routes: [String: [HTTPRequest.Method]] = ["/api/v1/": [.get, .post, .delete]]
+    public static let routes: [String: [HTTPRequest.Method]] = [
+        "/api/v1/": [.get, .post, .delete], "/dashboard": [.get], "/dashboard/": [.get, .post],
+    ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {
         let authentication = DashboardAuthentication<Context>(
@@ -55,14 +57,18 @@ public struct Dashboard: Sendable {
             sessions: sessions,
             cookie: cookie
         )
-        SessionsController<Context>(
+        let sessionsController = SessionsController<Context>(
             accounts: accounts,
             sessions: sessions,
             tokens: tokens,
             hasher: hasher,
             cookie: cookie
-        ).add(to: router, authentication: authentication)
-        OrdersController<Context>(pool: pool, moved: moved).add(to: router, authentication: authentication)
+        )
+        sessionsController.add(to: router, authentication: authentication)
+        let ordersController = OrdersController<Context>(pool: pool, moved: moved)
+        ordersController.add(to: router, authentication: authentication)
+        PagesController<Context>(renderer: renderer, sessions: sessionsController, orders: ordersController)
+            .add(to: router, authentication: authentication)
         BoardEventsController<Context>(hub: hub).add(to: router, authentication: authentication)
     }
 }

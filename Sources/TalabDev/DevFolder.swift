@@ -64,6 +64,16 @@ public struct DevFolder: Sendable {
         get throws(Failure) { try secret("TALAB_WHATSAPP_VERIFY_TOKEN", file: "dev-verify-token") }
     }
 
+    /// The dashboard's token key (`TALAB_JWT_SECRET`): the environment's, else one kept in `.talab/`.
+    public var jwtSecret: String {
+        get throws(Failure) { try secret("TALAB_JWT_SECRET", file: "dev-jwt-secret") }
+    }
+
+    /// The password of a tenant's demo login, made once and kept in `.talab/` (never in git).
+    public func demoPassword(for tenant: String) throws(Failure) -> String {
+        String(try secret("", file: "dev-login-\(tenant)").filter { $0.isLetter || $0.isNumber }.prefix(16))
+    }
+
     /// Where a running `talab dev` listens, and its process.
     public struct Running: Codable, Sendable, Equatable {
         public var webhookURL: String

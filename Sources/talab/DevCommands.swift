@@ -6,6 +6,7 @@ import ServiceLifecycle
 import TalabApp
 import TalabConfig
 import TalabCore
+import TalabDashboard
 import TalabDev
 import TalabReconciler
 import TalabStore
@@ -56,6 +57,7 @@ struct DevCommand: AsyncParsableCommand {
             try await apply.run()
 
             let url = try DatabaseOptions.parse([]).resolve()
+            let logins = try await DevCommand.demoLogins(url: url, tenants: tenants.map(\.slug), folder: environment)
             var logger = Logger(label: "talab.dev")
             logger.logLevel = .notice
             let webhookURL = "http://127.0.0.1:\(port)/webhooks/whatsapp"
@@ -67,6 +69,7 @@ struct DevCommand: AsyncParsableCommand {
             )
             var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
             settings.port = port
+            settings.dashboard = Dashboard.Settings(jwtSecret: try environment.jwtSecret)
             // The images apply just copied, served under /objects/ as their URLs say.
             settings.objects = try ObjectStoreOptions.parse([]).settings().local
             settings.graph = GraphSettings(
@@ -83,6 +86,8 @@ struct DevCommand: AsyncParsableCommand {
                 onServerRunning: { _ in
                     environment.record(.init(webhookURL: webhookURL, graphURL: graphURL, pid: getpid()))
                     let chats = tenants.map { "  talab chat \($0.slug)" }.joined(separator: "\n")
+                    let logins = logins.map { "                    \($0.email)  \($0.password)" }
+                        .joined(separator: "\n")
                     print(
                         """
 
@@ -91,6 +96,8 @@ struct DevCommand: AsyncParsableCommand {
                           fake Graph    \(graphURL)
                           database      \(url.redacted)
                           tenants       \(tenants.map(\.slug).joined(separator: ", "))
+                          dashboard     http://127.0.0.1:\(port)/dashboard  (the demo logins, kept in .talab/:)
+                        \(logins)
                         Chat as a customer from another terminal:
                         \(chats)
                         """
@@ -108,6 +115,41 @@ struct DevCommand: AsyncParsableCommand {
             try await group.run()
             try? FileManager.default.removeItem(at: stateFile)
         }
+    }
+}
+
+extension DevCommand {
+    /// An owner login per tenant (`owner@<tenant>.demo`), its password kept in `.talab/`; made or
+    /// reset so the printed password always works.
+    static func demoLogins(
+        url: DatabaseURL,
+        tenants: [String],
+        folder: DevFolder
+    ) async throws -> [(email: String, password: String)] {
+        let pool = PostgresPool(url: url, maxConnections: 1)
+        defer { pool.close() }
+        let accounts = AccountStore(pool: pool)
+        let hasher = PasswordHasher(cost: 10)
+        var logins: [(String, String)] = []
+        for tenant in tenants {
+            let email = "owner@\(tenant).demo"
+            let password = try folder.demoPassword(for: tenant)
+            if let existing = try await accounts.credentials(email: email) {
+                if try await !hasher.verify(password, hash: existing.passwordHash) {
+                    try await accounts.setPassword(email: email, passwordHash: try await hasher.hash(password))
+                }
+            } else {
+                _ = try await accounts.add(
+                    email: email,
+                    passwordHash: try await hasher.hash(password),
+                    role: .owner,
+                    tenant: tenant,
+                    displayName: "Demo owner"
+                )
+            }
+            logins.append((email, password))
+        }
+        return logins
     }
 }
 

@@ -52,7 +52,7 @@ import Testing
         return StreamReader(response)
     }
 
-    @Test func aNewOrderReachesTheOpenBoardWithinASecondAndAReconnectCatchesUp() async throws {
+    @Test func aNewOrderReachesTheOpenBoardAndAReconnectCatchesUp() async throws {
         let server = try await LiveServer.start { settings in
             var dashboard = Dashboard.Settings(jwtSecret: BoardEventsTests.secret)
             dashboard.bcryptCost = 4
@@ -82,11 +82,9 @@ import Testing
         // A first connection cannot know what it missed: it is told to fetch the board.
         _ = try await board.wait(for: "event: reset")
         let (store, placement, cart) = try await ExampleOrder.on(pool)
-        let placed = ContinuousClock.now
         let order = try await store.place(cart, placement).id
-        let text = try await board.wait(for: order.lowercasedText, seconds: 1)
-        let elapsed = ContinuousClock.now - placed
-        #expect(elapsed < .seconds(1), "\(elapsed)")
+        // How fast is for `talab bench dashboard`; here, that it comes at all, unasked.
+        let text = try await board.wait(for: order.lowercasedText, seconds: 15)
         #expect(text.contains("\"status\":\"pending\""))
         let lastID = try #require(
             text.split(separator: "\n").last { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }

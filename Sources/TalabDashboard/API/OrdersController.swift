@@ -85,25 +85,30 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
     }
 
     struct Move: Decodable {
-        let status: String
+        var status: String
         /// On accepting: minutes until it is ready.
-        let preparation_minutes: Int?
+        var preparation_minutes: Int?
         /// On cancelling (rejecting): why, told to the customer.
-        let reason: String?
+        var reason: String?
     }
 
     @Sendable func move(_ request: Request, context: Context) async throws -> Response {
         let (signedIn, business) = try OrdersController.business(context)
         let id = try OrdersController.id(context)
         let body = try await request.body.collect(upTo: 16 * 1024)
-        guard let move = try? JSONDecoder().decode(Move.self, from: Data(buffer: body)),
-            let status = OrderStatus(rawValue: move.status), status != .pending
-        else {
-            throw APIError(
-                .badRequest,
-                code: .badRequest,
-                message: "send {\"status\": \"accepted|preparing|ready|completed|cancelled\"} as JSON"
-            )
+        guard let move = try? JSONDecoder().decode(Move.self, from: Data(buffer: body)) else {
+            throw APIError(.badRequest, code: .badRequest, message: OrdersController.moveHelp)
+        }
+        return OrdersController.json(try await apply(move, to: id, signedIn: signedIn, business: business))
+    }
+
+    static var moveHelp: String { "send {\"status\": \"accepted|preparing|ready|completed|cancelled\"} as JSON" }
+
+    /// Moves the order in the business's scope, records what the kitchen said, queues the
+    /// customer's notice, and answers the order's document.
+    func apply(_ move: Move, to id: UUID, signedIn: SignedIn, business: UUID) async throws -> String {
+        guard let status = OrderStatus(rawValue: move.status), status != .pending else {
+            throw APIError(.badRequest, code: .badRequest, message: OrdersController.moveHelp)
         }
         if let minutes = move.preparation_minutes, !(1...600).contains(minutes) {
             throw APIError(.badRequest, code: .badRequest, message: "preparation_minutes is 1 to 600")
@@ -123,14 +128,14 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
             try await OrderStore.annotate(
                 id,
                 readyInMinutes: status == .accepted ? move.preparation_minutes : nil,
-                reason: status == .cancelled ? reason : nil,
+                reason: status == .cancelled && reason?.isEmpty == false ? reason : nil,
                 on: connection
             )
             try await notifier.notify(order: id, status: status, on: connection)
             return try await OrderBoard.order(id, on: connection)?.document ?? "{}"
         }
         await moved(id)
-        return OrdersController.json(document)
+        return document
     }
 
     static func visible(_ branch: UUID?, to signedIn: SignedIn) -> Bool {

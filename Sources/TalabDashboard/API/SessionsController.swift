@@ -72,8 +72,23 @@ public struct SessionsController<Context: DashboardRequestContext>: Sendable {
         guard let credentials = try? JSONDecoder().decode(Credentials.self, from: Data(buffer: body)) else {
             throw APIError(.badRequest, code: .badRequest, message: "send {\"email\": …, \"password\": …} as JSON")
         }
-        let address = context.remoteAddress
-        if let wait = try await wait(email: credentials.email, address: address) {
+        let opened = try await open(
+            email: credentials.email,
+            password: credentials.password,
+            address: context.remoteAddress,
+            userAgent: request.headers[.userAgent]
+        )
+        var response = try JSONEncoder().encode(opened, from: request, context: context)
+        response.status = .created
+        response.headers.append(cookie.set(opened.token, maxAge: Int(tokens.lifetime)))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// Checks a sign-in (rate limit, then password) and opens a session; every refusal is an
+    /// `APIError` whose message can be shown to the person as it is.
+    func open(email: String, password: String, address: String?, userAgent: String?) async throws -> Opened {
+        if let wait = try await wait(email: email, address: address) {
             throw APIError(
                 .tooManyRequests,
                 code: .tooManyAttempts,
@@ -81,30 +96,22 @@ public struct SessionsController<Context: DashboardRequestContext>: Sendable {
                 headers: [.retryAfter: String(wait)]
             )
         }
-        let found = try await accounts.credentials(email: credentials.email)
-        let matches = try await hasher.verify(credentials.password, hash: found?.passwordHash)
+        let found = try await accounts.credentials(email: email)
+        let matches = try await hasher.verify(password, hash: found?.passwordHash)
         guard matches, let account = found?.account, !account.disabled,
             let session = try await sessions.open(
                 account: account.id,
                 lifetime: limits.sessionLifetime,
-                userAgent: request.headers[.userAgent],
+                userAgent: userAgent,
                 address: address
             )
         else {
-            try await sessions.recordFailure(email: credentials.email, address: address)
+            try await sessions.recordFailure(email: email, address: address)
             throw APIError(.unauthorized, code: .invalidCredentials, message: "Wrong email or password.")
         }
         let csrf = SessionTokens.randomToken()
         let token = try await tokens.sign(session: session.id, account: account.id, csrf: csrf)
-        var response = try JSONEncoder().encode(
-            Opened(token: token, expires_in: Int(tokens.lifetime), csrf_token: csrf, account: AccountView(account)),
-            from: request,
-            context: context
-        )
-        response.status = .created
-        response.headers.append(cookie.set(token, maxAge: Int(tokens.lifetime)))
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Opened(token: token, expires_in: Int(tokens.lifetime), csrf_token: csrf, account: AccountView(account))
     }
 
     /// Seconds to wait before the next attempt, or nil when it may go ahead now.

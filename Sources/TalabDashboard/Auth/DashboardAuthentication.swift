@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
+import NIOCore
 public import TalabHTTP
 public import TalabStore
 
@@ -9,17 +10,33 @@ public import TalabStore
 /// Anything else is a 401 `not_signed_in` (never a hint of which part failed). A browser's request
 /// that changes something must also carry the session's CSRF token (`X-CSRF-Token`), or it is a
 /// 403 `csrf_failed`. A cookie past half its life is renewed on the response.
+///
+/// For pages (`pages: true`) a request that is not signed in is sent to the sign-in page instead,
+/// and a form may carry the CSRF token as its `_csrf` field.
 public struct DashboardAuthentication<Context: DashboardRequestContext>: RouterMiddleware {
     public let tokens: SessionTokens
     public let accounts: AccountStore
     public let sessions: SessionStore
     public let cookie: SessionCookie
+    public let pages: Bool
 
-    public init(tokens: SessionTokens, accounts: AccountStore, sessions: SessionStore, cookie: SessionCookie) {
+    public init(
+        tokens: SessionTokens,
+        accounts: AccountStore,
+        sessions: SessionStore,
+        cookie: SessionCookie,
+        pages: Bool = false
+    ) {
         self.tokens = tokens
         self.accounts = accounts
         self.sessions = sessions
         self.cookie = cookie
+        self.pages = pages
+    }
+
+    /// The same checks, for pages.
+    public var forPages: DashboardAuthentication {
+        DashboardAuthentication(tokens: tokens, accounts: accounts, sessions: sessions, cookie: cookie, pages: true)
     }
 
     public func handle(
@@ -38,11 +55,23 @@ public struct DashboardAuthentication<Context: DashboardRequestContext>: RouterM
             let session = try await sessions.live(sessionID), session.accountID == accountID,
             let account = try await accounts.account(id: accountID), !account.disabled
         else {
+            if pages {
+                return Response(
+                    status: .seeOther,
+                    headers: [.location: "/dashboard/sign-in", .setCookie: cookie.clear().value]
+                )
+            }
             throw APIError(.unauthorized, code: .notSignedIn, message: "sign in first")
         }
         let signedIn = SignedIn(account: account, session: sessionID, csrf: claims.csrf, viaCookie: fromCookie != nil)
+        var request = request
         if signedIn.viaCookie, !DashboardAuthentication.safe(request.method) {
-            guard let sent = request.headers[.csrfToken], DashboardAuthentication.equal(sent, claims.csrf) else {
+            var sent = request.headers[.csrfToken]
+            if sent == nil, pages {
+                let body = try await request.collectBody(upTo: 64 * 1024)
+                sent = FormFields(String(buffer: body))["_csrf"]
+            }
+            guard let sent, DashboardAuthentication.equal(sent, claims.csrf) else {
                 throw APIError(.forbidden, code: .csrfFailed, message: "the form is stale: reload the page")
             }
         }

@@ -210,3 +210,15 @@ public struct AccountStore: Sendable {
         else { throw AccountError(code: .notFound, message: "no login \(email)") }
     }
 }
+
+extension AccountStore {
+    static let scoped = PostgresStatement(
+        "accounts.scoped",
+        "SELECT \(columns) \(from) ORDER BY a.role, a.email"
+    )
+
+    /// The logins a business scope sees (its own, under row-level security).
+    public static func list(on connection: PostgresConnection) async throws -> [Account] {
+        try await connection.query(scoped).map(account)
+    }
+}

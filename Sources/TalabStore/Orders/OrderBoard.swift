@@ -49,3 +49,47 @@ public enum OrderBoard {
         return (try row.decode(UUID?.self, "branch_id"), try row.decode(String.self, "body"))
     }
 }
+
+extension OrderBoard {
+    /// The business a board belongs to, as its pages show it.
+    public struct Profile: Sendable {
+        public struct Branch: Sendable {
+            public let id: UUID
+            public let key: String
+            public let name: String
+            public let preparationMinutes: Int?
+        }
+        public let name: String
+        public let timeZone: String
+        public let branches: [Branch]
+    }
+
+    static let profile = PostgresStatement(
+        "board.profile",
+        """
+        SELECT u.business_name, u.timezone, b.id, b.key::text AS key, b.branch_name, b.avg_preparation_time_minutes
+        FROM users u LEFT JOIN branches b ON b.business_id = u.id AND b.deleted_at IS NULL
+        ORDER BY b.branch_name
+        """
+    )
+
+    /// The scope's business (row-level security leaves one) with its branches; nil outside a scope.
+    public static func profile(on connection: PostgresConnection) async throws -> Profile? {
+        let rows = try await connection.query(profile)
+        guard let first = rows.first else { return nil }
+        let branches = try rows.compactMap { row -> Profile.Branch? in
+            guard let id = try row.decode(UUID?.self, "id") else { return nil }
+            return Profile.Branch(
+                id: id,
+                key: try row.decode(String.self, "key"),
+                name: try row.decode(String.self, "branch_name"),
+                preparationMinutes: try row.decode(Int?.self, "avg_preparation_time_minutes")
+            )
+        }
+        return Profile(
+            name: try first.decode(String.self, "business_name"),
+            timeZone: try first.decode(String.self, "timezone"),
+            branches: branches
+        )
+    }
+}

@@ -6,6 +6,8 @@ public enum NotifyChannel {
     public static let webhookInbox = "talab_webhook_inbox"
     /// Replies were queued outside a worker (an order's status changed): the sender wakes.
     public static let outbound = "talab_outbound"
+    /// An order was placed or changed status (migration 0022's trigger): open boards hear of it.
+    public static let orders = "talab_orders"
 }
 
 /// The advisory-lock keys of the processes that must take turns, one registry so no two collide.

@@ -1,0 +1,286 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import NIOCore
+import TalabHTTP
+public import TalabStore
+
+/// `/dashboard/…`: the pages a business works in, rendered on the server in the login's language
+/// (English, French, Arabic right to left), usable without JavaScript; the board's script only
+/// keeps it live. Refusals are friendly pages, not JSON.
+public struct PagesController<Context: DashboardRequestContext>: Sendable {
+    let renderer: PageRenderer
+    let sessions: SessionsController<Context>
+    let orders: OrdersController<Context>
+    let pool: PostgresPool
+
+    /// The cookie that ties the sign-in form to the browser that asked for it (login CSRF).
+    static var formCookie: SessionCookie { SessionCookie(name: "talab_form") }
+
+    init(renderer: PageRenderer, sessions: SessionsController<Context>, orders: OrdersController<Context>) {
+        self.renderer = renderer
+        self.sessions = sessions
+        self.orders = orders
+        self.pool = orders.pool
+    }
+
+    func add(to router: Router<Context>, authentication: DashboardAuthentication<Context>) {
+        router.get("/dashboard") { _, _ in Response(status: .seeOther, headers: [.location: "/dashboard/board"]) }
+        router.get("/dashboard/assets/:name") { _, context in
+            guard let name = context.parameters.get("name"), let asset = renderer.asset(name) else {
+                throw APIError(.notFound, code: .notFound, message: "no such file")
+            }
+            return asset
+        }
+        let open = router.group("/dashboard").add(middleware: FriendlyErrors(renderer: renderer))
+        open.get("sign-in", use: signInPage)
+        open.post("sign-in", use: signIn)
+        let signedIn = router.group("/dashboard")
+            .add(middleware: FriendlyErrors(renderer: renderer))
+            .add(middleware: authentication.forPages)
+        signedIn.post("sign-out", use: signOut)
+        signedIn.get("board", use: board)
+        signedIn.get("board/columns", use: columns)
+        signedIn.get("orders/:id", use: order)
+        signedIn.post("orders/:id/status", use: move)
+        signedIn.get("settings", use: settings)
+    }
+
+    // MARK: signing in and out
+
+    @Sendable func signInPage(_ request: Request, context: Context) async throws -> Response {
+        render(signIn: request, error: nil, email: "")
+    }
+
+    func render(signIn request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) -> Response {
+        let language = PageRenderer.language(request, account: nil)
+        let form = SessionTokens.randomToken()
+        var values: [String: Any] = ["csrf": form, "email": email, "languages": languages(language)]
+        if let error { values["error"] = error }
+        var response = renderer.page(
+            "sign-in",
+            values,
+            title: renderer.text(language)["sign_in"] ?? "Sign in",
+            language: language,
+            chrome: ["bodyClass": "plain"],
+            status: status
+        )
+        response.headers.append(
+            HTTPField(name: .setCookie, value: "talab_form=\(form); Path=/dashboard; HttpOnly; Secure; SameSite=Strict")
+        )
+        return response
+    }
+
+    func languages(_ current: String) -> [[String: Any]] {
+        PageRenderer.languages.map { code in
+            ["code": code, "name": renderer.text(code)["language"] ?? code, "current": code == current]
+        }
+    }
+
+    @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
+        let fields = FormFields(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+        let email = fields["email"] ?? ""
+        guard let form = PagesController.formCookie.value(in: request), let sent = fields["_csrf"],
+            DashboardAuthentication<Context>.equal(form, sent)
+        else {
+            return render(
+                signIn: request,
+                error: "The form expired. Please try again.",
+                email: email,
+                status: .forbidden
+            )
+        }
+        do {
+            let opened = try await sessions.open(
+                email: email,
+                password: fields["password"] ?? "",
+                address: context.remoteAddress,
+                userAgent: request.headers[.userAgent]
+            )
+            var headers: HTTPFields = [.location: "/dashboard/board"]
+            headers.append(sessions.cookie.set(opened.token, maxAge: Int(sessions.tokens.lifetime)))
+            headers.append(
+                HTTPField(
+                    name: .setCookie,
+                    value: "talab_lang=\(opened.account.language); Path=/; Max-Age=31536000; SameSite=Lax"
+                )
+            )
+            return Response(status: .seeOther, headers: headers)
+        } catch let error as APIError {
+            return render(signIn: request, error: error.message, email: email, status: error.status)
+        }
+    }
+
+    @Sendable func signOut(_ request: Request, context: Context) async throws -> Response {
+        if let signedIn = context.signedIn { try await sessions.sessions.revoke(signedIn.session) }
+        return Response(
+            status: .seeOther,
+            headers: [.location: "/dashboard/sign-in", .setCookie: sessions.cookie.clear().value]
+        )
+    }
+
+    // MARK: the board
+
+    /// What every signed-in page needs: the login, its business's profile, its language.
+    struct Frame {
+        let signedIn: SignedIn
+        let business: UUID
+        let profile: OrderBoard.Profile
+        let language: String
+        let view: BoardView
+    }
+
+    func frame(_ request: Request, _ context: Context) async throws -> Frame {
+        let (signedIn, business) = try OrdersController<Context>.business(context)
+        let language = PageRenderer.language(request, account: signedIn.account.language)
+        let profile = try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) }
+        guard let profile else { throw APIError(.notFound, code: .notFound, message: "no business") }
+        let view = BoardView(profile: profile, language: language, text: renderer.text(language), csrf: signedIn.csrf)
+        return Frame(signedIn: signedIn, business: business, profile: profile, language: language, view: view)
+    }
+
+    func chrome(_ frame: Frame, page: String) -> [String: Any] {
+        [
+            "signedIn": true, "business": frame.profile.name, "csrf": frame.signedIn.csrf,
+            "canSettings": frame.signedIn.atLeast(.manager), "onBoard": page == "board",
+            "onSettings": page == "settings",
+        ]
+    }
+
+    /// The branch shown: the login's own, else the one asked for, else all.
+    func branch(_ request: Request, _ frame: Frame) -> UUID? {
+        frame.signedIn.account.branchID
+            ?? request.uri.queryParameters["branch"].flatMap { UUID(uuidString: String($0)) }
+    }
+
+    func boardColumns(_ request: Request, _ frame: Frame) async throws -> [[String: Any]] {
+        let branch = branch(request, frame)
+        let json = try await pool.withBusiness(frame.business) { try await OrderBoard.live(branch: branch, on: $0) }
+        let documents = try JSONDecoder().decode([BoardView.Document].self, from: Data(json.utf8))
+        return frame.view.columns(documents)
+    }
+
+    @Sendable func board(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context)
+        let columns = renderer.html(
+            "columns",
+            ["columns": try await boardColumns(request, frame)],
+            language: frame.language
+        )
+        let chosen = branch(request, frame)
+        var values: [String: Any] = [
+            "columns": columns,
+            "query": chosen.map { "?branch=\($0.uuidString.lowercased())" } ?? "",
+        ]
+        if frame.signedIn.account.branchID == nil, frame.profile.branches.count > 1 {
+            values["branchChoice"] = true
+            values["branches"] = frame.profile.branches.map { branch in
+                ["id": branch.id.uuidString.lowercased(), "name": branch.name, "selected": branch.id == chosen]
+            }
+        }
+        var chrome = chrome(frame, page: "board")
+        chrome["script"] = "board.js"
+        return renderer.page(
+            "board",
+            values,
+            title: frame.view.text["board"] ?? "Orders",
+            language: frame.language,
+            chrome: chrome
+        )
+    }
+
+    @Sendable func columns(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context)
+        return renderer.fragment(
+            "columns",
+            ["columns": try await boardColumns(request, frame)],
+            language: frame.language
+        )
+    }
+
+    @Sendable func order(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context)
+        let id = try OrdersController<Context>.id(context)
+        let found = try await pool.withBusiness(frame.business) { try await OrderBoard.order(id, on: $0) }
+        guard let found, OrdersController<Context>.visible(found.branch, to: frame.signedIn),
+            let document = try? JSONDecoder().decode(BoardView.Document.self, from: Data(found.document.utf8))
+        else { throw APIError(.notFound, code: .notFound, message: "no order \(id.lowercasedText)") }
+        let values = frame.view.order(document)
+        return renderer.page(
+            "order",
+            values,
+            title: "\(frame.view.text["order"] ?? "Order") #\(values["ref"] ?? "")",
+            language: frame.language,
+            chrome: chrome(frame, page: "order")
+        )
+    }
+
+    @Sendable func move(_ request: Request, context: Context) async throws -> Response {
+        let (signedIn, business) = try OrdersController<Context>.business(context)
+        let id = try OrdersController<Context>.id(context)
+        let fields = FormFields(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
+        let move = OrdersController<Context>.Move(
+            status: fields["status"] ?? "",
+            preparation_minutes: fields["preparation_minutes"].flatMap { Int($0) },
+            reason: fields["reason"]
+        )
+        _ = try await orders.apply(move, to: id, signedIn: signedIn, business: business)
+        return Response(status: .seeOther, headers: [.location: "/dashboard/board"])
+    }
+
+    // MARK: settings
+
+    @Sendable func settings(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context)
+        guard frame.signedIn.atLeast(.manager) else {
+            throw APIError(.forbidden, code: .forbidden, message: "settings are for owners and managers")
+        }
+        let logins = try await pool.withBusiness(frame.business) { connection in
+            try await AccountStore.list(on: connection)
+        }
+        let text = frame.view.text
+        return renderer.page(
+            "settings",
+            [
+                "logins": logins.map { login in
+                    [
+                        "email": login.email, "role": login.role.rawValue, "branch": login.branchKey ?? "",
+                        "state": login.disabled ? text["disabled"] ?? "" : text["enabled"] ?? "",
+                    ]
+                }
+            ],
+            title: text["settings"] ?? "Settings",
+            language: frame.language,
+            chrome: chrome(frame, page: "settings")
+        )
+    }
+}
+
+/// Errors on pages as a page in the person's language; the API keeps its JSON.
+struct FriendlyErrors<Context: DashboardRequestContext>: RouterMiddleware {
+    let renderer: PageRenderer
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    )
+        async throws -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            let language = PageRenderer.language(request, account: context.signedIn?.account.language)
+            let text = renderer.text(language)
+            let kind = error.status == .notFound ? "not_found" : error.status == .forbidden ? "forbidden" : "error"
+            return renderer.page(
+                "message",
+                ["heading": text["\(kind)_title"] ?? "", "text": text["\(kind)_text"] ?? ""],
+                title: text["\(kind)_title"] ?? "",
+                language: language,
+                chrome: context.signedIn == nil ? [:] : ["signedIn": true, "csrf": context.signedIn?.csrf ?? ""],
+                status: error.status
+            )
+        }
+    }
+}
