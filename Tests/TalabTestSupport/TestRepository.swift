@@ -70,11 +70,25 @@ public struct TestRepository: Sendable {
         return target
     }
 
+    /// A working clone of the repository at `url` (its `origin`), as a server keeps one.
+    public static func clone(_ url: URL) throws -> TestRepository {
+        let repository = try TestRepository(empty: ())
+        _ = try run(["clone", "-q", url.path, repository.path])
+        return repository
+    }
+
+    /// A folder for a repository that does not exist yet.
+    init(empty: Void) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "talab-repo-\(UUID().uuidString.prefix(8))"
+        )
+    }
+
     public func delete() {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    static func run(_ arguments: [String]) throws -> String {
+    public static func run(_ arguments: [String]) throws -> String {
         guard
             let git = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"].first(
                 where: FileManager.default.isExecutableFile

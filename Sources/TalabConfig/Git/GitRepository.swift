@@ -13,7 +13,7 @@ import TalabCore
 public final class GitRepository: @unchecked Sendable {
     // `@unchecked Sendable`: libgit2 objects must not be used from two threads at once; every use of
     // `handle` happens inside `lock`.
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let lock = NSLock()
     /// The thread `run` does its work on.
     private let executor = DedicatedThreadExecutor(name: "talab.git")
@@ -162,13 +162,13 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
-    private func locked<Result>(_ body: () throws(GitError) -> Result) throws(GitError) -> Result {
+    func locked<Result>(_ body: () throws(GitError) -> Result) throws(GitError) -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body()
     }
 
-    private func lookupCommit(_ revision: String) throws(GitError) -> OpaquePointer {
+    func lookupCommit(_ revision: String) throws(GitError) -> OpaquePointer {
         var object: OpaquePointer?
         let code = git_revparse_single(&object, handle, revision)
         guard code == 0, let object else {
@@ -190,7 +190,7 @@ public final class GitRepository: @unchecked Sendable {
         return peeled
     }
 
-    private func tree(of commit: GitCommit) throws(GitError) -> OpaquePointer {
+    func tree(of commit: GitCommit) throws(GitError) -> OpaquePointer {
         var oid = git_oid()
         try GitError.check(git_oid_fromstr(&oid, commit.treeSHA), "tree id \(commit.treeSHA)")
         var tree: OpaquePointer?
@@ -225,7 +225,7 @@ public final class GitRepository: @unchecked Sendable {
         return GitRepository.hex(git_tree_entry_id(entry))
     }
 
-    private func describe(_ commit: OpaquePointer) -> GitCommit {
+    func describe(_ commit: OpaquePointer) -> GitCommit {
         let message = git_commit_message(commit).map { String(cString: $0) } ?? ""
         return GitCommit(
             sha: GitRepository.hex(git_commit_id(commit)),
