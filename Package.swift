@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "TalabDashboard",
             dependencies: [
-                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp",
+                "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabConfig", "TalabReconciler",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -117,6 +117,7 @@ let package = Package(
             name: "TalabApp",
             dependencies: [
                 "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabDashboard", "TalabAWS", "CMalloc",
+                "TalabConfig", "TalabReconciler",
             ] + serverStack,
             swiftSettings: swiftSettings
         ),

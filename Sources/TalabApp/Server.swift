@@ -164,7 +164,7 @@ public enum Server {
         returnFreedMemory()
         var dashboard: Dashboard?
         if let dashboardSettings = settings.dashboard {
-            dashboard = try await Dashboard(pool: parts.pool, settings: dashboardSettings)
+            dashboard = try await Dashboard(pool: parts.pool, settings: dashboardSettings, sealer: sealer)
         }
         // A service group stops its services last to first: the pools close after everything else.
         var services: [any Service] = [

@@ -1,5 +1,7 @@
 public import Foundation
 public import Hummingbird
+import TalabConfig
+public import TalabReconciler
 public import TalabStore
 public import TalabWhatsApp
 
@@ -13,8 +15,24 @@ public struct Dashboard: Sendable {
         public var bcryptCost: UInt8 = 12
         /// How long one token is good for; the session behind it lasts longer and is renewed.
         public var tokenLifetime: TimeInterval = 30 * 60
+        /// Where catalog changes made in the dashboard are committed (nil: they are not offered).
+        public var catalog: CatalogSettings?
 
         public init(jwtSecret: String) { self.jwtSecret = jwtSecret }
+    }
+
+    /// The server's clone of the tenant repository (`TALAB_TENANT_REPO`) and what applying a tenant
+    /// needs: its secrets and where its images go.
+    public struct CatalogSettings: Sendable {
+        public var repository: String
+        public var secrets: any SecretSource
+        public var objects: (any ObjectStore)?
+
+        public init(repository: String, secrets: any SecretSource = EnvironmentSecrets(), objects: (any ObjectStore)?) {
+            self.repository = repository
+            self.secrets = secrets
+            self.objects = objects
+        }
     }
 
     public let pool: PostgresPool
@@ -26,22 +44,29 @@ public struct Dashboard: Sendable {
     /// Order events for the boards open on this server (fed by `NotificationRelay`).
     public let hub = BoardHub()
     let renderer: PageRenderer
+    /// Commits catalog changes; nil without a tenant repository.
+    public let catalog: CatalogEditor?
     /// Rung when an order moves through the dashboard.
     public let moved: @Sendable (UUID) async -> Void
 
     public init(
         pool: PostgresPool,
         settings: Settings,
+        sealer: SecretSealer? = nil,
         moved: @escaping @Sendable (UUID) async -> Void = { _ in }
-    )
-        async throws
-    {
+    ) async throws {
         self.pool = pool
         tokens = try await SessionTokens(secret: settings.jwtSecret, lifetime: settings.tokenLifetime)
         hasher = PasswordHasher(cost: settings.bcryptCost)
         accounts = AccountStore(pool: pool)
         sessions = SessionStore(pool: pool)
         renderer = try await PageRenderer()
+        catalog = try settings.catalog.map { catalog in
+            CatalogEditor(
+                repository: try GitRepository(discoveringFrom: catalog.repository),
+                reconciler: Reconciler(pool: pool, secrets: catalog.secrets, sealer: sealer, objects: catalog.objects)
+            )
+        }
         self.moved = moved
     }
 
@@ -70,5 +95,6 @@ public struct Dashboard: Sendable {
         PagesController<Context>(renderer: renderer, sessions: sessionsController, orders: ordersController)
             .add(to: router, authentication: authentication)
         BoardEventsController<Context>(hub: hub).add(to: router, authentication: authentication)
+        MenuController<Context>(pool: pool, editor: catalog).add(to: router, authentication: authentication)
     }
 }

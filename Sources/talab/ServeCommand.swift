@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TalabApp
+import TalabDashboard
 import TalabReconciler
 import TalabStore
 import TalabWhatsApp
@@ -178,6 +179,13 @@ struct ServeCommand: AsyncParsableCommand {
             )
             // Images are served from /objects/ when they are kept locally; from S3 (or its CDN) otherwise.
             configuration.settings.objects = try objects.settings().local
+            // Catalog changes made in the dashboard are committed to this clone and applied.
+            if let repository = ProcessInfo.processInfo.environment["TALAB_TENANT_REPO"], !repository.isEmpty {
+                configuration.settings.dashboard?.catalog = Dashboard.CatalogSettings(
+                    repository: repository,
+                    objects: try objects.store()
+                )
+            }
             var logger = Logger(label: "talab")
             logger.logLevel = configuration.logLevel
             let answering: (any ConversationHandler)? =

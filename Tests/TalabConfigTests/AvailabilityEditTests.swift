@@ -76,25 +76,11 @@ import Testing
         }
         #expect(edited >= 10)
         let reread = try TenantLoader().load(
-            from: Overlay(base: source, files: texts.mapValues { Array($0.utf8) }),
+            from: EditedSource(base: source, edits: texts.mapValues { Array($0.utf8) }),
             only: ["abu-salim-grill"]
         )
         #expect(reread.diagnostics.filter { $0.severity == .error }.isEmpty, "\(reread.diagnostics)")
         let items2 = try #require(reread.tenants.first).menus.flatMap(\.items)
         #expect(items2.filter { $0.availability == .outOfStock }.count >= edited)
     }
-}
-
-/// A source with some files replaced.
-struct Overlay: ConfigSource {
-    let base: any ConfigSource
-    let files: [String: [UInt8]]
-
-    func files(under folder: String) throws -> [ConfigFile] {
-        try base.files(under: folder).map { file in
-            files[file.path].map { ConfigFile(path: file.path, bytes: $0) } ?? file
-        }
-    }
-
-    var label: String { "edited \(base.label)" }
 }

@@ -83,3 +83,23 @@ public struct WorktreeSource: ConfigSource {
 
     public var label: String { "working tree \(root.path)" }
 }
+
+/// Another source with some files replaced: a change checked before it is committed.
+public struct EditedSource: ConfigSource {
+    public let base: any ConfigSource
+    /// The replaced files' bytes, by path from the repository's root.
+    public let edits: [String: [UInt8]]
+
+    public init(base: any ConfigSource, edits: [String: [UInt8]]) {
+        self.base = base
+        self.edits = edits
+    }
+
+    public func files(under folder: String) throws -> [ConfigFile] {
+        try base.files(under: folder).map { file in
+            edits[file.path].map { ConfigFile(path: file.path, bytes: $0) } ?? file
+        }
+    }
+
+    public var label: String { "\(base.label), edited" }
+}

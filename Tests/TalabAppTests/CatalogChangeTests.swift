@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import TalabConfig
+import TalabDashboard
+import TalabDev
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// "86" an item from the dashboard: a commit by the signed-in person in the tenant repository,
+/// pushed upstream, applied at once with an audit record naming them, and the bot stops offering
+/// the item; a person who pushed first upstream is kept, the change made on top.
+@Suite struct CatalogChangeTests {
+    static func post(_ url: String, token: String, _ json: String) async throws -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (
+            Int(response.status.code),
+            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        )
+    }
+
+    @Test func anItemOutOfStockIsACommitByThePersonAndTheBotStopsOfferingIt() async throws {
+        // The tenant repository: upstream (bare, as a hosting service keeps it) and the server's clone.
+        let origin = try TestRepository()
+        defer { origin.delete() }
+        try FileManager.default.copyItem(
+            at: ExampleCatalog.projectFolder.appendingPathComponent("Tenants"),
+            to: origin.folder.appendingPathComponent("Tenants")
+        )
+        try origin.commit("Example tenants")
+        let upstream = try origin.bareClone()
+        defer { try? FileManager.default.removeItem(at: upstream) }
+        let clone = try TestRepository.clone(upstream)
+        defer { clone.delete() }
+        let objects = FileManager.default.temporaryDirectory.appendingPathComponent("talab-86-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: objects) }
+        let server = try await LiveServer.start { settings in
+            var dashboard = Dashboard.Settings(jwtSecret: "catalog-change-secret-0123456789abcdef")
+            dashboard.bcryptCost = 4
+            dashboard.catalog = Dashboard.CatalogSettings(
+                repository: clone.path,
+                secrets: StaticSecrets(values: ExampleCatalog.tokens),
+                objects: LocalObjectStore(directory: objects)
+            )
+            settings.dashboard = dashboard
+        }
+        let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))
+        let pool = server.fixture.parts.pool
+        let hash = try await PasswordHasher(cost: 4).hash("manager password 1")
+        let accounts = AccountStore(pool: pool)
+        _ = try await accounts.add(
+            email: "rima@abu-salim.example",
+            passwordHash: hash,
+            role: .manager,
+            tenant: "abu-salim-grill",
+            displayName: "Rima Haddad"
+        )
+        _ = try await accounts.add(
+            email: "cook@abu-salim.example",
+            passwordHash: hash,
+            role: .staff,
+            tenant: "abu-salim-grill"
+        )
+        func token(_ email: String) async throws -> String {
+            let (status, body) = try await CatalogChangeTests.post(
+                base + "/api/v1/sessions",
+                token: "",
+                #"{"email":"\#(email)","password":"manager password 1"}"#
+            )
+            #expect(status == 201)
+            return body["token"] as? String ?? ""
+        }
+        let manager = try await token("rima@abu-salim.example")
+        let url = base + "/api/v1/items/falafel-sandwich/availability"
+
+        // Staff may not change the menu.
+        let (refused, _) = try await CatalogChangeTests.post(
+            url,
+            token: try await token("cook@abu-salim.example"),
+            #"{"availability":"out_of_stock"}"#
+        )
+        #expect(refused == 403)
+
+        let (status, changed) = try await CatalogChangeTests.post(
+            url,
+            token: manager,
+            #"{"availability":"out_of_stock"}"#
+        )
+        #expect(status == 200, "\(changed)")
+        let sha = try #require(changed["commit"] as? String)
+        // The commit is the manager's, upstream; one line of the menu changed.
+        let upstreamLog = try TestRepository.run([
+            "--git-dir", upstream.path, "log", "-1", "--format=%H %an <%ae>", "main",
+        ])
+        #expect(upstreamLog == "\(sha) Rima Haddad <rima@abu-salim.example>")
+        let diff = try TestRepository.run(["--git-dir", upstream.path, "show", "--format=", "--stat", "main"])
+        #expect(diff.contains("Tenants/abu-salim-grill/menus/main.yaml | 1 +"), "\(diff)")
+        // Applied, and audited under the manager's name with the commit.
+        #expect(
+            try await server.fixture.count(
+                "SELECT count(*)::int FROM items WHERE key = 'falafel-sandwich' AND availability = 'out_of_stock'"
+            ) == 1
+        )
+        #expect(
+            try await server.fixture.count(
+                "SELECT count(*)::int FROM audit.audit_logs WHERE actor_name = 'Rima Haddad' AND commit_sha = '\(sha)'"
+            ) >= 1
+        )
+        // The next customer who asks is told it is not available.
+        let customer = ChatClient(
+            webhookURL: server.webhookURL,
+            graphURL: server.graphServer.url,
+            appSecret: ServerFixture.appSecret,
+            phoneNumberID: ExampleCatalog.hamraNumber,
+            phone: "96171444001",
+            userID: nil
+        )
+        try await customer.start()
+        let replies = try await customer.send(.text("2 falafel sandwich please"), quiet: .seconds(1))
+        #expect(replies.contains { $0.text.contains("not available") }, "\(replies.map(\.text))")
+
+        // Someone pushes a change upstream first; the next change is made on top of it, nothing lost.
+        let person = try TestRepository.clone(upstream)
+        defer { person.delete() }
+        try person.write("Tenants/abu-salim-grill/README.md", "Our menu.\n")
+        try person.commit("Describe the tenant", author: "Sami", email: "sami@abu-salim.example")
+        try person.git("push", "-q")
+        let (back, _) = try await CatalogChangeTests.post(url, token: manager, #"{"availability":"available"}"#)
+        #expect(back == 200)
+        let log = try TestRepository.run(["--git-dir", upstream.path, "log", "--format=%an: %s", "main"])
+        #expect(
+            log.hasPrefix(
+                "Rima Haddad: abu-salim-grill: Falafel Sandwich is back in stock\nSami: Describe the tenant\nRima Haddad: abu-salim-grill: 86 Falafel Sandwich: out of stock"
+            ),
+            "\(log)"
+        )
+        // Asking again for what it already is changes nothing and commits nothing.
+        let (same, unchanged) = try await CatalogChangeTests.post(url, token: manager, #"{"availability":"available"}"#)
+        #expect(same == 200 && unchanged["commit"] == nil)
+        let (unknown, missing) = try await CatalogChangeTests.post(
+            base + "/api/v1/items/no-such-item/availability",
+            token: manager,
+            #"{"availability":"out_of_stock"}"#
+        )
+        #expect(unknown == 404 && (missing["error"] as? [String: Any])?["code"] as? String == "unknown_item")
+        try await server.stop()
+    }
+}
