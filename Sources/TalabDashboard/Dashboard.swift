@@ -92,9 +92,14 @@ public struct Dashboard: Sendable {
         sessionsController.add(to: router, authentication: authentication)
         let ordersController = OrdersController<Context>(pool: pool, moved: moved)
         ordersController.add(to: router, authentication: authentication)
-        PagesController<Context>(renderer: renderer, sessions: sessionsController, orders: ordersController)
-            .add(to: router, authentication: authentication)
+        let menuController = MenuController<Context>(pool: pool, editor: catalog)
+        menuController.add(to: router, authentication: authentication)
+        PagesController<Context>(
+            renderer: renderer,
+            sessions: sessionsController,
+            orders: ordersController,
+            menu: menuController
+        ).add(to: router, authentication: authentication)
         BoardEventsController<Context>(hub: hub).add(to: router, authentication: authentication)
-        MenuController<Context>(pool: pool, editor: catalog).add(to: router, authentication: authentication)
     }
 }

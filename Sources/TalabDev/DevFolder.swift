@@ -14,6 +14,8 @@ public struct DevFolder: Sendable {
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     public var stateFile: URL { folder.appendingPathComponent("dev.json") }

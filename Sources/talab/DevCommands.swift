@@ -69,7 +69,15 @@ struct DevCommand: AsyncParsableCommand {
             )
             var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
             settings.port = port
-            settings.dashboard = Dashboard.Settings(jwtSecret: try environment.jwtSecret)
+            var dashboard = Dashboard.Settings(jwtSecret: try environment.jwtSecret)
+            // "86" from the dashboard commits to a clone of this project kept in .talab/, reset to
+            // HEAD at each start (as the database is), never to the project itself.
+            dashboard.catalog = Dashboard.CatalogSettings(
+                repository: try DevCommand.tenantClone(environment),
+                secrets: environment.secrets,
+                objects: try ObjectStoreOptions.parse([]).store()
+            )
+            settings.dashboard = dashboard
             // The images apply just copied, served under /objects/ as their URLs say.
             settings.objects = try ObjectStoreOptions.parse([]).settings().local
             settings.graph = GraphSettings(
@@ -119,6 +127,25 @@ struct DevCommand: AsyncParsableCommand {
 }
 
 extension DevCommand {
+    /// `.talab/tenant-repo`: a clone of the project at its HEAD, without a remote (nothing is pushed).
+    static func tenantClone(_ folder: DevFolder) throws -> String {
+        let clone = folder.folder.appendingPathComponent("tenant-repo")
+        let project = LocalCluster.projectFolder(from: currentDirectory).path
+        func git(_ arguments: [String]) throws {
+            let outcome = try Subprocess.runBlocking("/usr/bin/env", ["git"] + arguments)
+            guard outcome.succeeded else {
+                throw DevFolder.Failure(description: "git \(arguments.joined(separator: " ")): \(outcome.output)")
+            }
+        }
+        if !FileManager.default.fileExists(atPath: clone.appendingPathComponent(".git").path) {
+            try git(["clone", "-q", "--no-hardlinks", project, clone.path])
+            try git(["-C", clone.path, "remote", "remove", "origin"])
+        }
+        try git(["-C", clone.path, "fetch", "-q", project, "HEAD"])
+        try git(["-C", clone.path, "reset", "-q", "--hard", "FETCH_HEAD"])
+        return clone.path
+    }
+
     /// An owner login per tenant (`owner@<tenant>.demo`), its password kept in `.talab/`; made or
     /// reset so the printed password always works.
     static func demoLogins(

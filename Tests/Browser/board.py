@@ -158,6 +158,19 @@ try:
     driver.get(base + "/dashboard/settings?lang=en")
     check(staff in driver.page_source, "the owner sees the business's logins")
     shot(driver, "settings-en-phone")
+
+    # The owner "86"es an item from the menu page: a commit in their name, the item greyed.
+    driver.get(base + "/dashboard/menu?lang=en")
+    shot(driver, "menu-en-phone")
+    driver.find_element(By.CSS_SELECTOR, '[data-item="falafel-sandwich"] button[data-action="86"]').click()
+    WebDriverWait(driver, 20).until(conditions.presence_of_element_located((By.CSS_SELECTOR, ".done")))
+    item = driver.find_element(By.CSS_SELECTOR, '[data-item="falafel-sandwich"]')
+    check("availability-out_of_stock" in item.get_attribute("class"), "the item shows out of stock")
+    committed = ask("COMMITTED?")
+    check(committed.startswith("Rima Haddad: abu-salim-grill: 86 Falafel Sandwich"), "the commit is the owner's: " + committed)
+    size(driver, TABLET)
+    driver.get(base + "/dashboard/menu?lang=ar")
+    shot(driver, "menu-ar-tablet")
 finally:
     driver.quit()
 

@@ -41,9 +41,12 @@ import Testing
 
     @Test(.enabled(if: BrowserTests.available, "chromium and chromium-driver (make deps) are needed"))
     func aKitchenSeesAWhatsAppOrderArriveAcceptsItAndTheCustomerIsTold() async throws {
+        let repositories = try TenantRepositories()
+        defer { repositories.delete() }
         let server = try await LiveServer.start { settings in
             var dashboard = Dashboard.Settings(jwtSecret: "browser-test-secret-0123456789abcdef")
             dashboard.bcryptCost = 4
+            dashboard.catalog = repositories.settings
             settings.dashboard = dashboard
         }
         let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))
@@ -62,7 +65,8 @@ import Testing
             email: "owner@abu-salim.example",
             passwordHash: hash,
             role: .owner,
-            tenant: "abu-salim-grill"
+            tenant: "abu-salim-grill",
+            displayName: "Rima Haddad"
         )
         let phone = "96171555123"
         let customer = ChatClient(
@@ -145,6 +149,11 @@ import Testing
                     if !notified { try await Task.sleep(for: .milliseconds(50)) }
                 }
                 answer(notified ? "NOTIFIED" : "NOT NOTIFIED")
+            } else if request == "COMMITTED?" {
+                let log = try TestRepository.run([
+                    "--git-dir", repositories.upstream.path, "log", "-1", "--format=%an: %s", "main",
+                ])
+                answer(log.replacingOccurrences(of: "\n", with: " "))
             } else if request == "DONE" {
                 done = true
             }

@@ -26,28 +26,13 @@ import Testing
     }
 
     @Test func anItemOutOfStockIsACommitByThePersonAndTheBotStopsOfferingIt() async throws {
-        // The tenant repository: upstream (bare, as a hosting service keeps it) and the server's clone.
-        let origin = try TestRepository()
-        defer { origin.delete() }
-        try FileManager.default.copyItem(
-            at: ExampleCatalog.projectFolder.appendingPathComponent("Tenants"),
-            to: origin.folder.appendingPathComponent("Tenants")
-        )
-        try origin.commit("Example tenants")
-        let upstream = try origin.bareClone()
-        defer { try? FileManager.default.removeItem(at: upstream) }
-        let clone = try TestRepository.clone(upstream)
-        defer { clone.delete() }
-        let objects = FileManager.default.temporaryDirectory.appendingPathComponent("talab-86-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: objects) }
+        let repositories = try TenantRepositories()
+        defer { repositories.delete() }
+        let upstream = repositories.upstream
         let server = try await LiveServer.start { settings in
             var dashboard = Dashboard.Settings(jwtSecret: "catalog-change-secret-0123456789abcdef")
             dashboard.bcryptCost = 4
-            dashboard.catalog = Dashboard.CatalogSettings(
-                repository: clone.path,
-                secrets: StaticSecrets(values: ExampleCatalog.tokens),
-                objects: LocalObjectStore(directory: objects)
-            )
+            dashboard.catalog = repositories.settings
             settings.dashboard = dashboard
         }
         let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))

@@ -1,4 +1,5 @@
 import Foundation
+import TalabCore
 import TalabStore
 
 /// The board's orders (the documents of `OrderBoard`) as the templates show them: columns New,
@@ -74,6 +75,12 @@ struct BoardView {
         return formatter.string(from: date)
     }
 
+    /// An amount of a document (text, as stored) as customers read it: `$11.00`.
+    func money(_ amount: String?, _ currency: String?) -> String {
+        guard let amount, let value = Decimal(string: amount) else { return "" }
+        return Money(value, currency ?? profile.currency).description
+    }
+
     func kind(_ type: String?) -> String { text[type ?? ""] ?? (type ?? "") }
 
     static func customer(_ customer: Document.Customer?) -> String {
@@ -114,7 +121,7 @@ struct BoardView {
             "age": "\(age / 60):" + String(format: "%02d", age % 60),
             "kind": kind(order.delivery_type), "lines": BoardView.lines(document),
             "customer": BoardView.customer(document.customer),
-            "total": [order.total, order.currency].compactMap { $0 }.joined(separator: " "),
+            "total": money(order.total, order.currency),
             "csrf": csrf, "canAccept": order.status == "pending",
         ]
         if profile.branches.count > 1, let branch { values["branch"] = branch.name }
@@ -153,7 +160,7 @@ struct BoardView {
             "customer": BoardView.customer(document.customer), "branch": branch?.name ?? "",
             "kindLabel": kind(order.delivery_type), "placed": local(order.created_at) ?? "",
             "lines": BoardView.lines(document),
-            "total": [order.total, order.currency].compactMap { $0 }.joined(separator: " "),
+            "total": money(order.total, order.currency),
             "timeline": (document.timeline ?? []).map { change in
                 [
                     "at": local(change.at) ?? change.at, "status": text["status_\(change.status)"] ?? change.status,

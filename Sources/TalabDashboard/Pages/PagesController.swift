@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 public import Hummingbird
 import NIOCore
+import TalabCore
 import TalabHTTP
 public import TalabStore
 
@@ -12,15 +13,22 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     let renderer: PageRenderer
     let sessions: SessionsController<Context>
     let orders: OrdersController<Context>
+    let menu: MenuController<Context>
     let pool: PostgresPool
 
     /// The cookie that ties the sign-in form to the browser that asked for it (login CSRF).
     static var formCookie: SessionCookie { SessionCookie(name: "talab_form") }
 
-    init(renderer: PageRenderer, sessions: SessionsController<Context>, orders: OrdersController<Context>) {
+    init(
+        renderer: PageRenderer,
+        sessions: SessionsController<Context>,
+        orders: OrdersController<Context>,
+        menu: MenuController<Context>
+    ) {
         self.renderer = renderer
         self.sessions = sessions
         self.orders = orders
+        self.menu = menu
         self.pool = orders.pool
     }
 
@@ -44,6 +52,8 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         signedIn.get("orders/:id", use: order)
         signedIn.post("orders/:id/status", use: move)
         signedIn.get("settings", use: settings)
+        signedIn.get("menu", use: menuPage)
+        signedIn.post("items/:key/availability", use: setAvailability)
     }
 
     // MARK: signing in and out
@@ -143,7 +153,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         [
             "signedIn": true, "business": frame.profile.name, "csrf": frame.signedIn.csrf,
             "canSettings": frame.signedIn.atLeast(.manager), "onBoard": page == "board",
-            "onSettings": page == "settings",
+            "onSettings": page == "settings", "onMenu": page == "menu",
         ]
     }
 
@@ -253,6 +263,55 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
             language: frame.language,
             chrome: chrome(frame, page: "settings")
         )
+    }
+
+    // MARK: the menu
+
+    @Sendable func menuPage(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context)
+        guard frame.signedIn.atLeast(.manager) else {
+            throw APIError(.forbidden, code: .forbidden, message: "the menu is for owners and managers")
+        }
+        let items = try await pool.withBusiness(frame.business) { try await MenuItems.list(on: $0) }
+        let text = frame.view.text
+        let editable = menu.editor != nil
+        var menus: [[String: Any]] = []
+        for item in items {
+            let row: [String: Any] = [
+                "key": item.key, "name": item.name, "price": Money(item.price, frame.profile.currency).description,
+                "availability": item.availability,
+                "state": text["availability_\(item.availability)"] ?? item.availability,
+                "available": item.availability == "available", "editable": editable, "csrf": frame.signedIn.csrf,
+            ]
+            if menus.last?["name"] as? String == item.menu {
+                var last = menus.removeLast()
+                last["items"] = (last["items"] as? [[String: Any]] ?? []) + [row]
+                menus.append(last)
+            } else {
+                menus.append(["name": item.menu, "items": [row]])
+            }
+        }
+        var values: [String: Any] = ["menus": menus, "editable": editable]
+        if let commit = request.uri.queryParameters["saved"] {
+            values["done"] = "\(text["saved"] ?? "") \(commit.prefix(12))"
+        }
+        return renderer.page(
+            "menu",
+            values,
+            title: text["menu"] ?? "Menu",
+            language: frame.language,
+            chrome: chrome(frame, page: "menu")
+        )
+    }
+
+    @Sendable func setAvailability(_ request: Request, context: Context) async throws -> Response {
+        let fields = FormFields(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+        guard let availability = fields["availability"].flatMap(ItemAvailability.init(rawValue:)) else {
+            throw APIError(.badRequest, code: .badRequest, message: "no availability")
+        }
+        let outcome = try await menu.apply(availability, item: context.parameters.get("key") ?? "", context: context)
+        let saved = outcome.commit.map { "?saved=\($0.sha)" } ?? ""
+        return Response(status: .seeOther, headers: [.location: "/dashboard/menu" + saved])
     }
 }
 

@@ -61,13 +61,14 @@ extension OrderBoard {
         }
         public let name: String
         public let timeZone: String
+        public let currency: String
         public let branches: [Branch]
     }
 
     static let profile = PostgresStatement(
         "board.profile",
         """
-        SELECT u.business_name, u.timezone, b.id, b.key::text AS key, b.branch_name, b.avg_preparation_time_minutes
+        SELECT u.business_name, u.timezone, u.currency, b.id, b.key::text AS key, b.branch_name, b.avg_preparation_time_minutes
         FROM users u LEFT JOIN branches b ON b.business_id = u.id AND b.deleted_at IS NULL
         ORDER BY b.branch_name
         """
@@ -89,6 +90,7 @@ extension OrderBoard {
         return Profile(
             name: try first.decode(String.self, "business_name"),
             timeZone: try first.decode(String.self, "timezone"),
+            currency: try first.decode(String.self, "currency"),
             branches: branches
         )
     }
