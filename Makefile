@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := pkg-config git libgit2-dev libyaml-dev libpq-dev postgresql chromium chromium-driver
 # command=package: what the tests run, and the PyPI package that brings it.
-PIP_TOOLS := check-jsonschema=check-jsonschema moto_server=moto[server]
+PIP_TOOLS := check-jsonschema=check-jsonschema moto_server=moto[server] st=schemathesis
 # module=package: Python libraries the tests import (the browser tests drive Chromium with Selenium).
 PIP_MODULES := selenium=selenium
 TALAB := .build/debug/talab

@@ -133,7 +133,7 @@ let package = Package(
             name: "TalabBench",
             dependencies: [
                 "TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
-                "TalabAWS", "CLibYAML", .product(name: "NIOPosix", package: "swift-nio"),
+                "TalabAWS", "TalabDashboard", "CLibYAML", .product(name: "NIOPosix", package: "swift-nio"),
             ] + serverStack,
             swiftSettings: swiftSettings
         ),

@@ -72,7 +72,13 @@ public struct Dashboard: Sendable {
 
     /// The paths the dashboard answers, for the router's 404/405 errors.
     public static let routes: [String: [HTTPRequest.Method]] = [
-        "/api/v1/": [.get, .post, .delete], "/dashboard": [.get], "/dashboard/": [.get, .post],
+        "/api/v1/sessions": [.post, .delete], "/api/v1/sessions/current": [.delete], "/api/v1/me": [.get],
+        "/api/v1/orders": [.get], "/api/v1/orders/:id": [.get], "/api/v1/orders/:id/status": [.post],
+        "/api/v1/items": [.get], "/api/v1/items/:key/availability": [.post], "/api/v1/board/events": [.get],
+        "/api/v1/openapi.json": [.get], "/dashboard": [.get], "/dashboard/sign-in": [.get, .post],
+        "/dashboard/sign-out": [.post], "/dashboard/board": [.get], "/dashboard/board/columns": [.get],
+        "/dashboard/orders/:id": [.get], "/dashboard/orders/:id/status": [.post], "/dashboard/settings": [.get],
+        "/dashboard/menu": [.get], "/dashboard/items/:key/availability": [.post], "/dashboard/assets/:name": [.get],
     ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {

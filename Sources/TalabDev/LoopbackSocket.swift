@@ -44,7 +44,8 @@ public final class LoopbackSocket: Sendable {
     public func send(_ text: String) { send(ArraySlice(Array(text.utf8))) }
 
     /// What arrived until the peer closed the connection or `timeout` passed; `closed` says which.
-    public func read(timeout: Duration) -> (text: String, closed: Bool) {
+    /// With `until`, it returns as soon as the text read holds it.
+    public func read(timeout: Duration, until: String? = nil) -> (text: String, closed: Bool) {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -64,6 +65,7 @@ public final class LoopbackSocket: Sendable {
                 return (String(decoding: received, as: UTF8.self), true)
             }
             received += buffer[0..<count]
+            if let until, String(decoding: received, as: UTF8.self).contains(until) { break }
         }
         return (String(decoding: received, as: UTF8.self), false)
     }

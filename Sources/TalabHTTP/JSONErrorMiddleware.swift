@@ -5,7 +5,8 @@ import Logging
 /// `not_found`, a known route asked with another method a 405 `method_not_allowed` with `Allow`,
 /// and an error nobody described a 500 `internal_error` whose details stay in the log.
 public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// The methods each path answers; a path ending in `/` covers everything under it.
+    /// The methods each path answers; a path ending in `/` covers everything under it, and a
+    /// segment `:name` stands for any one segment (`/api/v1/orders/:id`).
     let routes: [String: [HTTPRequest.Method]]
 
     public init(routes: [String: [HTTPRequest.Method]]) { self.routes = routes }
@@ -43,7 +44,19 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func allowed(_ path: String) -> [HTTPRequest.Method]? {
         if let methods = routes[path] { return methods }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        if let pattern = routes.first(where: { JSONErrorMiddleware.matches($0.key, segments) }) { return pattern.value }
         return routes.first { $0.key.hasSuffix("/") && path.hasPrefix($0.key) }?.value
+    }
+
+    /// Whether a pattern with `:name` segments matches the path's segments.
+    static func matches(_ pattern: String, _ segments: [Substring]) -> Bool {
+        guard pattern.contains(":") else { return false }
+        let parts = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == segments.count else { return false }
+        return zip(parts, segments).allSatisfy { part, segment in
+            part.hasPrefix(":") ? !segment.isEmpty : part == segment
+        }
     }
 
     /// `Not Found` → `not_found`.

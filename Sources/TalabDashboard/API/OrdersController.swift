@@ -64,7 +64,13 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
 
     @Sendable func board(_ request: Request, context: Context) async throws -> Response {
         let (signedIn, business) = try OrdersController.business(context)
-        var branch = request.uri.queryParameters["branch"].flatMap { UUID(uuidString: String($0)) }
+        var branch: UUID?
+        if let asked = request.uri.queryParameters["branch"] {
+            guard let id = UUID(uuidString: String(asked)) else {
+                throw APIError(.badRequest, code: .badRequest, message: "branch is a branch id (a UUID)")
+            }
+            branch = id
+        }
         if let own = signedIn.account.branchID { branch = own }
         let orders = try await pool.withBusiness(business) { connection in
             try await OrderBoard.live(branch: branch, on: connection)
@@ -113,7 +119,10 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
         if let minutes = move.preparation_minutes, !(1...600).contains(minutes) {
             throw APIError(.badRequest, code: .badRequest, message: "preparation_minutes is 1 to 600")
         }
-        let reason = move.reason.map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(500)) }
+        if let reason = move.reason, reason.unicodeScalars.count > 500 {
+            throw APIError(.badRequest, code: .badRequest, message: "a reason has at most 500 characters")
+        }
+        let reason = move.reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         let document = try await pool.withBusiness(business) { connection -> String in
             guard let found = try await OrderBoard.order(id, on: connection),
                 OrdersController.visible(found.branch, to: signedIn)

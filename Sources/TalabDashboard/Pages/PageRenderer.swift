@@ -29,6 +29,9 @@ public struct PageRenderer: Sendable {
             let bytes = try Data(contentsOf: resources.appendingPathComponent("Static").appendingPathComponent(name))
             assets[name] = (type, ByteBuffer(bytes: bytes))
         }
+        // The API's OpenAPI document, served as it is.
+        let openAPI = try Data(contentsOf: resources.appendingPathComponent("openapi.json"))
+        assets["openapi.json"] = ("application/json; charset=utf-8", ByteBuffer(bytes: openAPI))
         self.assets = assets
     }
 

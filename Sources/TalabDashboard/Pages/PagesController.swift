@@ -34,6 +34,12 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
 
     func add(to router: Router<Context>, authentication: DashboardAuthentication<Context>) {
         router.get("/dashboard") { _, _ in Response(status: .seeOther, headers: [.location: "/dashboard/board"]) }
+        router.get("/api/v1/openapi.json") { _, _ in
+            guard let document = renderer.asset("openapi.json") else {
+                throw APIError(.notFound, code: .notFound, message: "no OpenAPI document")
+            }
+            return document
+        }
         router.get("/dashboard/assets/:name") { _, context in
             guard let name = context.parameters.get("name"), let asset = renderer.asset(name) else {
                 throw APIError(.notFound, code: .notFound, message: "no such file")
