@@ -159,6 +159,15 @@ try:
     check(staff in driver.page_source, "the owner sees the business's logins")
     shot(driver, "settings-en-phone")
 
+    # The history finds the order by its number; its page shows the WhatsApp conversation.
+    driver.get(base + "/dashboard/history?lang=en&q=" + order[:8])
+    check(order[:8] in driver.page_source, "the history finds the order by its number")
+    shot(driver, "history-en-phone")
+    driver.get(base + "/dashboard/orders/" + order + "?lang=en")
+    conversation = driver.find_elements(By.CSS_SELECTOR, ".conversation .inbound")
+    check(any("falafel" in message.text for message in conversation), "the order page shows the customer's messages")
+    shot(driver, "order-conversation-en-phone")
+
     # The owner "86"es an item from the menu page: a commit in their name, the item greyed.
     driver.get(base + "/dashboard/menu?lang=en")
     shot(driver, "menu-en-phone")

@@ -173,3 +173,29 @@ import Testing
         }
     }
 }
+
+/// What a customer writes reaches the board as text, never as markup.
+@Suite struct BoardPageTests {
+    @Test func aCustomersNoteIsEscapedOnTheBoard() async throws {
+        let fixture = try await DashboardFixture.make()
+        defer { fixture.close() }
+        try await fixture.login("staff@abu-salim.example", role: .staff, tenant: "abu-salim-grill")
+        let (store, placement, cart) = try await ExampleOrder.on(fixture.database.pool)
+        var hostile = placement
+        hostile.notes = #"<script>alert("x")</script> & 'extra' garlic"#
+        _ = try await store.place(cart, hostile)
+        try await fixture.application.test(.live) { client in
+            let session = try await DashboardFixture.session(client, "staff@abu-salim.example")
+            let page = try await client.execute(
+                uri: "/dashboard/board/columns",
+                method: .get,
+                headers: [.cookie: session.cookie]
+            )
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && html.contains("data-column=\"new\""))
+            #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;extra&#39; garlic"))
+            #expect(!html.contains("<script>"))
+            #expect(html.contains("Chicken Shawarma") && html.contains("Large, No garlic"))
+        }
+    }
+}

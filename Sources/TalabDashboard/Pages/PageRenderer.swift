@@ -87,22 +87,6 @@ public struct PageRenderer: Sendable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// A template's HTML alone (no layout).
-    func html(_ template: String, _ values: [String: Any], language: String) -> String {
-        var inner = values
-        inner["t"] = text(language)
-        return library.render(inner, withTemplate: template) ?? ""
-    }
-
-    /// A fragment (no layout), for the board's live refresh.
-    func fragment(_ template: String, _ values: [String: Any], language: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: html(template, values, language: language)))
-        )
-    }
-
     func asset(_ name: String) -> Response? {
         guard let asset = assets[name] else { return nil }
         return Response(

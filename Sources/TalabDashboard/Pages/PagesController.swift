@@ -59,6 +59,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         signedIn.post("orders/:id/status", use: move)
         signedIn.get("settings", use: settings)
         signedIn.get("menu", use: menuPage)
+        signedIn.get("history", use: history)
         signedIn.post("items/:key/availability", use: setAvailability)
     }
 
@@ -159,7 +160,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         [
             "signedIn": true, "business": frame.profile.name, "csrf": frame.signedIn.csrf,
             "canSettings": frame.signedIn.atLeast(.manager), "onBoard": page == "board",
-            "onSettings": page == "settings", "onMenu": page == "menu",
+            "onSettings": page == "settings", "onMenu": page == "menu", "onHistory": page == "history",
         ]
     }
 
@@ -169,20 +170,16 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
             ?? request.uri.queryParameters["branch"].flatMap { UUID(uuidString: String($0)) }
     }
 
-    func boardColumns(_ request: Request, _ frame: Frame) async throws -> [[String: Any]] {
+    func boardColumns(_ request: Request, _ frame: Frame) async throws -> String {
         let branch = branch(request, frame)
         let json = try await pool.withBusiness(frame.business) { try await OrderBoard.live(branch: branch, on: $0) }
         let documents = try JSONDecoder().decode([BoardView.Document].self, from: Data(json.utf8))
-        return frame.view.columns(documents)
+        return frame.view.columnsHTML(documents)
     }
 
     @Sendable func board(_ request: Request, context: Context) async throws -> Response {
         let frame = try await frame(request, context)
-        let columns = renderer.html(
-            "columns",
-            ["columns": try await boardColumns(request, frame)],
-            language: frame.language
-        )
+        let columns = try await boardColumns(request, frame)
         let chosen = branch(request, frame)
         var values: [String: Any] = [
             "columns": columns,
@@ -207,10 +204,10 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
 
     @Sendable func columns(_ request: Request, context: Context) async throws -> Response {
         let frame = try await frame(request, context)
-        return renderer.fragment(
-            "columns",
-            ["columns": try await boardColumns(request, frame)],
-            language: frame.language
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: try await boardColumns(request, frame)))
         )
     }
 
@@ -221,7 +218,22 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         guard let found, OrdersController<Context>.visible(found.branch, to: frame.signedIn),
             let document = try? JSONDecoder().decode(BoardView.Document.self, from: Data(found.document.utf8))
         else { throw APIError(.notFound, code: .notFound, message: "no order \(id.lowercasedText)") }
-        let values = frame.view.order(document)
+        var values = frame.view.order(document)
+        let placed = Timestamp.parse(document.order.created_at) ?? Date()
+        let messages = try await pool.withBusiness(frame.business) { connection in
+            try await OrderHistory.conversation(
+                phone: document.customer?.phone_number,
+                userID: document.customer?.whatsapp_user_id,
+                around: placed,
+                on: connection
+            )
+        }
+        values["hasMessages"] = !messages.isEmpty
+        values["messages"] = messages.map { message in
+            [
+                "at": frame.view.local(message.at) ?? "", "inbound": message.inbound, "text": message.text,
+            ] as [String: Any]
+        }
         return renderer.page(
             "order",
             values,
@@ -268,6 +280,41 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
             title: text["settings"] ?? "Settings",
             language: frame.language,
             chrome: chrome(frame, page: "settings")
+        )
+    }
+
+    // MARK: history
+
+    @Sendable func history(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context)
+        guard frame.signedIn.atLeast(.manager) else {
+            throw APIError(.forbidden, code: .forbidden, message: "history is for owners and managers")
+        }
+        let query = request.uri.queryParameters["q"].map { String($0).trimmingCharacters(in: .whitespaces) }
+            .flatMap { $0.isEmpty ? nil : String($0.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(40)) }
+        let before = request.uri.queryParameters["before"].flatMap { Timestamp.parse(String($0)) } ?? Date()
+        let page = try await pool.withBusiness(frame.business) { connection in
+            try await OrderHistory.page(before: before, search: query, limit: 50, on: connection)
+        }
+        let documents = try JSONDecoder().decode([BoardView.Document].self, from: Data(page.documents.utf8))
+        let text = frame.view.text
+        let rows: [[String: Any]] = documents.map { document in
+            let order = document.order
+            return [
+                "id": order.id, "ref": String(order.id.prefix(8)), "status": order.status,
+                "statusText": text["status_\(order.status)"] ?? order.status,
+                "placed": frame.view.local(order.created_at) ?? "", "customer": BoardView.customer(document.customer),
+                "total": frame.view.money(order.total, order.currency),
+            ]
+        }
+        var values: [String: Any] = ["rows": rows, "query": query ?? ""]
+        if let next = page.next { values["next"] = ISO8601DateFormatter.fractional.string(from: next) }
+        return renderer.page(
+            "history",
+            values,
+            title: text["history"] ?? "History",
+            language: frame.language,
+            chrome: chrome(frame, page: "history")
         )
     }
 

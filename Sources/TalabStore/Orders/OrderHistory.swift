@@ -1,0 +1,81 @@
+public import Foundation
+
+/// A business's orders newest first, live and archived alike (each as its document), and the
+/// WhatsApp messages around an order. Run in the business's scope: row-level security decides.
+public enum OrderHistory {
+    static let page = PostgresStatement(
+        "history.page",
+        named: """
+            WITH chosen AS (
+                SELECT o.* FROM orders o
+                WHERE o.created_at < :before
+                  AND (:search::text IS NULL OR o.id::text LIKE :search || '%'
+                       OR o.customer_phone_number LIKE '%' || :search || '%')
+                ORDER BY o.created_at DESC LIMIT :limit
+            )\(OrderDocument.aggregates(of: "chosen")), live AS (
+                SELECT c.created_at AS at, \(OrderDocument.body("c", archivedAt: "NULL::timestamptz")) AS body
+                FROM chosen c \(OrderDocument.joins("c"))
+            ), archived AS (
+                SELECT l.at, l.body FROM history.order_logs l
+                WHERE l.at < :before
+                  AND (:search::text IS NULL OR l.id::text LIKE :search || '%'
+                       OR l.body -> 'customer' ->> 'phone_number' LIKE '%' || :search || '%')
+                ORDER BY l.at DESC LIMIT :limit
+            )
+            SELECT coalesce(jsonb_agg(body ORDER BY at DESC), '[]'::jsonb)::text AS orders,
+                   min(at) AS oldest, count(*)::int AS n
+            FROM (SELECT * FROM (SELECT * FROM live UNION ALL SELECT * FROM archived) a ORDER BY at DESC LIMIT :limit) page
+            """
+    )
+
+    /// Up to `limit` orders placed before `before`, newest first, as a JSON array of documents, and
+    /// the time to ask the next page from (nil when this one was not full). `search` matches the
+    /// start of an order id or digits of the customer's number.
+    public static func page(
+        before: Date,
+        search: String?,
+        limit: Int,
+        on connection: PostgresConnection
+    ) async throws -> (documents: String, next: Date?) {
+        let row = try await connection.query(
+            page,
+            ["before": before, "search": search, "limit": limit]
+        )[0]
+        let count = try row.decode(Int.self, "n")
+        return (try row.decode(String.self, "orders"), count < limit ? nil : try row.decode(Date?.self, "oldest"))
+    }
+
+    /// A message of the conversation around an order.
+    public struct Message: Sendable {
+        public let at: Date
+        public let inbound: Bool
+        public let text: String
+    }
+
+    static let conversation = PostgresStatement(
+        "history.conversation",
+        """
+        SELECT m.sent_at, m.direction::text = 'inbound' AS inbound, coalesce(m.text, '[' || m.message_type || ']') AS text
+        FROM audit.message_logs m
+        WHERE (m.customer_phone_number = $1 OR m.whatsapp_user_id = $2)
+          AND m.sent_at BETWEEN $3::timestamptz - interval '2 hours' AND $3::timestamptz + interval '2 hours'
+        ORDER BY m.sent_at, m.id LIMIT 200
+        """
+    )
+
+    /// The customer's WhatsApp messages from two hours before to two hours after `around`.
+    public static func conversation(
+        phone: String?,
+        userID: String?,
+        around: Date,
+        on connection: PostgresConnection
+    ) async throws -> [Message] {
+        try await connection.query(conversation, [phone, userID, around]).map { row in
+            Message(
+                at: try row.decode(Date.self, "sent_at"),
+                inbound: try row.decode(Bool.self, "inbound"),
+                text: try row.decode(String.self, "text")
+            )
+        }
+    }
+}
