@@ -34,6 +34,7 @@ public struct DashboardBenchmark: Sendable {
         public var rssWithBoards = 0
         /// `GET /dashboard/board` and `GET /api/v1/orders/{archived id}`, seconds, sorted.
         public var boardPageSeconds: [Double] = []
+        public var historyPageSeconds: [Double] = []
         public var archivedOrderSeconds: [Double] = []
     }
 
@@ -177,12 +178,12 @@ public struct DashboardBenchmark: Sendable {
         }
         report.eventSeconds.sort()
 
-        progress("the board page and an archived order, \(pageRequests) times each")
+        progress("the board page, the history page and an archived order, \(pageRequests) times each")
         let archivedID = try await pool.query(
             PostgresStatement("bench.archived_id", "SELECT id FROM history.order_logs ORDER BY at DESC LIMIT 1")
         )[0].decode(UUID.self, "id")
         for (path, keyPath) in [
-            ("/dashboard/board", \Report.boardPageSeconds),
+            ("/dashboard/board", \Report.boardPageSeconds), ("/dashboard/history", \Report.historyPageSeconds),
             ("/api/v1/orders/\(archivedID.uuidString.lowercased())", \Report.archivedOrderSeconds),
         ] {
             var times: [Double] = []

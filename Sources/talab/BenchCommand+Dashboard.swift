@@ -51,6 +51,7 @@ extension BenchCommand {
                     "server RSS: \(report.rssBefore / 1_048_576) MB before, \(report.rssWithBoards / 1_048_576) MB with the boards"
                 )
                 print("GET /dashboard/board: \(percentiles(report.boardPageSeconds))")
+                print("GET /dashboard/history over \(archived) archived: \(percentiles(report.historyPageSeconds))")
                 print(
                     "GET /api/v1/orders/{archived} over \(archived) archived: \(percentiles(report.archivedOrderSeconds))"
                 )

@@ -58,8 +58,30 @@ struct BoardView {
     let language: String
     let text: [String: String]
     let csrf: String
+    let calendar: Calendar
+    /// "14:05" for today, "Sat 5 Dec 14:05" otherwise: made once per page, not once per time shown.
+    let today: DateFormatter
+    let otherDay: DateFormatter
 
-    var zone: TimeZone { TimeZone(identifier: profile.timeZone) ?? TimeZone(identifier: "Asia/Beirut")! }
+    init(profile: OrderBoard.Profile, language: String, text: [String: String], csrf: String) {
+        self.profile = profile
+        self.language = language
+        self.text = text
+        self.csrf = csrf
+        let zone = TimeZone(identifier: profile.timeZone) ?? TimeZone(identifier: "Asia/Beirut")!
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        self.calendar = calendar
+        func formatter(_ template: String) -> DateFormatter {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: language == "ar" ? "ar_LB" : language == "fr" ? "fr_LB" : "en_LB")
+            formatter.timeZone = zone
+            formatter.setLocalizedDateFormatFromTemplate(template)
+            return formatter
+        }
+        today = formatter("HH:mm")
+        otherDay = formatter("EEE d MMM HH:mm")
+    }
 
     /// A time as the business's people read it: "14:05", with the day when it is not today.
     func local(_ iso: String?, now: Date = Date()) -> String? {
@@ -68,15 +90,7 @@ struct BoardView {
     }
 
     func local(_ date: Date, now: Date = Date()) -> String? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: language == "ar" ? "ar_LB" : language == "fr" ? "fr_LB" : "en_LB")
-        formatter.timeZone = zone
-        formatter.setLocalizedDateFormatFromTemplate(
-            calendar.isDate(date, inSameDayAs: now) ? "HH:mm" : "EEE d MMM HH:mm"
-        )
-        return formatter.string(from: date)
+        (calendar.isDate(date, inSameDayAs: now) ? today : otherDay).string(from: date)
     }
 
     /// An amount of a document (text, as stored) as customers read it: `$11.00`.
@@ -252,6 +266,30 @@ struct BoardView {
         html.raw("\"><input type=\"hidden\" name=\"status\" value=\"\(status)\">")
         body(&html)
         html.raw("</form>\n")
+    }
+
+    /// The history's rows, written directly like the board's tickets.
+    func historyRowsHTML(_ documents: [Document]) -> String {
+        var html = HTML()
+        for document in documents {
+            let order = document.order
+            html.raw("      <tr class=\"status-")
+            html.text(order.status)
+            html.raw("\"><td><a href=\"/dashboard/orders/")
+            html.text(order.id)
+            html.raw("\">#")
+            html.text(String(order.id.prefix(8)))
+            html.raw("</a></td><td>")
+            html.text(local(order.created_at) ?? "")
+            html.raw("</td><td><bdi>")
+            html.text(BoardView.customer(document.customer))
+            html.raw("</bdi></td><td>")
+            html.text(text["status_\(order.status)"] ?? order.status)
+            html.raw("</td><td class=\"total\">")
+            html.text(money(order.total, order.currency))
+            html.raw("</td></tr>\n")
+        }
+        return html.output
     }
 
     /// One order's page.

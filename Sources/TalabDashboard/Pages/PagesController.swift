@@ -298,16 +298,9 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         }
         let documents = try JSONDecoder().decode([BoardView.Document].self, from: Data(page.documents.utf8))
         let text = frame.view.text
-        let rows: [[String: Any]] = documents.map { document in
-            let order = document.order
-            return [
-                "id": order.id, "ref": String(order.id.prefix(8)), "status": order.status,
-                "statusText": text["status_\(order.status)"] ?? order.status,
-                "placed": frame.view.local(order.created_at) ?? "", "customer": BoardView.customer(document.customer),
-                "total": frame.view.money(order.total, order.currency),
-            ]
-        }
-        var values: [String: Any] = ["rows": rows, "query": query ?? ""]
+        var values: [String: Any] = [
+            "rows": frame.view.historyRowsHTML(documents), "hasRows": !documents.isEmpty, "query": query ?? "",
+        ]
         if let next = page.next { values["next"] = ISO8601DateFormatter.fractional.string(from: next) }
         return renderer.page(
             "history",

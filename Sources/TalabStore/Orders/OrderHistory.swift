@@ -3,30 +3,39 @@ public import Foundation
 /// A business's orders newest first, live and archived alike (each as its document), and the
 /// WhatsApp messages around an order. Run in the business's scope: row-level security decides.
 public enum OrderHistory {
-    static let page = PostgresStatement(
-        "history.page",
-        named: """
-            WITH chosen AS (
-                SELECT o.* FROM orders o
-                WHERE o.created_at < :before
-                  AND (:search::text IS NULL OR o.id::text LIKE :search || '%'
-                       OR o.customer_phone_number LIKE '%' || :search || '%')
-                ORDER BY o.created_at DESC LIMIT :limit
-            )\(OrderDocument.aggregates(of: "chosen")), live AS (
-                SELECT c.created_at AS at, \(OrderDocument.body("c", archivedAt: "NULL::timestamptz")) AS body
-                FROM chosen c \(OrderDocument.joins("c"))
-            ), archived AS (
-                SELECT l.at, l.body FROM history.order_logs l
-                WHERE l.at < :before
-                  AND (:search::text IS NULL OR l.id::text LIKE :search || '%'
-                       OR l.body -> 'customer' ->> 'phone_number' LIKE '%' || :search || '%')
-                ORDER BY l.at DESC LIMIT :limit
-            )
-            SELECT coalesce(jsonb_agg(body ORDER BY at DESC), '[]'::jsonb)::text AS orders,
-                   min(at) AS oldest, count(*)::int AS n
-            FROM (SELECT * FROM (SELECT * FROM live UNION ALL SELECT * FROM archived) a ORDER BY at DESC LIMIT :limit) page
-            """
-    )
+    /// The page's statement, with or without a search: two statements, so the common one (no
+    /// search) keeps a plan that walks the (business, time) index instead of a generic plan for both.
+    static func page(searching: Bool) -> PostgresStatement {
+        let liveSearch =
+            searching
+            ? "AND (o.id::text LIKE :search || '%' OR o.customer_phone_number LIKE '%' || :search || '%')" : ""
+        let archivedSearch =
+            searching
+            ? "AND (l.id::text LIKE :search || '%' OR l.body -> 'customer' ->> 'phone_number' LIKE '%' || :search || '%')"
+            : ""
+        return PostgresStatement(
+            searching ? "history.search" : "history.page",
+            named: """
+                WITH chosen AS (
+                    SELECT o.* FROM orders o
+                    WHERE o.created_at < :before \(liveSearch)
+                    ORDER BY o.created_at DESC LIMIT :limit
+                )\(OrderDocument.aggregates(of: "chosen")), live AS (
+                    SELECT c.created_at AS at, \(OrderDocument.body("c", archivedAt: "NULL::timestamptz")) AS body
+                    FROM chosen c \(OrderDocument.joins("c"))
+                ), archived AS (
+                    SELECT l.at, l.body FROM history.order_logs l
+                    WHERE l.at < :before \(archivedSearch)
+                    ORDER BY l.at DESC LIMIT :limit
+                )
+                SELECT coalesce(jsonb_agg(body ORDER BY at DESC), '[]'::jsonb)::text AS orders,
+                       min(at) AS oldest, count(*)::int AS n
+                FROM (SELECT * FROM (SELECT * FROM live UNION ALL SELECT * FROM archived) a ORDER BY at DESC LIMIT :limit) page
+                """
+        )
+    }
+    static let browse = page(searching: false)
+    static let search = page(searching: true)
 
     /// Up to `limit` orders placed before `before`, newest first, as a JSON array of documents, and
     /// the time to ask the next page from (nil when this one was not full). `search` matches the
@@ -37,10 +46,15 @@ public enum OrderHistory {
         limit: Int,
         on connection: PostgresConnection
     ) async throws -> (documents: String, next: Date?) {
-        let row = try await connection.query(
-            page,
-            ["before": before, "search": search, "limit": limit]
-        )[0]
+        let row =
+            if let search {
+                try await connection.query(
+                    OrderHistory.search,
+                    ["before": before, "limit": limit, "search": search]
+                )[0]
+            } else {
+                try await connection.query(browse, ["before": before, "limit": limit])[0]
+            }
         let count = try row.decode(Int.self, "n")
         return (try row.decode(String.self, "orders"), count < limit ? nil : try row.decode(Date?.self, "oldest"))
     }
