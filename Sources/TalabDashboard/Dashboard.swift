@@ -75,10 +75,12 @@ public struct Dashboard: Sendable {
         "/api/v1/sessions": [.post, .delete], "/api/v1/sessions/current": [.delete], "/api/v1/me": [.get],
         "/api/v1/orders": [.get], "/api/v1/orders/:id": [.get], "/api/v1/orders/:id/status": [.post],
         "/api/v1/items": [.get], "/api/v1/items/:key/availability": [.post], "/api/v1/board/events": [.get],
-        "/api/v1/openapi.json": [.get], "/dashboard": [.get], "/dashboard/sign-in": [.get, .post],
-        "/dashboard/sign-out": [.post], "/dashboard/board": [.get], "/dashboard/board/columns": [.get],
-        "/dashboard/orders/:id": [.get], "/dashboard/orders/:id/status": [.post], "/dashboard/settings": [.get],
-        "/dashboard/menu": [.get], "/dashboard/items/:key/availability": [.post], "/dashboard/assets/:name": [.get],
+        "/api/v1/branches": [.get], "/api/v1/branches/:id/operations": [.post], "/api/v1/openapi.json": [.get],
+        "/dashboard": [.get], "/dashboard/sign-in": [.get, .post], "/dashboard/sign-out": [.post],
+        "/dashboard/board": [.get], "/dashboard/board/columns": [.get], "/dashboard/orders/:id": [.get],
+        "/dashboard/orders/:id/status": [.post], "/dashboard/settings": [.get], "/dashboard/menu": [.get],
+        "/dashboard/history": [.get], "/dashboard/branches/:id/operations": [.post],
+        "/dashboard/items/:key/availability": [.post], "/dashboard/assets/:name": [.get],
     ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {
@@ -98,6 +100,7 @@ public struct Dashboard: Sendable {
         sessionsController.add(to: router, authentication: authentication)
         let ordersController = OrdersController<Context>(pool: pool, moved: moved)
         ordersController.add(to: router, authentication: authentication)
+        BranchesController<Context>(pool: pool).add(to: router, authentication: authentication)
         let menuController = MenuController<Context>(pool: pool, editor: catalog)
         menuController.add(to: router, authentication: authentication)
         PagesController<Context>(

@@ -180,6 +180,17 @@ try:
     size(driver, TABLET)
     driver.get(base + "/dashboard/menu?lang=ar")
     shot(driver, "menu-ar-tablet")
+
+    # The owner pauses new orders at Hamra from the settings page, then takes them again.
+    driver.get(base + "/dashboard/settings?lang=en")
+    driver.find_element(By.CSS_SELECTOR, '[data-branch="hamra"] button[data-action="pause"]').click()
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '[data-branch="hamra"] button[data-action="reopen"]'))
+    check("Paused" in driver.find_element(By.CSS_SELECTOR, '[data-branch="hamra"]').text, "Hamra shows paused")
+    shot(driver, "settings-paused-en-tablet")
+    driver.find_element(By.CSS_SELECTOR, '[data-branch="hamra"] button[data-action="reopen"]').click()
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '[data-branch="hamra"] button[data-action="pause"]'))
 finally:
     driver.quit()
 

@@ -10,8 +10,6 @@ import Testing
 /// one LISTEN in the server, Server-Sent Events to every board of that business, and catching up
 /// after a reconnect with `Last-Event-ID`.
 @Suite struct BoardEventsTests {
-    static let secret = "board-events-test-secret-0123456789abcdef"
-
     /// Reads an event stream's text as it arrives.
     final class StreamReader: @unchecked Sendable {
         var iterator: HTTPClientResponse.Body.AsyncIterator
@@ -53,30 +51,11 @@ import Testing
     }
 
     @Test func aNewOrderReachesTheOpenBoardAndAReconnectCatchesUp() async throws {
-        let server = try await LiveServer.start { settings in
-            var dashboard = Dashboard.Settings(jwtSecret: BoardEventsTests.secret)
-            dashboard.bcryptCost = 4
-            settings.dashboard = dashboard
-        }
-        let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))
+        let server = try await LiveServer.withDashboard()
+        let base = server.baseURL
         let pool = server.fixture.parts.pool
-        let hash = try await PasswordHasher(cost: 4).hash("kitchen tablet 2026")
-        _ = try await AccountStore(pool: pool).add(
-            email: "kitchen@abu-salim.example",
-            passwordHash: hash,
-            role: .staff,
-            tenant: "abu-salim-grill"
-        )
-        var signIn = HTTPClientRequest(url: base + "/api/v1/sessions")
-        signIn.method = .POST
-        signIn.body = .bytes(
-            ByteBuffer(string: #"{"email":"kitchen@abu-salim.example","password":"kitchen tablet 2026"}"#)
-        )
-        let opened = try await HTTPClient.shared.execute(signIn, timeout: .seconds(10))
-        let body = try await opened.body.collect(upTo: 1 << 16)
-        let token = try #require(
-            (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])?["token"] as? String
-        )
+        try await server.login("kitchen@abu-salim.example", password: "kitchen tablet 2026", role: .staff)
+        let token = try await server.token("kitchen@abu-salim.example", password: "kitchen tablet 2026")
 
         let board = try await BoardEventsTests.open(base, token: token)
         // A first connection cannot know what it missed: it is told to fetch the board.

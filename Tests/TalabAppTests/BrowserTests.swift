@@ -44,31 +44,12 @@ extension SerializedSuites {
         func aKitchenSeesAWhatsAppOrderArriveAcceptsItAndTheCustomerIsTold() async throws {
             let repositories = try TenantRepositories()
             defer { repositories.delete() }
-            let server = try await LiveServer.start { settings in
-                var dashboard = Dashboard.Settings(jwtSecret: "browser-test-secret-0123456789abcdef")
-                dashboard.bcryptCost = 4
-                dashboard.catalog = repositories.settings
-                settings.dashboard = dashboard
-            }
-            let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))
+            let server = try await LiveServer.withDashboard(catalog: repositories.settings)
+            let base = server.baseURL
             let pool = server.fixture.parts.pool
             let password = "kitchen tablet 2026"
-            let accounts = AccountStore(pool: pool)
-            let hash = try await PasswordHasher(cost: 4).hash(password)
-            _ = try await accounts.add(
-                email: "kitchen@abu-salim.example",
-                passwordHash: hash,
-                role: .staff,
-                tenant: "abu-salim-grill",
-                branch: "hamra"
-            )
-            _ = try await accounts.add(
-                email: "owner@abu-salim.example",
-                passwordHash: hash,
-                role: .owner,
-                tenant: "abu-salim-grill",
-                displayName: "Rima Haddad"
-            )
+            try await server.login("kitchen@abu-salim.example", password: password, role: .staff, branch: "hamra")
+            try await server.login("owner@abu-salim.example", password: password, role: .owner, name: "Rima Haddad")
             let phone = "96171555123"
             let customer = ChatClient(
                 webhookURL: server.webhookURL,

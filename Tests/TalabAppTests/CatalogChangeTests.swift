@@ -29,37 +29,17 @@ import Testing
         let repositories = try TenantRepositories()
         defer { repositories.delete() }
         let upstream = repositories.upstream
-        let server = try await LiveServer.start { settings in
-            var dashboard = Dashboard.Settings(jwtSecret: "catalog-change-secret-0123456789abcdef")
-            dashboard.bcryptCost = 4
-            dashboard.catalog = repositories.settings
-            settings.dashboard = dashboard
-        }
-        let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))
-        let pool = server.fixture.parts.pool
-        let hash = try await PasswordHasher(cost: 4).hash("manager password 1")
-        let accounts = AccountStore(pool: pool)
-        _ = try await accounts.add(
-            email: "rima@abu-salim.example",
-            passwordHash: hash,
+        let server = try await LiveServer.withDashboard(catalog: repositories.settings)
+        let base = server.baseURL
+        try await server.login(
+            "rima@abu-salim.example",
+            password: "manager password 1",
             role: .manager,
-            tenant: "abu-salim-grill",
-            displayName: "Rima Haddad"
+            name: "Rima Haddad"
         )
-        _ = try await accounts.add(
-            email: "cook@abu-salim.example",
-            passwordHash: hash,
-            role: .staff,
-            tenant: "abu-salim-grill"
-        )
+        try await server.login("cook@abu-salim.example", password: "manager password 1", role: .staff)
         func token(_ email: String) async throws -> String {
-            let (status, body) = try await CatalogChangeTests.post(
-                base + "/api/v1/sessions",
-                token: "",
-                #"{"email":"\#(email)","password":"manager password 1"}"#
-            )
-            #expect(status == 201)
-            return body["token"] as? String ?? ""
+            try await server.token(email, password: "manager password 1")
         }
         let manager = try await token("rima@abu-salim.example")
         let url = base + "/api/v1/items/falafel-sandwich/availability"

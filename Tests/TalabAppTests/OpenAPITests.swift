@@ -18,31 +18,12 @@ extension SerializedSuites {
 
         @Test(.enabled(if: OpenAPITests.schemathesis != nil, "schemathesis (make deps) is needed"))
         func theAPIAnswersAsItsDocumentSays() async throws {
-            let server = try await LiveServer.start { settings in
-                var dashboard = Dashboard.Settings(jwtSecret: "openapi-test-secret-0123456789abcdef")
-                dashboard.bcryptCost = 4
-                settings.dashboard = dashboard
-            }
-            let base = String(server.webhookURL.dropLast("/webhooks/whatsapp".count))
-            let pool = server.fixture.parts.pool
-            _ = try await AccountStore(pool: pool).add(
-                email: "owner@abu-salim.example",
-                passwordHash: try await PasswordHasher(cost: 4).hash("owner password 1"),
-                role: .owner,
-                tenant: "abu-salim-grill"
-            )
-            let (store, placement, cart) = try await ExampleOrder.on(pool)
+            let server = try await LiveServer.withDashboard()
+            let base = server.baseURL
+            try await server.login("owner@abu-salim.example", password: "owner password 1", role: .owner)
+            let (store, placement, cart) = try await ExampleOrder.on(server.fixture.parts.pool)
             _ = try await store.place(cart, placement)
-            var signIn = HTTPClientRequest(url: base + "/api/v1/sessions")
-            signIn.method = .POST
-            signIn.body = .bytes(
-                ByteBuffer(string: #"{"email":"owner@abu-salim.example","password":"owner password 1"}"#)
-            )
-            let opened = try await HTTPClient.shared.execute(signIn, timeout: .seconds(10))
-            let body = try await opened.body.collect(upTo: 1 << 16)
-            let token = try #require(
-                (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])?["token"] as? String
-            )
+            let token = try await server.token("owner@abu-salim.example", password: "owner password 1")
             let document = try await HTTPClient.shared.execute(
                 HTTPClientRequest(url: base + "/api/v1/openapi.json"),
                 timeout: .seconds(10)

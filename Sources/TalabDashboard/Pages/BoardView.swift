@@ -159,7 +159,7 @@ struct BoardView {
     func ticket(_ document: Document, now: Date, into html: inout HTML) {
         let order = document.order
         let branch = profile.branches.first { $0.id.uuidString.lowercased() == order.branch_id?.lowercased() }
-        let prepMinutes = branch?.preparationMinutes ?? 20
+        let prepMinutes = (branch?.preparationMinutes ?? 20) + (branch?.busyMinutes ?? 0)
         let created = Timestamp.parse(order.created_at) ?? now
         let age = max(0, Int(now.timeIntervalSince(created)))
         html.raw("  <article class=\"ticket\" data-order=\"")

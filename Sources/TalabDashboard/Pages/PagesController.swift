@@ -14,6 +14,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     let sessions: SessionsController<Context>
     let orders: OrdersController<Context>
     let menu: MenuController<Context>
+    let branches: BranchesController<Context>
     let pool: PostgresPool
 
     /// The cookie that ties the sign-in form to the browser that asked for it (login CSRF).
@@ -29,6 +30,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         self.sessions = sessions
         self.orders = orders
         self.menu = menu
+        self.branches = BranchesController<Context>(pool: orders.pool)
         self.pool = orders.pool
     }
 
@@ -60,6 +62,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         signedIn.get("settings", use: settings)
         signedIn.get("menu", use: menuPage)
         signedIn.get("history", use: history)
+        signedIn.post("branches/:id/operations", use: operateBranch)
         signedIn.post("items/:key/availability", use: setAvailability)
     }
 
@@ -267,20 +270,40 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
             try await AccountStore.list(on: connection)
         }
         let text = frame.view.text
+        let branchViews = try await BranchesController<Context>.views(pool: pool, business: frame.business)
+        let branches: [[String: Any]] = branchViews.map { branch in
+            [
+                "id": branch.id.uuidString.lowercased(), "key": branch.key, "name": branch.name,
+                "paused": branch.paused, "csrf": frame.signedIn.csrf,
+                "state": branch.paused ? text["paused_now"] ?? "" : text["open_now"] ?? "",
+                "busyChoices": [0, 10, 20, 30, 45, 60].map { ["minutes": $0, "selected": $0 == branch.busy_minutes] },
+            ]
+        }
         return renderer.page(
             "settings",
             [
+                "branches": branches,
                 "logins": logins.map { login in
                     [
                         "email": login.email, "role": login.role.rawValue, "branch": login.branchKey ?? "",
                         "state": login.disabled ? text["disabled"] ?? "" : text["enabled"] ?? "",
                     ]
-                }
+                },
             ],
             title: text["settings"] ?? "Settings",
             language: frame.language,
             chrome: chrome(frame, page: "settings")
         )
+    }
+
+    @Sendable func operateBranch(_ request: Request, context: Context) async throws -> Response {
+        let fields = FormFields(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+        let operation = BranchesController<Context>.Operation(
+            pause_minutes: fields["pause_minutes"].flatMap { Int($0) },
+            busy_minutes: fields["busy_minutes"].flatMap { Int($0) }
+        )
+        try await branches.apply(operation, branch: context.parameters.get("id") ?? "", context: context)
+        return Response(status: .seeOther, headers: [.location: "/dashboard/settings"])
     }
 
     // MARK: history

@@ -58,6 +58,8 @@ extension OrderBoard {
             public let key: String
             public let name: String
             public let preparationMinutes: Int?
+            /// Busy mode: minutes the dashboard adds to the preparation time now.
+            public let busyMinutes: Int
         }
         public let name: String
         public let timeZone: String
@@ -68,8 +70,10 @@ extension OrderBoard {
     static let profile = PostgresStatement(
         "board.profile",
         """
-        SELECT u.business_name, u.timezone, u.currency, b.id, b.key::text AS key, b.branch_name, b.avg_preparation_time_minutes
+        SELECT u.business_name, u.timezone, u.currency, b.id, b.key::text AS key, b.branch_name,
+               b.avg_preparation_time_minutes, coalesce(p.busy_minutes, 0) AS busy_minutes
         FROM users u LEFT JOIN branches b ON b.business_id = u.id AND b.deleted_at IS NULL
+        LEFT JOIN branch_operations p ON p.branch_id = b.id
         ORDER BY b.branch_name
         """
     )
@@ -84,7 +88,8 @@ extension OrderBoard {
                 id: id,
                 key: try row.decode(String.self, "key"),
                 name: try row.decode(String.self, "branch_name"),
-                preparationMinutes: try row.decode(Int?.self, "avg_preparation_time_minutes")
+                preparationMinutes: try row.decode(Int?.self, "avg_preparation_time_minutes"),
+                busyMinutes: try row.decode(Int.self, "busy_minutes")
             )
         }
         return Profile(

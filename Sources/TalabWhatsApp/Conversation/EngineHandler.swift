@@ -83,6 +83,16 @@ public struct EngineHandler: ConversationHandler {
             switch effect {
             case .placeOrder(let request):
                 guard let branchID else { continue }
+                // Paused from the dashboard: nothing placed, the cart kept for a later confirmation.
+                if try await BranchOperations.state(of: branchID, on: connection).isPaused(at: now) {
+                    state = before
+                    messages =
+                        [.markRead(messageID)]
+                        + OutboundMessage.text(
+                            phrasebook.text("orders_paused", in: engine.replyLanguage(request.language))
+                        )
+                    continue
+                }
                 do {
                     messages += try await place(
                         request,

@@ -1,0 +1,67 @@
+public import Foundation
+
+/// A branch's state of the day (migration 0023): new orders paused, busy mode.
+public enum BranchOperations {
+    public struct State: Sendable, Equatable {
+        /// New orders are refused until then (`.distantFuture`: until reopened); nil when open.
+        public var pausedUntil: Date?
+        /// Minutes added to the preparation time quoted.
+        public var busyMinutes: Int
+
+        public init(pausedUntil: Date? = nil, busyMinutes: Int = 0) {
+            self.pausedUntil = pausedUntil
+            self.busyMinutes = busyMinutes
+        }
+
+        public func isPaused(at now: Date) -> Bool { pausedUntil.map { now < $0 } ?? false }
+    }
+
+    static let read = PostgresStatement(
+        "operations.read",
+        """
+        SELECT CASE WHEN paused_until = 'infinity' THEN NULL ELSE paused_until END AS until,
+               paused_until = 'infinity' AS indefinitely, busy_minutes
+        FROM branch_operations WHERE branch_id = $1
+        """
+    )
+
+    /// The branch's state now (open and not busy when nothing was ever set).
+    public static func state(of branch: UUID, on connection: PostgresConnection) async throws -> State {
+        guard let row = try await connection.query(read, [branch]).first else { return State() }
+        let indefinitely = try row.decode(Bool?.self, "indefinitely") ?? false
+        return State(
+            pausedUntil: indefinitely ? .distantFuture : try row.decode(Date?.self, "until"),
+            busyMinutes: try row.decode(Int.self, "busy_minutes")
+        )
+    }
+
+    static let write = PostgresStatement(
+        "operations.write",
+        named: """
+            INSERT INTO branch_operations (branch_id, business_id, paused_until, busy_minutes, updated_by)
+            SELECT b.id, b.business_id,
+                   CASE WHEN :indefinitely THEN 'infinity'::timestamptz ELSE :until::timestamptz END, :busy, :by
+            FROM branches b WHERE b.id = :branch
+            ON CONFLICT (branch_id) DO UPDATE SET paused_until = excluded.paused_until,
+                busy_minutes = excluded.busy_minutes, updated_at = now(), updated_by = excluded.updated_by
+            RETURNING branch_id
+            """
+    )
+
+    /// Sets the branch's state; false when the scope has no such branch.
+    public static func set(
+        _ state: State,
+        branch: UUID,
+        by person: String,
+        on connection: PostgresConnection
+    ) async throws -> Bool {
+        let indefinitely = state.pausedUntil == .distantFuture
+        return try await !connection.query(
+            write,
+            [
+                "branch": branch, "indefinitely": indefinitely,
+                "until": indefinitely ? nil : state.pausedUntil, "busy": state.busyMinutes, "by": person,
+            ]
+        ).isEmpty
+    }
+}

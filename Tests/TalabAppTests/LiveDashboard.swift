@@ -1,0 +1,56 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import TalabDashboard
+import TalabStore
+import TalabTestSupport
+
+/// The whole server with the dashboard, as the dashboard's tests use it.
+extension LiveServer {
+    /// Started with the dashboard (bcrypt at its floor, so logins are quick to make); catalog
+    /// changes are committed to `catalog`'s repository when given.
+    static func withDashboard(catalog: Dashboard.CatalogSettings? = nil) async throws -> LiveServer {
+        try await start { settings in
+            var dashboard = Dashboard.Settings(jwtSecret: "live-dashboard-test-secret-0123456789")
+            dashboard.bcryptCost = 4
+            dashboard.catalog = catalog
+            settings.dashboard = dashboard
+        }
+    }
+
+    /// `http://127.0.0.1:port`.
+    var baseURL: String { String(webhookURL.dropLast("/webhooks/whatsapp".count)) }
+
+    /// A login of the example restaurant.
+    @discardableResult
+    func login(
+        _ email: String,
+        password: String,
+        role: AccountStore.Role,
+        branch: String? = nil,
+        name: String? = nil
+    ) async throws -> AccountStore.Account {
+        try await AccountStore(pool: fixture.parts.pool).add(
+            email: email,
+            passwordHash: try await PasswordHasher(cost: 4).hash(password),
+            role: role,
+            tenant: "abu-salim-grill",
+            branch: branch,
+            displayName: name
+        )
+    }
+
+    /// Signs in over HTTP, as an API client does: the bearer token.
+    func token(_ email: String, password: String) async throws -> String {
+        var request = HTTPClientRequest(url: baseURL + "/api/v1/sessions")
+        request.method = .POST
+        let credentials = try JSONSerialization.data(withJSONObject: ["email": email, "password": password])
+        request.body = .bytes(ByteBuffer(bytes: credentials))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 16)
+        guard let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+            let token = object["token"] as? String
+        else { throw TestFailure("signing in as \(email) answered \(response.status)") }
+        return token
+    }
+}
