@@ -12,25 +12,11 @@ import Testing
 /// pushed upstream, applied at once with an audit record naming them, and the bot stops offering
 /// the item; a person who pushed first upstream is kept, the change made on top.
 @Suite struct CatalogChangeTests {
-    static func post(_ url: String, token: String, _ json: String) async throws -> (Int, [String: Any]) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.body = .bytes(ByteBuffer(string: json))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return (
-            Int(response.status.code),
-            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-        )
-    }
-
     @Test func anItemOutOfStockIsACommitByThePersonAndTheBotStopsOfferingIt() async throws {
         let repositories = try TenantRepositories()
         defer { repositories.delete() }
         let upstream = repositories.upstream
         let server = try await LiveServer.withDashboard(catalog: repositories.settings)
-        let base = server.baseURL
         try await server.login(
             "rima@abu-salim.example",
             password: "manager password 1",
@@ -42,18 +28,18 @@ import Testing
             try await server.token(email, password: "manager password 1")
         }
         let manager = try await token("rima@abu-salim.example")
-        let url = base + "/api/v1/items/falafel-sandwich/availability"
+        let path = "/api/v1/items/falafel-sandwich/availability"
 
         // Staff may not change the menu.
-        let (refused, _) = try await CatalogChangeTests.post(
-            url,
+        let (refused, _) = try await server.post(
+            path,
             token: try await token("cook@abu-salim.example"),
             #"{"availability":"out_of_stock"}"#
         )
         #expect(refused == 403)
 
-        let (status, changed) = try await CatalogChangeTests.post(
-            url,
+        let (status, changed) = try await server.post(
+            path,
             token: manager,
             #"{"availability":"out_of_stock"}"#
         )
@@ -96,7 +82,7 @@ import Testing
         try person.write("Tenants/abu-salim-grill/README.md", "Our menu.\n")
         try person.commit("Describe the tenant", author: "Sami", email: "sami@abu-salim.example")
         try person.git("push", "-q")
-        let (back, _) = try await CatalogChangeTests.post(url, token: manager, #"{"availability":"available"}"#)
+        let (back, _) = try await server.post(path, token: manager, #"{"availability":"available"}"#)
         #expect(back == 200)
         let log = try TestRepository.run(["--git-dir", upstream.path, "log", "--format=%an: %s", "main"])
         #expect(
@@ -106,10 +92,10 @@ import Testing
             "\(log)"
         )
         // Asking again for what it already is changes nothing and commits nothing.
-        let (same, unchanged) = try await CatalogChangeTests.post(url, token: manager, #"{"availability":"available"}"#)
+        let (same, unchanged) = try await server.post(path, token: manager, #"{"availability":"available"}"#)
         #expect(same == 200 && unchanged["commit"] == nil)
-        let (unknown, missing) = try await CatalogChangeTests.post(
-            base + "/api/v1/items/no-such-item/availability",
+        let (unknown, missing) = try await server.post(
+            "/api/v1/items/no-such-item/availability",
             token: manager,
             #"{"availability":"out_of_stock"}"#
         )

@@ -53,4 +53,18 @@ extension LiveServer {
         else { throw TestFailure("signing in as \(email) answered \(response.status)") }
         return token
     }
+
+    /// Posts `json` to `path` with the bearer token: the status and the JSON answer.
+    func post(_ path: String, token: String, _ json: String) async throws -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (
+            Int(response.status.code),
+            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        )
+    }
 }

@@ -9,19 +9,6 @@ import Testing
 /// Pausing new orders from the dashboard: the bot refuses the next confirmation and keeps the
 /// cart; reopened, the same confirmation places the order. Busy mode is kept beside it.
 @Suite struct PauseTests {
-    static func post(_ url: String, token: String, _ json: String) async throws -> (Int, [String: Any]) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.body = .bytes(ByteBuffer(string: json))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return (
-            Int(response.status.code),
-            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-        )
-    }
-
     @Test func aPausedBranchTakesNoOrderUntilReopenedAndTheCartWaits() async throws {
         let server = try await LiveServer.withDashboard()
         try await server.login("manager@abu-salim.example", password: "manager password 1", role: .manager)
@@ -29,9 +16,9 @@ import Testing
         let hamra = try await server.fixture.parts.pool.query(
             PostgresStatement("test.hamra", "SELECT id FROM branches WHERE key = 'hamra'", prepared: false)
         )[0].decode(UUID.self, "id")
-        let url = server.baseURL + "/api/v1/branches/\(hamra.uuidString.lowercased())/operations"
-        let (paused, state) = try await PauseTests.post(
-            url,
+        let path = "/api/v1/branches/\(hamra.uuidString.lowercased())/operations"
+        let (paused, state) = try await server.post(
+            path,
             token: token,
             #"{"pause_minutes": 30, "busy_minutes": 15}"#
         )
@@ -58,7 +45,7 @@ import Testing
         #expect(refused.contains { $0.text.contains("not taking new orders") }, "\(refused.map(\.text))")
         #expect(try await server.fixture.count("SELECT count(*)::int FROM orders") == 0)
 
-        let (reopened, _) = try await PauseTests.post(url, token: token, #"{"pause_minutes": 0}"#)
+        let (reopened, _) = try await server.post(path, token: token, #"{"pause_minutes": 0}"#)
         #expect(reopened == 200)
         let placed = try await customer.send(
             .choice(id: "confirm", title: "Confirm", fromList: false),
@@ -75,8 +62,8 @@ import Testing
                 prepared: false
             )
         )[0].decode(UUID.self, "id")
-        let (foreign, _) = try await PauseTests.post(
-            server.baseURL + "/api/v1/branches/\(salon.uuidString.lowercased())/operations",
+        let (foreign, _) = try await server.post(
+            "/api/v1/branches/\(salon.uuidString.lowercased())/operations",
             token: token,
             #"{"pause_minutes": -1}"#
         )
@@ -85,7 +72,7 @@ import Testing
             try await server.fixture.count("SELECT count(*)::int FROM branch_operations WHERE branch_id = '\(salon)'")
                 == 0
         )
-        let (bad, _) = try await PauseTests.post(url, token: token, #"{"busy_minutes": 999}"#)
+        let (bad, _) = try await server.post(path, token: token, #"{"busy_minutes": 999}"#)
         #expect(bad == 400)
         try await server.stop()
     }
