@@ -47,8 +47,14 @@ import Testing
                     "SELECT count(*)::int FROM order_status_history WHERE order_id = '\(order)' AND status = 'accepted' AND changed_by = 'business'"
                 ) == 1
             )
-            // The customer's notice is queued for the sender.
+            // The customer's notice is queued for the sender, with the minutes the kitchen quoted (in the
+            // language the order was placed in: Arabizi here).
             #expect(try await fixture.database.count("SELECT count(*)::int FROM outbound_messages") == 1)
+            #expect(
+                try await fixture.database.count(
+                    "SELECT count(*)::int FROM outbound_messages WHERE body::text LIKE '% 20 %'"
+                ) == 1
+            )
 
             // A move the lifecycle refuses is a 409 with its code, and changes nothing.
             let backwards = try await client.execute(
@@ -65,6 +71,21 @@ import Testing
                 body: DashboardFixture.json(["status": "completed"])
             )
             #expect(skipped.status == .conflict && DashboardFixture.errorCode(skipped) == "illegal_transition")
+
+            // Rejected with a reason: the customer is told why.
+            let second = try await fixture.pendingOrder()
+            let rejected = try await client.execute(
+                uri: "/api/v1/orders/\(second)/status",
+                method: .post,
+                headers: [.authorization: "Bearer \(session.token)"],
+                body: DashboardFixture.json(["status": "cancelled", "reason": "We ran out of bread"])
+            )
+            #expect(rejected.status == .ok)
+            #expect(
+                try await fixture.database.count(
+                    "SELECT count(*)::int FROM outbound_messages WHERE body::text LIKE '%: We ran out of bread%'"
+                ) == 1
+            )
         }
     }
 

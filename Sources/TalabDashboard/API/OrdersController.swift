@@ -140,7 +140,13 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
                 reason: status == .cancelled && reason?.isEmpty == false ? reason : nil,
                 on: connection
             )
-            try await notifier.notify(order: id, status: status, on: connection)
+            try await notifier.notify(
+                order: id,
+                status: status,
+                minutes: status == .accepted ? move.preparation_minutes : nil,
+                reason: status == .cancelled ? reason : nil,
+                on: connection
+            )
             return try await OrderBoard.order(id, on: connection)?.document ?? "{}"
         }
         await moved(id)

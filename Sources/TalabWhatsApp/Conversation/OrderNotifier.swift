@@ -11,9 +11,16 @@ public struct OrderNotifier: Sendable {
 
     public init(phrasebook: Phrasebook = .shipped) { self.phrasebook = phrasebook }
 
-    /// Queues the notice of the order's new status; false when the customer cannot be reached.
+    /// Queues the notice of the order's new status; false when the customer cannot be reached. The
+    /// minutes to prepare (on accepting) and the reason (on cancelling) are told when given.
     @discardableResult
-    public func notify(order: UUID, status: OrderStatus, on connection: PostgresConnection) async throws -> Bool {
+    public func notify(
+        order: UUID,
+        status: OrderStatus,
+        minutes: Int? = nil,
+        reason: String? = nil,
+        on connection: PostgresConnection
+    ) async throws -> Bool {
         guard let notice = try await OrderStore.notice(of: order, on: connection),
             let phoneNumberID = notice.phoneNumberID, let recipient = notice.customer.recipient
         else { return false }
@@ -22,7 +29,18 @@ public struct OrderNotifier: Sendable {
         let reference = String(order.lowercasedText.prefix(8))
         var body: [String: JSONValue]
         if try await ServiceWindow.isOpen(customer: customer.id, on: connection) {
-            let text = phrasebook.text("status_\(status.rawValue)", in: language, ["order": reference])
+            let text =
+                if status == .accepted, let minutes {
+                    phrasebook.text(
+                        "status_accepted_minutes",
+                        in: language,
+                        ["order": reference, "minutes": String(minutes)]
+                    )
+                } else if status == .cancelled, let reason, !reason.isEmpty {
+                    phrasebook.text("status_cancelled_reason", in: language, ["order": reference, "reason": reason])
+                } else {
+                    phrasebook.text("status_\(status.rawValue)", in: language, ["order": reference])
+                }
             body = OutboundMessage.text(text)[0].requestBody(to: recipient)
         } else {
             body = ["messaging_product": "whatsapp", "recipient_type": "individual", "type": "template"]
