@@ -44,23 +44,22 @@ public struct BranchesController<Context: DashboardRequestContext>: Sendable {
     }
 
     static func views(pool: PostgresPool, business: UUID) async throws -> [BranchView] {
-        try await pool.withBusiness(business) { connection in
-            guard let profile = try await OrderBoard.profile(on: connection) else { return [] }
-            var views: [BranchView] = []
-            for branch in profile.branches {
-                let state = try await BranchOperations.state(of: branch.id, on: connection)
-                views.append(
-                    BranchView(
-                        id: branch.id,
-                        key: branch.key,
-                        name: branch.name,
-                        paused: state.isPaused(at: Date()),
-                        paused_until: state.pausedUntil == .distantFuture ? nil : state.pausedUntil,
-                        busy_minutes: state.busyMinutes
-                    )
-                )
-            }
-            return views
+        let profile = try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) }
+        return profile.map(views) ?? []
+    }
+
+    /// The branches of a profile as the API shows them (the profile already read their state).
+    static func views(_ profile: OrderBoard.Profile) -> [BranchView] {
+        let now = Date()
+        return profile.branches.map { branch in
+            BranchView(
+                id: branch.id,
+                key: branch.key,
+                name: branch.name,
+                paused: branch.operations.isPaused(at: now),
+                paused_until: branch.operations.pausedUntil == .distantFuture ? nil : branch.operations.pausedUntil,
+                busy_minutes: branch.busyMinutes
+            )
         }
     }
 

@@ -150,8 +150,15 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         let view: BoardView
     }
 
-    func frame(_ request: Request, _ context: Context) async throws -> Frame {
+    /// The frame of a page; a role below `role` is refused (before anything is read) as `what` says.
+    func frame(
+        _ request: Request,
+        _ context: Context,
+        atLeast role: AccountStore.Role = .staff,
+        refusal what: String = ""
+    ) async throws -> Frame {
         let (signedIn, business) = try OrdersController<Context>.business(context)
+        guard signedIn.atLeast(role) else { throw APIError(.forbidden, code: .forbidden, message: what) }
         let language = PageRenderer.language(request, account: signedIn.account.language)
         let profile = try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) }
         guard let profile else { throw APIError(.notFound, code: .notFound, message: "no business") }
@@ -262,15 +269,17 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     // MARK: settings
 
     @Sendable func settings(_ request: Request, context: Context) async throws -> Response {
-        let frame = try await frame(request, context)
-        guard frame.signedIn.atLeast(.manager) else {
-            throw APIError(.forbidden, code: .forbidden, message: "settings are for owners and managers")
-        }
+        let frame = try await frame(
+            request,
+            context,
+            atLeast: .manager,
+            refusal: "settings are for owners and managers"
+        )
         let logins = try await pool.withBusiness(frame.business) { connection in
             try await AccountStore.list(on: connection)
         }
         let text = frame.view.text
-        let branchViews = try await BranchesController<Context>.views(pool: pool, business: frame.business)
+        let branchViews = BranchesController<Context>.views(frame.profile)
         let branches: [[String: Any]] = branchViews.map { branch in
             [
                 "id": branch.id.uuidString.lowercased(), "key": branch.key, "name": branch.name,
@@ -309,10 +318,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     // MARK: history
 
     @Sendable func history(_ request: Request, context: Context) async throws -> Response {
-        let frame = try await frame(request, context)
-        guard frame.signedIn.atLeast(.manager) else {
-            throw APIError(.forbidden, code: .forbidden, message: "history is for owners and managers")
-        }
+        let frame = try await frame(request, context, atLeast: .manager, refusal: "history is for owners and managers")
         let query = request.uri.queryParameters["q"].map { String($0).trimmingCharacters(in: .whitespaces) }
             .flatMap { $0.isEmpty ? nil : String($0.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(40)) }
         let before = request.uri.queryParameters["before"].flatMap { Timestamp.parse(String($0)) } ?? Date()
@@ -337,10 +343,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     // MARK: the menu
 
     @Sendable func menuPage(_ request: Request, context: Context) async throws -> Response {
-        let frame = try await frame(request, context)
-        guard frame.signedIn.atLeast(.manager) else {
-            throw APIError(.forbidden, code: .forbidden, message: "the menu is for owners and managers")
-        }
+        let frame = try await frame(request, context, atLeast: .manager, refusal: "the menu is for owners and managers")
         let items = try await pool.withBusiness(frame.business) { try await MenuItems.list(on: $0) }
         let text = frame.view.text
         let editable = menu.editor != nil

@@ -14,25 +14,34 @@ public enum BranchOperations {
         }
 
         public func isPaused(at now: Date) -> Bool { pausedUntil.map { now < $0 } ?? false }
+
+        /// From a row with `columns(_:)`.
+        init(_ row: PostgresRow) throws {
+            pausedUntil =
+                try row.decode(Bool.self, "paused_indefinitely")
+                ? .distantFuture : try row.decode(Date?.self, "paused_until")
+            busyMinutes = try row.decode(Int.self, "busy_minutes")
+        }
+    }
+
+    /// The columns a `State` is read from, of `branch_operations` under the alias `table` (which may
+    /// be missing from a left join: open, not busy).
+    static func columns(_ table: String) -> String {
+        """
+        CASE WHEN \(table).paused_until = 'infinity' THEN NULL ELSE \(table).paused_until END AS paused_until,
+        coalesce(\(table).paused_until = 'infinity', false) AS paused_indefinitely,
+        coalesce(\(table).busy_minutes, 0) AS busy_minutes
+        """
     }
 
     static let read = PostgresStatement(
         "operations.read",
-        """
-        SELECT CASE WHEN paused_until = 'infinity' THEN NULL ELSE paused_until END AS until,
-               paused_until = 'infinity' AS indefinitely, busy_minutes
-        FROM branch_operations WHERE branch_id = $1
-        """
+        "SELECT \(columns("o")) FROM branch_operations o WHERE o.branch_id = $1"
     )
 
     /// The branch's state now (open and not busy when nothing was ever set).
     public static func state(of branch: UUID, on connection: PostgresConnection) async throws -> State {
-        guard let row = try await connection.query(read, [branch]).first else { return State() }
-        let indefinitely = try row.decode(Bool?.self, "indefinitely") ?? false
-        return State(
-            pausedUntil: indefinitely ? .distantFuture : try row.decode(Date?.self, "until"),
-            busyMinutes: try row.decode(Int.self, "busy_minutes")
-        )
+        try await connection.query(read, [branch]).first.map(State.init) ?? State()
     }
 
     static let write = PostgresStatement(

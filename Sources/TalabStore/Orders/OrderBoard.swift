@@ -58,8 +58,10 @@ extension OrderBoard {
             public let key: String
             public let name: String
             public let preparationMinutes: Int?
+            /// Paused, busy: what the dashboard set for today.
+            public let operations: BranchOperations.State
             /// Busy mode: minutes the dashboard adds to the preparation time now.
-            public let busyMinutes: Int
+            public var busyMinutes: Int { operations.busyMinutes }
         }
         public let name: String
         public let timeZone: String
@@ -71,7 +73,7 @@ extension OrderBoard {
         "board.profile",
         """
         SELECT u.business_name, u.timezone, u.currency, b.id, b.key::text AS key, b.branch_name,
-               b.avg_preparation_time_minutes, coalesce(p.busy_minutes, 0) AS busy_minutes
+               b.avg_preparation_time_minutes, \(BranchOperations.columns("p"))
         FROM users u LEFT JOIN branches b ON b.business_id = u.id AND b.deleted_at IS NULL
         LEFT JOIN branch_operations p ON p.branch_id = b.id
         ORDER BY b.branch_name
@@ -89,7 +91,7 @@ extension OrderBoard {
                 key: try row.decode(String.self, "key"),
                 name: try row.decode(String.self, "branch_name"),
                 preparationMinutes: try row.decode(Int?.self, "avg_preparation_time_minutes"),
-                busyMinutes: try row.decode(Int.self, "busy_minutes")
+                operations: try BranchOperations.State(row)
             )
         }
         return Profile(
