@@ -76,11 +76,15 @@ public struct Dashboard: Sendable {
         "/api/v1/orders": [.get], "/api/v1/orders/:id": [.get], "/api/v1/orders/:id/status": [.post],
         "/api/v1/items": [.get], "/api/v1/items/:key/availability": [.post], "/api/v1/board/events": [.get],
         "/api/v1/branches": [.get], "/api/v1/branches/:id/operations": [.post], "/api/v1/openapi.json": [.get],
+        "/api/v1/accounts": [.get], "/api/v1/accounts/:id": [.post], "/api/v1/invitations": [.get, .post],
+        "/api/v1/invitations/:id": [.delete], "/api/v1/invitations/accept": [.post],
         "/dashboard": [.get], "/dashboard/sign-in": [.get, .post], "/dashboard/sign-out": [.post],
         "/dashboard/board": [.get], "/dashboard/board/columns": [.get], "/dashboard/orders/:id": [.get],
         "/dashboard/orders/:id/status": [.post], "/dashboard/settings": [.get], "/dashboard/menu": [.get],
         "/dashboard/history": [.get], "/dashboard/branches/:id/operations": [.post],
         "/dashboard/items/:key/availability": [.post], "/dashboard/assets/:name": [.get],
+        "/dashboard/join/:token": [.get, .post], "/dashboard/invitations": [.post],
+        "/dashboard/invitations/:id/revoke": [.post], "/dashboard/accounts/:id": [.post],
     ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {
@@ -98,6 +102,8 @@ public struct Dashboard: Sendable {
             cookie: cookie
         )
         sessionsController.add(to: router, authentication: authentication)
+        let accountsController = AccountsController<Context>(pool: pool, sessions: sessionsController)
+        accountsController.add(to: router, authentication: authentication)
         let ordersController = OrdersController<Context>(pool: pool, moved: moved)
         ordersController.add(to: router, authentication: authentication)
         BranchesController<Context>(pool: pool).add(to: router, authentication: authentication)
@@ -106,6 +112,7 @@ public struct Dashboard: Sendable {
         PagesController<Context>(
             renderer: renderer,
             sessions: sessionsController,
+            accounts: accountsController,
             orders: ordersController,
             menu: menuController
         ).add(to: router, authentication: authentication)

@@ -191,6 +191,33 @@ try:
     driver.find_element(By.CSS_SELECTOR, '[data-branch="hamra"] button[data-action="reopen"]').click()
     WebDriverWait(driver, 10).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-branch="hamra"] button[data-action="pause"]'))
+
+    # The owner invites a new cashier from settings; the link opens once, in French here, and
+    # the new login lands on the board.
+    size(driver, PHONE)
+    driver.get(base + "/dashboard/settings?lang=en")
+    form = driver.find_element(By.CSS_SELECTOR, "form.invite")
+    form.find_element(By.NAME, "email").send_keys("nour@abu-salim.example")
+    form.find_element(By.CSS_SELECTOR, 'button[data-action="invite"]').click()
+    link = WebDriverWait(driver, 10).until(
+        conditions.presence_of_element_located((By.CSS_SELECTOR, ".invitation-link code"))).text
+    check(link.startswith(base + "/dashboard/join/"), "the invitation link is whole: " + link)
+    check("nour@abu-salim.example" in driver.find_element(By.CSS_SELECTOR, "table.invitations").text,
+          "the invitation is listed")
+    shot(driver, "settings-invited-en-phone")
+    driver.delete_all_cookies()
+    driver.get(link + "?lang=fr")
+    check("Rejoindre" in driver.page_source, "the invitation page is in French")
+    shot(driver, "join-fr-phone")
+    driver.find_element(By.NAME, "display_name").send_keys("Nour")
+    driver.find_element(By.NAME, "password").send_keys("nour has her own password")
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.ID, "columns")))
+    check("Nouvelles" in driver.page_source, "the new login's board is in French")
+    shot(driver, "board-fr-phone")
+    driver.get(link)
+    check(driver.find_elements(By.CSS_SELECTOR, ".join .error") and not driver.find_elements(By.NAME, "password"),
+          "an invitation opens once")
 finally:
     driver.quit()
 

@@ -12,6 +12,7 @@ public import TalabStore
 public struct PagesController<Context: DashboardRequestContext>: Sendable {
     let renderer: PageRenderer
     let sessions: SessionsController<Context>
+    let accounts: AccountsController<Context>
     let orders: OrdersController<Context>
     let menu: MenuController<Context>
     let branches: BranchesController<Context>
@@ -23,11 +24,13 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     init(
         renderer: PageRenderer,
         sessions: SessionsController<Context>,
+        accounts: AccountsController<Context>,
         orders: OrdersController<Context>,
         menu: MenuController<Context>
     ) {
         self.renderer = renderer
         self.sessions = sessions
+        self.accounts = accounts
         self.orders = orders
         self.menu = menu
         self.branches = BranchesController<Context>(pool: orders.pool)
@@ -51,6 +54,8 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         let open = router.group("/dashboard").add(middleware: FriendlyErrors(renderer: renderer))
         open.get("sign-in", use: signInPage)
         open.post("sign-in", use: signIn)
+        open.get("join/:token", use: joinPage)
+        open.post("join/:token", use: join)
         let signedIn = router.group("/dashboard")
             .add(middleware: FriendlyErrors(renderer: renderer))
             .add(middleware: authentication.forPages)
@@ -64,6 +69,9 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         signedIn.get("history", use: history)
         signedIn.post("branches/:id/operations", use: operateBranch)
         signedIn.post("items/:key/availability", use: setAvailability)
+        signedIn.post("invitations", use: invite)
+        signedIn.post("invitations/:id/revoke", use: revokeInvitation)
+        signedIn.post("accounts/:id", use: changeLogin)
     }
 
     // MARK: signing in and out
@@ -275,34 +283,217 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
             atLeast: .manager,
             refusal: "settings are for owners and managers"
         )
-        let logins = try await pool.withBusiness(frame.business) { connection in
-            try await AccountStore.list(on: connection)
+        var notes: [String: Any] = [:]
+        if request.uri.queryParameters["saved"] != nil { notes["done"] = frame.view.text["changed"] ?? "" }
+        return try await settingsPage(frame, notes)
+    }
+
+    /// The settings page; `notes` adds what the last form did (`done`, `error`, a new invitation's `link`).
+    func settingsPage(
+        _ frame: Frame,
+        _ notes: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let owner = frame.signedIn.atLeast(.owner)
+        let (logins, invitations) = try await pool.withBusiness(frame.business) { connection in
+            (
+                try await AccountStore.list(on: connection),
+                owner ? try await Invitations.list(on: connection) : []
+            )
         }
         let text = frame.view.text
+        let csrf = frame.signedIn.csrf
         let branchViews = BranchesController<Context>.views(frame.profile)
         let branches: [[String: Any]] = branchViews.map { branch in
             [
                 "id": branch.id.uuidString.lowercased(), "key": branch.key, "name": branch.name,
-                "paused": branch.paused, "csrf": frame.signedIn.csrf,
+                "paused": branch.paused, "csrf": csrf,
                 "state": branch.paused ? text["paused_now"] ?? "" : text["open_now"] ?? "",
                 "busyChoices": [0, 10, 20, 30, 45, 60].map { ["minutes": $0, "selected": $0 == branch.busy_minutes] },
             ]
         }
+        func roleName(_ role: AccountStore.Role) -> String { text["role_\(role.rawValue)"] ?? role.rawValue }
+        func roles(_ chosen: AccountStore.Role) -> [[String: Any]] {
+            [AccountStore.Role.staff, .manager, .owner].map { role in
+                ["value": role.rawValue, "label": roleName(role), "selected": role == chosen]
+            }
+        }
+        func branchChoices(_ chosen: String?) -> [[String: Any]] {
+            [["key": "", "name": text["all_branches"] ?? "", "selected": chosen == nil]]
+                + frame.profile.branches.map { ["key": $0.key, "name": $0.name, "selected": $0.key == chosen] }
+        }
+        var values: [String: Any] = [
+            "branches": branches, "csrf": csrf, "canInvite": owner, "hasInvitations": !invitations.isEmpty,
+            "inviteRoles": roles(.staff), "inviteBranches": branchChoices(nil),
+            "logins": logins.map { login -> [String: Any] in
+                let isSelf = login.id == frame.signedIn.account.id
+                var row: [String: Any] = [
+                    "id": login.id.uuidString.lowercased(), "email": login.email,
+                    "roleName": roleName(login.role), "branch": login.branchKey ?? "", "self": isSelf,
+                    "manageable": owner && !isSelf, "roles": roles(login.role),
+                    "branchChoices": branchChoices(login.branchKey), "disabled": login.disabled, "csrf": csrf,
+                    "state": login.disabled ? text["disabled"] ?? "" : text["enabled"] ?? "",
+                ]
+                row["name"] = login.displayName
+                return row
+            },
+            "invitations": invitations.map { invitation -> [String: Any] in
+                let view = AccountsController<Context>.InvitationView(invitation)
+                var row: [String: Any] = [
+                    "id": invitation.id.uuidString.lowercased(), "email": invitation.email,
+                    "roleName": roleName(invitation.role), "expires": frame.view.local(invitation.expiresAt) ?? "",
+                    "open": view.state == "open", "state": text["invitation_\(view.state)"] ?? view.state, "csrf": csrf,
+                ]
+                row["branch"] = invitation.branchKey  // absent, not empty, when it is every branch
+                return row
+            },
+        ]
+        values.merge(notes) { _, note in note }
         return renderer.page(
             "settings",
-            [
-                "branches": branches,
-                "logins": logins.map { login in
-                    [
-                        "email": login.email, "role": login.role.rawValue, "branch": login.branchKey ?? "",
-                        "state": login.disabled ? text["disabled"] ?? "" : text["enabled"] ?? "",
-                    ]
-                },
-            ],
+            values,
             title: text["settings"] ?? "Settings",
             language: frame.language,
-            chrome: chrome(frame, page: "settings")
+            chrome: chrome(frame, page: "settings"),
+            status: status
         )
+    }
+
+    /// A form's refusal said on the settings page, in the person's language where it is known.
+    func settingsRefusal(_ error: APIError, _ frame: Frame) async throws -> Response {
+        let text = frame.view.text
+        return try await settingsPage(frame, ["error": text[error.code.value] ?? error.message], status: error.status)
+    }
+
+    @Sendable func invite(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context, atLeast: .owner, refusal: "invitations are for owners")
+        let fields = FormFields(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+        let asked = AccountsController<Context>.Invite(
+            email: fields["email"] ?? "",
+            role: fields["role"] ?? "",
+            branch: fields["branch"].flatMap { $0.isEmpty ? nil : $0 }
+        )
+        do {
+            let made = try await accounts.invite(asked, context: context)
+            let intro = (frame.view.text["invitation_link"] ?? "").replacingOccurrences(of: "{email}", with: made.email)
+            return try await settingsPage(frame, ["link": origin(request) + (made.link ?? ""), "linkIntro": intro])
+        } catch let error as APIError where error.status != .forbidden {
+            return try await settingsRefusal(error, frame)
+        }
+    }
+
+    /// Where this server is reached, as the browser asked for it (a link to share must be whole).
+    func origin(_ request: Request) -> String {
+        let host = request.head.authority ?? "localhost"
+        let local = host.hasPrefix("127.") || host.hasPrefix("localhost") || host.hasPrefix("[::1]")
+        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? (local ? "http" : "https")
+        return "\(scheme == "http" ? "http" : "https")://\(host)"
+    }
+
+    @Sendable func revokeInvitation(_ request: Request, context: Context) async throws -> Response {
+        try await accounts.revoke(context.parameters.get("id") ?? "", context: context)
+        return Response(status: .seeOther, headers: [.location: "/dashboard/settings?saved=1"])
+    }
+
+    @Sendable func changeLogin(_ request: Request, context: Context) async throws -> Response {
+        let frame = try await frame(request, context, atLeast: .owner, refusal: "logins are managed by owners")
+        let fields = FormFields(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+        let change = AccountsController<Context>.Change(
+            role: fields["role"],
+            branch: fields["branch"],
+            disabled: fields["disabled"].map { $0 == "true" }
+        )
+        do {
+            _ = try await accounts.apply(change, to: context.parameters.get("id") ?? "", context: context)
+            return Response(status: .seeOther, headers: [.location: "/dashboard/settings?saved=1"])
+        } catch let error as APIError where error.status != .notFound && error.status != .forbidden {
+            return try await settingsRefusal(error, frame)
+        }
+    }
+
+    // MARK: joining by invitation
+
+    @Sendable func joinPage(_ request: Request, context: Context) async throws -> Response {
+        try await renderJoin(request, token: context.parameters.get("token") ?? "", error: nil, name: "")
+    }
+
+    func renderJoin(
+        _ request: Request,
+        token: String,
+        error: String?,
+        name: String,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let language = PageRenderer.language(request, account: nil)
+        let text = renderer.text(language)
+        let found = token.count <= 64 ? try await Invitations.find(secret: token, pool: pool) : nil
+        let form = SessionTokens.randomToken()
+        var values: [String: Any] = [
+            "csrf": form, "token": token, "name": name, "languages": languages(language), "lang": language,
+        ]
+        if let (invitation, business) = found, invitation.open() {
+            values["business"] = business
+            values["email"] = invitation.email
+            values["roleName"] = text["role_\(invitation.role.rawValue)"] ?? invitation.role.rawValue
+            values["branch"] = invitation.branchKey
+        } else {
+            values["closed"] = true
+            values["business"] = found?.1 ?? ""
+        }
+        if let error { values["error"] = error }
+        var response = renderer.page(
+            "join",
+            values,
+            title: text["join"] ?? "Join",
+            language: language,
+            chrome: ["bodyClass": "plain"],
+            status: found?.0.open() == true ? status : .gone
+        )
+        response.headers.append(
+            HTTPField(name: .setCookie, value: "talab_form=\(form); Path=/dashboard; HttpOnly; Secure; SameSite=Strict")
+        )
+        return response
+    }
+
+    @Sendable func join(_ request: Request, context: Context) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        let fields = FormFields(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+        let name = fields["display_name"] ?? ""
+        let text = renderer.text(PageRenderer.language(request, account: nil))
+        guard let form = PagesController.formCookie.value(in: request), let sent = fields["_csrf"],
+            DashboardAuthentication<Context>.equal(form, sent)
+        else {
+            return try await renderJoin(
+                request,
+                token: token,
+                error: "The form expired. Please try again.",
+                name: name,
+                status: .forbidden
+            )
+        }
+        do {
+            let opened = try await accounts.accept(
+                .init(
+                    token: token,
+                    password: fields["password"] ?? "",
+                    display_name: name,
+                    language: fields["language"]
+                ),
+                address: context.remoteAddress,
+                userAgent: request.headers[.userAgent]
+            )
+            var headers: HTTPFields = [.location: "/dashboard/board"]
+            headers.append(sessions.cookie.set(opened.token, maxAge: Int(sessions.tokens.lifetime)))
+            return Response(status: .seeOther, headers: headers)
+        } catch let error as APIError {
+            return try await renderJoin(
+                request,
+                token: token,
+                error: text[error.code.value] ?? error.message,
+                name: name,
+                status: error.status
+            )
+        }
     }
 
     @Sendable func operateBranch(_ request: Request, context: Context) async throws -> Response {

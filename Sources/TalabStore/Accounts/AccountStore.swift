@@ -222,3 +222,89 @@ extension AccountStore {
         try await connection.query(scoped).map(account)
     }
 }
+
+extension AccountStore {
+    /// What an owner changes about one of the business's logins; nil leaves a field as it is.
+    public struct Change: Sendable {
+        public var role: Role?
+        /// A branch key to limit the login to, or "" for every branch.
+        public var branch: String?
+        public var disabled: Bool?
+
+        public init(role: Role? = nil, branch: String? = nil, disabled: Bool? = nil) {
+            self.role = role
+            self.branch = branch
+            self.disabled = disabled
+        }
+    }
+
+    static let scopedByID = PostgresStatement("accounts.scoped_by_id", "SELECT \(columns) \(from) WHERE a.id = $1")
+    static let change = PostgresStatement(
+        "accounts.change",
+        named: """
+            UPDATE accounts SET
+                role = coalesce(:role::account_role, role),
+                branch_id = CASE WHEN :set_branch THEN :branch::uuid ELSE branch_id END,
+                disabled_at = CASE WHEN :disabled::boolean IS NULL THEN disabled_at
+                                   WHEN :disabled::boolean THEN coalesce(disabled_at, now()) ELSE NULL END
+            WHERE id = :id
+            """
+    )
+    static let revokeSessions = PostgresStatement(
+        "accounts.revoke_sessions",
+        "UPDATE account_sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL"
+    )
+
+    /// Changes a login of the scope's business, as `actor` (an owner) asked: audited with what it
+    /// was and what it became; disabling it signs it out everywhere at once. Nil when the scope has
+    /// no such login. An owner cannot change their own login (so a business always keeps one).
+    public static func change(
+        _ id: UUID,
+        _ change: Change,
+        by actor: Account,
+        address: String?,
+        on connection: PostgresConnection
+    ) async throws -> Account? {
+        guard let before = try await connection.query(scopedByID, [id]).first.map(account) else { return nil }
+        guard id != actor.id else {
+            throw AccountError(code: .invalidScope, message: "you cannot change your own login; ask another owner")
+        }
+        guard change.role != .admin else {
+            throw AccountError(code: .invalidScope, message: "a business's login is an owner, a manager or staff")
+        }
+        var branchID: UUID?
+        if let branch = change.branch, !branch.isEmpty {
+            guard let row = try await connection.query(Invitations.branch, [branch]).first else {
+                throw AccountError(code: .unknownBranch, message: "no branch \(branch)")
+            }
+            branchID = try row.decode(UUID.self, "id")
+        }
+        try await connection.query(
+            AccountStore.change,
+            [
+                "id": id, "role": change.role?.rawValue, "set_branch": change.branch != nil, "branch": branchID,
+                "disabled": change.disabled,
+            ]
+        )
+        if change.disabled == true { try await connection.query(revokeSessions, [id]) }
+        guard let after = try await connection.query(scopedByID, [id]).first.map(account) else { return nil }
+        try await DashboardAudit.record(
+            by: actor,
+            action: "update",
+            entity: "account",
+            id: id,
+            before: before.auditFields,
+            after: after.auditFields,
+            address: address,
+            on: connection
+        )
+        return after
+    }
+}
+
+extension AccountStore.Account {
+    /// What the audit log keeps of a login.
+    var auditFields: [String: String] {
+        ["email": email, "role": role.rawValue, "branch": branchKey ?? "", "disabled": disabled ? "true" : "false"]
+    }
+}
