@@ -78,6 +78,7 @@ public struct Dashboard: Sendable {
         "/api/v1/branches": [.get], "/api/v1/branches/:id/operations": [.post], "/api/v1/openapi.json": [.get],
         "/api/v1/accounts": [.get], "/api/v1/accounts/:id": [.post], "/api/v1/invitations": [.get, .post],
         "/api/v1/invitations/:id": [.delete], "/api/v1/invitations/accept": [.post],
+        "/api/v1/customers": [.get], "/api/v1/customers/:id": [.get], "/api/v1/bookings": [.get],
         "/dashboard": [.get], "/dashboard/sign-in": [.get, .post], "/dashboard/sign-out": [.post],
         "/dashboard/board": [.get], "/dashboard/board/columns": [.get], "/dashboard/orders/:id": [.get],
         "/dashboard/orders/:id/status": [.post], "/dashboard/settings": [.get], "/dashboard/menu": [.get],
@@ -85,6 +86,7 @@ public struct Dashboard: Sendable {
         "/dashboard/items/:key/availability": [.post], "/dashboard/assets/:name": [.get],
         "/dashboard/join/:token": [.get, .post], "/dashboard/invitations": [.post],
         "/dashboard/invitations/:id/revoke": [.post], "/dashboard/accounts/:id": [.post],
+        "/dashboard/customers": [.get], "/dashboard/customers/:id": [.get], "/dashboard/bookings": [.get],
     ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {
@@ -104,6 +106,8 @@ public struct Dashboard: Sendable {
         sessionsController.add(to: router, authentication: authentication)
         let accountsController = AccountsController<Context>(pool: pool, sessions: sessionsController)
         accountsController.add(to: router, authentication: authentication)
+        let customersController = CustomersController<Context>(pool: pool)
+        customersController.add(to: router, authentication: authentication)
         let ordersController = OrdersController<Context>(pool: pool, moved: moved)
         ordersController.add(to: router, authentication: authentication)
         BranchesController<Context>(pool: pool).add(to: router, authentication: authentication)
@@ -113,6 +117,7 @@ public struct Dashboard: Sendable {
             renderer: renderer,
             sessions: sessionsController,
             accounts: accountsController,
+            customers: customersController,
             orders: ordersController,
             menu: menuController
         ).add(to: router, authentication: authentication)

@@ -3,7 +3,8 @@
 BrowserTests.swift, which runs the whole server and a customer on WhatsApp.
 
 Talks to the Swift test by lines: it prints a request (PREPARE, CONFIRM, NOTICE?) and reads one
-answer line. Arguments: base URL, staff email, owner email, password, screenshot folder.
+answer line. Arguments: base URL, staff email, owner email, password, screenshot folder, and the
+login of a padel court whose day has bookings.
 Exits 0 when every check passed; prints FAIL lines otherwise.
 """
 import os
@@ -15,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-base, staff, owner, password, shots = sys.argv[1:6]
+base, staff, owner, password, shots, court = sys.argv[1:7]
 os.makedirs(shots, exist_ok=True)
 failures = []
 
@@ -192,6 +193,16 @@ try:
     WebDriverWait(driver, 10).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-branch="hamra"] button[data-action="pause"]'))
 
+    # The customers the restaurant has, and one of them with every order.
+    driver.get(base + "/dashboard/customers?lang=en")
+    rows = driver.find_elements(By.CSS_SELECTOR, "tr[data-customer]")
+    check(any("Rami" in row.text for row in rows), "the customers list shows the customer who ordered")
+    shot(driver, "customers-en-tablet")
+    driver.find_element(By.CSS_SELECTOR, "tr[data-customer] a").click()
+    WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.CSS_SELECTOR, "section.customer")))
+    check(order[:8] in driver.page_source, "the customer's page lists their order")
+    shot(driver, "customer-en-tablet")
+
     # The owner invites a new cashier from settings; the link opens once, in French here, and
     # the new login lands on the board.
     size(driver, PHONE)
@@ -218,6 +229,21 @@ try:
     driver.get(link)
     check(driver.find_elements(By.CSS_SELECTOR, ".join .error") and not driver.find_elements(By.NAME, "password"),
           "an invitation opens once")
+
+    # A padel court's desk: the day's bookings, on a tablet in English and a phone in Arabic.
+    driver.delete_all_cookies()
+    size(driver, TABLET)
+    sign_in(driver, court)
+    driver.get(base + "/dashboard/bookings?lang=en")
+    slots = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, ".bookings td.slot")]
+    check(slots == ["18:00–19:00", "20:00–21:30"], "the day's bookings in time order: " + str(slots))
+    shot(driver, "bookings-en-tablet")
+    size(driver, PHONE)
+    driver.get(base + "/dashboard/bookings?lang=ar")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl", "the bookings page is right to left")
+    shot(driver, "bookings-ar-phone")
+    driver.find_element(By.CSS_SELECTOR, 'a[data-day="next"]').click()
+    check("لا حجوزات" in driver.page_source, "the next day has none")
 finally:
     driver.quit()
 

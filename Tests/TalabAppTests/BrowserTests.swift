@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TalabCore
 import TalabDashboard
 import TalabDev
 import TalabStore
@@ -40,6 +41,38 @@ extension SerializedSuites {
             }
         }
 
+        /// Two games on the court today (Beirut): 20:00 for 90 minutes, placed first, and 18:00.
+        static func bookToday(pool: PostgresPool) async throws {
+            let ids = try await pool.query(
+                PostgresStatement(
+                    "test.dbayeh",
+                    "SELECT business_id, id FROM branches WHERE key = 'dbayeh'",
+                    prepared: false
+                )
+            )[0]
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "Asia/Beirut")!
+            let today = calendar.startOfDay(for: Date())
+            for (hour, minutes, key) in [(20, 90, "padel-90"), (18, 60, "football-60")] {
+                let start = today.addingTimeInterval(Double(hour) * 3600)
+                var cart = Cart(currency: "USD")
+                cart.add(Cart.Line(itemKey: key, name: key, unitPrice: 40, quantity: 1))
+                var placement = OrderStore.Placement(
+                    businessID: try ids.decode(UUID.self, "business_id"),
+                    branchID: try ids.decode(UUID.self, "id"),
+                    deliveryType: .onSite,
+                    confirmationKey: "wamid.\(UUID().uuidString)",
+                    customerPhone: "9617033\(hour)00"
+                )
+                placement.customerName = hour == 18 ? "Karim" : "Lea"
+                placement.scheduledFor = start
+                placement.bookings = [
+                    .init(itemKey: key, start: start, end: start.addingTimeInterval(Double(minutes) * 60))
+                ]
+                _ = try await OrderStore(pool: pool).place(cart, placement)
+            }
+        }
+
         @Test(.enabled(if: BrowserTests.available, "chromium and chromium-driver (make deps) are needed"))
         func aKitchenSeesAWhatsAppOrderArriveAcceptsItAndTheCustomerIsTold() async throws {
             let repositories = try TenantRepositories()
@@ -50,6 +83,13 @@ extension SerializedSuites {
             let password = "kitchen tablet 2026"
             try await server.login("kitchen@abu-salim.example", password: password, role: .staff, branch: "hamra")
             try await server.login("owner@abu-salim.example", password: password, role: .owner, name: "Rima Haddad")
+            try await AccountStore(pool: server.fixture.parts.pool).add(
+                email: "desk@padel.example",
+                passwordHash: try await PasswordHasher(cost: 4).hash(password),
+                role: .staff,
+                tenant: "padel-beirut"
+            )
+            try await BrowserTests.bookToday(pool: server.fixture.parts.pool)
             let phone = "96171555123"
             let customer = ChatClient(
                 webhookURL: server.webhookURL,
@@ -66,7 +106,7 @@ extension SerializedSuites {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [
                 "python3", BrowserTests.script.path, base, "kitchen@abu-salim.example", "owner@abu-salim.example",
-                password, shots.path,
+                password, shots.path, "desk@padel.example",
             ]
             let toBrowser = Pipe()
             let fromBrowser = Pipe()

@@ -16,6 +16,9 @@ extension SerializedSuites {
                 .map { "\($0)/st" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         }
 
+        static let configuration = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("OpenAPI/schemathesis.toml")
+
         @Test(.enabled(if: OpenAPITests.schemathesis != nil, "schemathesis (make deps) is needed"))
         func theAPIAnswersAsItsDocumentSays() async throws {
             let server = try await LiveServer.withDashboard()
@@ -33,6 +36,7 @@ extension SerializedSuites {
             let outcome = try await Subprocess.run(
                 try #require(OpenAPITests.schemathesis),
                 [
+                    "--config-file", OpenAPITests.configuration.path,
                     "run", base + "/api/v1/openapi.json", "--checks", "all", "--header",
                     "Authorization: Bearer \(token)",
                     // Signing out would end the run's own session; the event stream never ends.

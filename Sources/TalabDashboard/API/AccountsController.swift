@@ -33,7 +33,7 @@ public struct AccountsController<Context: DashboardRequestContext>: Sendable {
     // MARK: what the API shows
 
     struct InvitationView: Encodable {
-        let id: UUID
+        let id: String
         let email: String
         let role: String
         let branch: String?
@@ -45,7 +45,7 @@ public struct AccountsController<Context: DashboardRequestContext>: Sendable {
         var link: String?
 
         init(_ invitation: Invitations.Invitation, link: String? = nil) {
-            id = invitation.id
+            id = invitation.id.lowercasedText
             email = invitation.email
             role = invitation.role.rawValue
             branch = invitation.branchKey

@@ -21,7 +21,7 @@ public struct BranchesController<Context: DashboardRequestContext>: Sendable {
     }
 
     struct BranchView: Encodable {
-        let id: UUID
+        let id: String
         let key: String
         let name: String
         let paused: Bool
@@ -53,7 +53,7 @@ public struct BranchesController<Context: DashboardRequestContext>: Sendable {
         let now = Date()
         return profile.branches.map { branch in
             BranchView(
-                id: branch.id,
+                id: branch.id.lowercasedText,
                 key: branch.key,
                 name: branch.name,
                 paused: branch.operations.isPaused(at: now),

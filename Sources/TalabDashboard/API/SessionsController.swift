@@ -137,23 +137,23 @@ public struct SessionsController<Context: DashboardRequestContext>: Sendable {
 
 /// An account as the API shows it (never its password hash).
 struct AccountView: Encodable {
-    let id: UUID
+    let id: String
     let email: String
     let role: String
-    let business_id: UUID?
+    let business_id: String?
     let business: String?
-    let branch_id: UUID?
+    let branch_id: String?
     let branch: String?
     let display_name: String?
     let language: String
 
     init(_ account: AccountStore.Account) {
-        id = account.id
+        id = account.id.lowercasedText
         email = account.email
         role = account.role.rawValue
-        business_id = account.businessID
+        business_id = account.businessID?.lowercasedText
         business = account.businessSlug
-        branch_id = account.branchID
+        branch_id = account.branchID?.lowercasedText
         branch = account.branchKey
         display_name = account.displayName
         language = account.language

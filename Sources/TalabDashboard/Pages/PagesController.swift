@@ -13,6 +13,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     let renderer: PageRenderer
     let sessions: SessionsController<Context>
     let accounts: AccountsController<Context>
+    let customers: CustomersController<Context>
     let orders: OrdersController<Context>
     let menu: MenuController<Context>
     let branches: BranchesController<Context>
@@ -25,9 +26,11 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         renderer: PageRenderer,
         sessions: SessionsController<Context>,
         accounts: AccountsController<Context>,
+        customers: CustomersController<Context>,
         orders: OrdersController<Context>,
         menu: MenuController<Context>
     ) {
+        self.customers = customers
         self.renderer = renderer
         self.sessions = sessions
         self.accounts = accounts
@@ -72,6 +75,9 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         signedIn.post("invitations", use: invite)
         signedIn.post("invitations/:id/revoke", use: revokeInvitation)
         signedIn.post("accounts/:id", use: changeLogin)
+        signedIn.get("customers", use: customersPage)
+        signedIn.get("customers/:id", use: customerPage)
+        signedIn.get("bookings", use: bookingsPage)
     }
 
     // MARK: signing in and out
@@ -179,6 +185,8 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
             "signedIn": true, "business": frame.profile.name, "csrf": frame.signedIn.csrf,
             "canSettings": frame.signedIn.atLeast(.manager), "onBoard": page == "board",
             "onSettings": page == "settings", "onMenu": page == "menu", "onHistory": page == "history",
+            "onCustomers": page == "customers", "onBookings": page == "bookings",
+            "takesBookings": frame.profile.takesBookings,
         ]
     }
 
@@ -238,13 +246,22 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         else { throw APIError(.notFound, code: .notFound, message: "no order \(id.lowercasedText)") }
         var values = frame.view.order(document)
         let placed = Timestamp.parse(document.order.created_at) ?? Date()
-        let messages = try await pool.withBusiness(frame.business) { connection in
-            try await OrderHistory.conversation(
-                phone: document.customer?.phone_number,
-                userID: document.customer?.whatsapp_user_id,
-                around: placed,
-                on: connection
+        let phone = document.customer?.phone_number
+        let userID = document.customer?.whatsapp_user_id
+        let (messages, customer, previous) = try await pool.withBusiness(frame.business) { connection in
+            (
+                try await OrderHistory.conversation(phone: phone, userID: userID, around: placed, on: connection),
+                try await CustomerDirectory.customer(phone: phone, userID: userID, on: connection),
+                try await OrderHistory.customer(phone: phone, userID: userID, before: placed, limit: 5, on: connection)
             )
+        }
+        let earlier = try JSONDecoder().decode([BoardView.Document].self, from: Data(previous.documents.utf8))
+        if let customer, !earlier.isEmpty {
+            // A regular: who they are to the business, and what they ordered before this one.
+            var regular = customerRow(.init(customer, currency: frame.profile.currency), frame.view)
+            regular["rows"] = frame.view.historyRowsHTML(earlier)
+            if frame.signedIn.atLeast(.manager) { regular["link"] = true }
+            values["regular"] = regular
         }
         values["hasMessages"] = !messages.isEmpty
         values["messages"] = messages.map { message in
@@ -306,7 +323,7 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
         let branchViews = BranchesController<Context>.views(frame.profile)
         let branches: [[String: Any]] = branchViews.map { branch in
             [
-                "id": branch.id.uuidString.lowercased(), "key": branch.key, "name": branch.name,
+                "id": branch.id, "key": branch.key, "name": branch.name,
                 "paused": branch.paused, "csrf": csrf,
                 "state": branch.paused ? text["paused_now"] ?? "" : text["open_now"] ?? "",
                 "busyChoices": [0, 10, 20, 30, 45, 60].map { ["minutes": $0, "selected": $0 == branch.busy_minutes] },

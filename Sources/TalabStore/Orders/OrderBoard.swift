@@ -67,13 +67,17 @@ extension OrderBoard {
         public let timeZone: String
         public let currency: String
         public let branches: [Branch]
+        /// Whether it has bookable services (courts, appointments): then its day of bookings matters.
+        public let takesBookings: Bool
     }
 
     static let profile = PostgresStatement(
         "board.profile",
         """
         SELECT u.business_name, u.timezone, u.currency, b.id, b.key::text AS key, b.branch_name,
-               b.avg_preparation_time_minutes, \(BranchOperations.columns("p"))
+               b.avg_preparation_time_minutes, \(BranchOperations.columns("p")),
+               EXISTS (SELECT 1 FROM items i WHERE i.business_id = u.id AND i.duration_minutes IS NOT NULL
+                       AND i.deleted_at IS NULL) AS bookable
         FROM users u LEFT JOIN branches b ON b.business_id = u.id AND b.deleted_at IS NULL
         LEFT JOIN branch_operations p ON p.branch_id = b.id
         ORDER BY b.branch_name
@@ -98,7 +102,8 @@ extension OrderBoard {
             name: try first.decode(String.self, "business_name"),
             timeZone: try first.decode(String.self, "timezone"),
             currency: try first.decode(String.self, "currency"),
-            branches: branches
+            branches: branches,
+            takesBookings: try first.decode(Bool.self, "bookable")
         )
     }
 }

@@ -6,26 +6,32 @@ public enum OrderHistory {
     /// The page's statement, with or without a search: two statements, so the common one (no
     /// search) keeps a plan that walks the (business, time) index instead of a generic plan for both.
     static func page(searching: Bool) -> PostgresStatement {
-        let liveSearch =
-            searching
-            ? "AND (o.id::text LIKE :search || '%' OR o.customer_phone_number LIKE '%' || :search || '%')" : ""
-        let archivedSearch =
-            searching
-            ? "AND (l.id::text LIKE :search || '%' OR l.body -> 'customer' ->> 'phone_number' LIKE '%' || :search || '%')"
-            : ""
-        return PostgresStatement(
+        page(
             searching ? "history.search" : "history.page",
+            live: searching
+                ? "AND (o.id::text LIKE :search || '%' OR o.customer_phone_number LIKE '%' || :search || '%')" : "",
+            archived: searching
+                ? "AND (l.id::text LIKE :search || '%' OR l.body -> 'customer' ->> 'phone_number' LIKE '%' || :search || '%')"
+                : ""
+        )
+    }
+
+    /// Newest first, up to `:limit` placed before `:before`, live and archived, narrowed by the
+    /// conditions given (on `o`, a live order, and `l`, an archived document).
+    static func page(_ name: String, live: String, archived: String) -> PostgresStatement {
+        PostgresStatement(
+            name,
             named: """
                 WITH chosen AS (
                     SELECT o.* FROM orders o
-                    WHERE o.created_at < :before \(liveSearch)
+                    WHERE o.created_at < :before \(live)
                     ORDER BY o.created_at DESC LIMIT :limit
                 )\(OrderDocument.aggregates(of: "chosen")), live AS (
                     SELECT c.created_at AS at, \(OrderDocument.body("c", archivedAt: "NULL::timestamptz")) AS body
                     FROM chosen c \(OrderDocument.joins("c"))
                 ), archived AS (
                     SELECT l.at, l.body FROM history.order_logs l
-                    WHERE l.at < :before \(archivedSearch)
+                    WHERE l.at < :before \(archived)
                     ORDER BY l.at DESC LIMIT :limit
                 )
                 SELECT coalesce(jsonb_agg(body ORDER BY at DESC), '[]'::jsonb)::text AS orders,
@@ -55,8 +61,35 @@ public enum OrderHistory {
             } else {
                 try await connection.query(browse, ["before": before, "limit": limit])[0]
             }
+        return try documents(row, limit: limit)
+    }
+
+    static func documents(_ row: PostgresRow, limit: Int) throws -> (documents: String, next: Date?) {
         let count = try row.decode(Int.self, "n")
         return (try row.decode(String.self, "orders"), count < limit ? nil : try row.decode(Date?.self, "oldest"))
+    }
+
+    static let customer = page(
+        "history.customer",
+        live: "AND (o.customer_phone_number = :phone OR o.whatsapp_user_id = :user)",
+        archived: """
+            AND (l.body -> 'customer' ->> 'phone_number' = :phone OR l.body -> 'customer' ->> 'whatsapp_user_id' = :user)
+            """
+    )
+
+    /// One customer's orders (by phone or WhatsApp user id), newest first, as `page` answers.
+    public static func customer(
+        phone: String?,
+        userID: String?,
+        before: Date,
+        limit: Int,
+        on connection: PostgresConnection
+    ) async throws -> (documents: String, next: Date?) {
+        let row = try await connection.query(
+            customer,
+            ["before": before, "limit": limit, "phone": phone, "user": userID]
+        )[0]
+        return try documents(row, limit: limit)
     }
 
     /// A message of the conversation around an order.
