@@ -87,6 +87,13 @@ public struct Dashboard: Sendable {
         "/dashboard/join/:token": [.get, .post], "/dashboard/invitations": [.post],
         "/dashboard/invitations/:id/revoke": [.post], "/dashboard/accounts/:id": [.post],
         "/dashboard/customers": [.get], "/dashboard/customers/:id": [.get], "/dashboard/bookings": [.get],
+        "/api/v1/admin/businesses": [.get], "/api/v1/admin/businesses/:id/subscription": [.post],
+        "/api/v1/admin/accounts": [.get], "/api/v1/admin/accounts/:id": [.post], "/api/v1/admin/unroutable": [.get],
+        "/api/v1/admin/runs": [.get], "/api/v1/admin/runs/:id": [.get], "/dashboard/admin": [.get],
+        "/dashboard/admin/businesses/:id/subscription": [.post], "/dashboard/admin/accounts": [.get],
+        "/dashboard/admin/accounts/:id": [.post], "/dashboard/admin/unroutable": [.get],
+        "/dashboard/admin/runs": [.get],
+        "/dashboard/admin/runs/:id": [.get],
     ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {
@@ -122,5 +129,8 @@ public struct Dashboard: Sendable {
             menu: menuController
         ).add(to: router, authentication: authentication)
         BoardEventsController<Context>(hub: hub).add(to: router, authentication: authentication)
+        let adminController = AdminController<Context>(pool: pool)
+        adminController.add(to: router, authentication: authentication)
+        AdminPages<Context>(renderer: renderer, admin: adminController).add(to: router, authentication: authentication)
     }
 }

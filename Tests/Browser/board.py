@@ -4,7 +4,7 @@ BrowserTests.swift, which runs the whole server and a customer on WhatsApp.
 
 Talks to the Swift test by lines: it prints a request (PREPARE, CONFIRM, NOTICE?) and reads one
 answer line. Arguments: base URL, staff email, owner email, password, screenshot folder, and the
-login of a padel court whose day has bookings.
+login of a padel court whose day has bookings, and a platform admin's login.
 Exits 0 when every check passed; prints FAIL lines otherwise.
 """
 import os
@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-base, staff, owner, password, shots, court = sys.argv[1:7]
+base, staff, owner, password, shots, court, admin = sys.argv[1:8]
 os.makedirs(shots, exist_ok=True)
 failures = []
 
@@ -244,6 +244,40 @@ try:
     shot(driver, "bookings-ar-phone")
     driver.find_element(By.CSS_SELECTOR, 'a[data-day="next"]').click()
     check("لا حجوزات" in driver.page_source, "the next day has none")
+
+    # The platform's admin lands on the businesses, makes the salon premium, reads the runs.
+    driver.delete_all_cookies()
+    size(driver, TABLET)
+    driver.get(base + "/dashboard/sign-in?lang=en")
+    driver.find_element(By.NAME, "email").send_keys(admin)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-business]")))
+    check(driver.current_url.endswith("/dashboard/admin"), "an admin lands on the businesses: " + driver.current_url)
+    salon = driver.find_element(By.CSS_SELECTOR, '[data-business="salon-rima"]')
+    salon.find_element(By.CSS_SELECTOR, 'select[name="type"] option[value="premium"]').click()
+    price = salon.find_element(By.NAME, "price")
+    price.clear()
+    price.send_keys("49.00")
+    salon.find_element(By.CSS_SELECTOR, 'button[data-action="save-subscription"]').click()
+    WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.CSS_SELECTOR, ".done")))
+    salon = driver.find_element(By.CSS_SELECTOR, '[data-business="salon-rima"]')
+    check("premium" in salon.find_element(By.CSS_SELECTOR, ".badge").get_attribute("class"), "the salon shows premium")
+    shot(driver, "admin-businesses-en-tablet")
+    driver.get(base + "/dashboard/admin/runs")
+    shot(driver, "admin-runs-en-tablet")
+    driver.find_element(By.CSS_SELECTOR, "[data-run] a").click()
+    WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.CSS_SELECTOR, "table.changes")))
+    check("Tenants/" in driver.page_source, "a run's changes name their files")
+    check("out_of_stock" in driver.find_element(By.CSS_SELECTOR, "table.changes ins").text,
+          "the latest run is the owner's 86, shown as the field it changed")
+    shot(driver, "admin-run-en-tablet")
+    size(driver, PHONE)
+    driver.get(base + "/dashboard/admin?lang=ar")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl", "the admin pages are right to left in Arabic")
+    shot(driver, "admin-businesses-ar-phone")
+    driver.get(base + "/dashboard/admin/accounts?lang=ar")
+    shot(driver, "admin-accounts-ar-phone")
 finally:
     driver.quit()
 

@@ -89,6 +89,12 @@ extension SerializedSuites {
                 role: .staff,
                 tenant: "padel-beirut"
             )
+            try await AccountStore(pool: server.fixture.parts.pool).add(
+                email: "admin@talab.example",
+                passwordHash: try await PasswordHasher(cost: 4).hash(password),
+                role: .admin,
+                tenant: nil
+            )
             try await BrowserTests.bookToday(pool: server.fixture.parts.pool)
             let phone = "96171555123"
             let customer = ChatClient(
@@ -106,7 +112,7 @@ extension SerializedSuites {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [
                 "python3", BrowserTests.script.path, base, "kitchen@abu-salim.example", "owner@abu-salim.example",
-                password, shots.path, "desk@padel.example",
+                password, shots.path, "desk@padel.example", "admin@talab.example",
             ]
             let toBrowser = Pipe()
             let fromBrowser = Pipe()

@@ -131,7 +131,10 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
                 address: context.remoteAddress,
                 userAgent: request.headers[.userAgent]
             )
-            var headers: HTTPFields = [.location: "/dashboard/board"]
+            var headers: HTTPFields = [
+                .location: opened.account.role == AccountStore.Role.admin.rawValue
+                    ? "/dashboard/admin" : "/dashboard/board"
+            ]
             headers.append(sessions.cookie.set(opened.token, maxAge: Int(sessions.tokens.lifetime)))
             headers.append(
                 HTTPField(
@@ -204,6 +207,9 @@ public struct PagesController<Context: DashboardRequestContext>: Sendable {
     }
 
     @Sendable func board(_ request: Request, context: Context) async throws -> Response {
+        if context.signedIn?.account.role == .admin {
+            return Response(status: .seeOther, headers: [.location: "/dashboard/admin"])
+        }
         let frame = try await frame(request, context)
         let columns = try await boardColumns(request, frame)
         let chosen = branch(request, frame)
