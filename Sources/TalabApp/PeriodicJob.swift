@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TalabStore
+public import TalabWhatsApp
 
 /// A job `talab serve` runs every `interval` until it shuts down: a failed round is logged and
 /// tried again the next time. The archiver, the daily rollup and the message retention are each
@@ -45,6 +46,16 @@ public struct PeriodicJob: Service {
                     "orders archived",
                     metadata: ["orders": "\(progress.archived)", "resumed": "\(progress.resumed)"]
                 )
+            }
+        }
+    }
+
+    /// Orders nobody accepted in time are cancelled and their customers told.
+    public static func autoReject(_ orders: UnansweredOrders, every interval: Duration, logger: Logger) -> PeriodicJob {
+        PeriodicJob(name: "auto-reject", interval: interval, logger: logger) { logger in
+            let cancelled = try await orders.rejectDue()
+            if cancelled > 0 {
+                logger.info("orders nobody accepted were cancelled", metadata: ["orders": "\(cancelled)"])
             }
         }
     }

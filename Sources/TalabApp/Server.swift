@@ -47,6 +47,9 @@ public enum Server {
         public var messageLogDays: Int?
         /// How often each business's yesterday and today are rolled up (nil: never, in this process).
         public var rollupEvery: Duration? = .seconds(60 * 60)
+        /// How often orders nobody accepted in their business's `auto_reject_minutes` are cancelled
+        /// (nil: never).
+        public var autoRejectEvery: Duration? = .seconds(20)
         /// The business dashboard under `/api/v1` (nil: not served; it needs `TALAB_JWT_SECRET`).
         public var dashboard: Dashboard.Settings?
 
@@ -200,6 +203,9 @@ public enum Server {
                     logger: logger
                 )
             )
+        }
+        if let every = settings.autoRejectEvery {
+            services.append(PeriodicJob.autoReject(UnansweredOrders(pool: parts.pool), every: every, logger: logger))
         }
         if let every = settings.rollupEvery {
             let rollup = MetricsRollup(pool: parts.pool, history: history)

@@ -59,6 +59,10 @@ import Testing
             "business.yaml:4:1: error: unknown key 'timezon' in business.yaml; did you mean 'timezone'?"
         ),
         (
+            "auto-reject minutes out of range", "business.yaml", business + "settings:\n  auto_reject_minutes: 0\n",
+            "business.yaml:5:24: error: auto_reject_minutes must be between 1 and 240, got 0"
+        ),
+        (
             "IANA time zone", "business.yaml", business + "timezone: Beirut\n",
             "business.yaml:4:11: error: timezone 'Beirut' is not an IANA time zone such as Asia/Beirut"
         ),

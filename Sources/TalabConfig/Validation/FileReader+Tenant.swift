@@ -77,7 +77,7 @@ extension FileReader {
                 "settings",
                 allowed: [
                     "allow_scheduled_orders", "allow_delivery", "allow_takeaway", "allow_on_site", "arabizi_replies",
-                    "order_update_template",
+                    "order_update_template", "auto_reject_minutes",
                 ]
             )
         else { return settings }
@@ -98,6 +98,9 @@ extension FileReader {
         }
         if let value = fields["order_update_template"].flatMap({ templateName($0, "order_update_template") }) {
             settings.orderUpdateTemplate = value
+        }
+        settings.autoRejectMinutes = fields["auto_reject_minutes"].flatMap {
+            integer($0, "auto_reject_minutes", in: 1...240)
         }
         return settings
     }

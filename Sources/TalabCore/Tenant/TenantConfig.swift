@@ -136,6 +136,9 @@ public struct BusinessSettings: Sendable, Hashable {
     /// The utility template (created in WhatsApp Manager) that tells a customer about their order
     /// outside the 24-hour window.
     public var orderUpdateTemplate = "order_update"
+    /// Minutes an order may wait to be accepted before it is cancelled and the customer told, so
+    /// nobody waits for a closed kitchen; nil: orders wait until someone acts.
+    public var autoRejectMinutes: Int?
 
     public enum ArabiziReplies: String, Sendable, Hashable, CaseIterable {
         case arabizi, arabic

@@ -92,6 +92,7 @@ private struct RowBuilder {
                 "allow_on_site": .boolean(business.settings.allowOnSite),
                 "arabizi_replies": .text(business.settings.arabiziReplies.rawValue),
                 "order_update_template": .text(business.settings.orderUpdateTemplate),
+                "auto_reject_minutes": business.settings.autoRejectMinutes.map(ColumnValue.integer) ?? .null,
             ]
         )
         let owner = Owner(type: "business", id: businessID, name: "business", branch: nil)

@@ -12,13 +12,15 @@ public struct OrderNotifier: Sendable {
     public init(phrasebook: Phrasebook = .shipped) { self.phrasebook = phrasebook }
 
     /// Queues the notice of the order's new status; false when the customer cannot be reached. The
-    /// minutes to prepare (on accepting) and the reason (on cancelling) are told when given.
+    /// minutes to prepare (on accepting) and the reason (on cancelling) are told when given; `phrase`
+    /// names another phrase of the phrasebook to say it with (the auto-reject's).
     @discardableResult
     public func notify(
         order: UUID,
         status: OrderStatus,
         minutes: Int? = nil,
         reason: String? = nil,
+        phrase: String? = nil,
         on connection: PostgresConnection
     ) async throws -> Bool {
         guard let notice = try await OrderStore.notice(of: order, on: connection),
@@ -30,7 +32,9 @@ public struct OrderNotifier: Sendable {
         var body: [String: JSONValue]
         if try await ServiceWindow.isOpen(customer: customer.id, on: connection) {
             let text =
-                if status == .accepted, let minutes {
+                if let phrase {
+                    phrasebook.text(phrase, in: language, ["order": reference])
+                } else if status == .accepted, let minutes {
                     phrasebook.text(
                         "status_accepted_minutes",
                         in: language,
