@@ -11,7 +11,8 @@ import TalabWhatsApp
 /// `talab bench dashboard`: a live `talab serve` with the dashboard, a thousand boards listening to
 /// its event stream, orders confirmed by customers on WhatsApp at 100 a minute (webhook → the event
 /// on an open board), the server's memory with the boards open, and the board and an archived
-/// order read back over 100,000 archived orders.
+/// order read back over 100,000 archived orders; then an item "86"ed and back again from the API,
+/// each time until a customer asking for it is told what changed.
 public struct DashboardBenchmark: Sendable {
     public let executable: String
     public let project: URL
@@ -20,6 +21,8 @@ public struct DashboardBenchmark: Sendable {
     public var boards = 1_000
     public var archived = 100_000
     public var pageRequests = 200
+    /// Times the item is marked out of stock and back (each is a commit and a reconcile).
+    public var eightySix = 20
 
     public init(executable: String, project: URL) {
         self.executable = executable
@@ -36,6 +39,12 @@ public struct DashboardBenchmark: Sendable {
         public var boardPageSeconds: [Double] = []
         public var historyPageSeconds: [Double] = []
         public var archivedOrderSeconds: [Double] = []
+        /// `POST /api/v1/items/{key}/availability` answered (committed and reconciled), seconds, sorted.
+        public var eightySixCommitSeconds: [Double] = []
+        /// The same request sent → a customer asking for the item is answered as it now is, seconds, sorted.
+        public var eightySixToldSeconds: [Double] = []
+        /// Customers who asked too early and were answered as before (each asked again).
+        public var eightySixStale = 0
     }
 
     static let secret = "bench-dashboard-secret-0123456789abcdef"
@@ -84,6 +93,14 @@ public struct DashboardBenchmark: Sendable {
 
         var environment = stage.environment
         environment["TALAB_JWT_SECRET"] = DashboardBenchmark.secret
+        // The server's clone of the tenant repository, where the dashboard commits catalog changes.
+        let repository = try await DashboardBenchmark.tenantRepository(project)
+        defer { try? FileManager.default.removeItem(at: repository) }
+        environment["TALAB_TENANT_REPO"] = repository.path
+        // The tenants' tokens as the server's environment holds them (the values the stage applied).
+        for name in try DashboardBenchmark.secretNames(in: project) {
+            environment[name] = BenchSecrets().value(of: .environment(name))
+        }
         let pid = try Subprocess.spawn(executable, stage.arguments, environment: environment)
         defer {
             kill(pid, SIGTERM)
@@ -198,7 +215,77 @@ public struct DashboardBenchmark: Sendable {
             }
             report[keyPath: keyPath] = times.sorted()
         }
+
+        progress("Falafel Sandwich 86ed and back \(eightySix) times, a customer asking after each")
+        for round in 0..<eightySix {
+            let out = round % 2 == 0
+            var request = HTTPClientRequest(url: base + "/api/v1/items/falafel-sandwich/availability")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.body = .bytes(ByteBuffer(string: #"{"availability":"\#(out ? "out_of_stock" : "available")"}"#))
+            let started = ContinuousClock.now
+            let response = try await http.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .ok else { throw ClusterError("86 answered \(response.status.code)") }
+            report.eightySixCommitSeconds.append((ContinuousClock.now - started).seconds)
+            // A new customer each time asks for it until the answer says what the kitchen just said.
+            var told: Double?
+            var attempt = 0
+            while told == nil, ContinuousClock.now < started + .seconds(10) {
+                attempt += 1
+                let client = ChatClient(
+                    webhookURL: base + "/webhooks/whatsapp",
+                    graphURL: stage.graphServer.url,
+                    appSecret: WebhookBenchmark.appSecret,
+                    phoneNumberID: hamra,
+                    phone: "9617" + String(format: "%07d", 6_000_000 + round * 100 + attempt),
+                    userID: nil,
+                    http: http
+                )
+                let replies = try await client.send(.text("1 falafel sandwich, takeaway"), quiet: .milliseconds(30))
+                let unavailable = replies.contains { $0.text.contains("not available") }
+                if unavailable == out {
+                    told = (ContinuousClock.now - started).seconds
+                } else {
+                    report.eightySixStale += 1
+                }
+            }
+            guard let told else { throw ClusterError("round \(round): customers were not told within 10 s") }
+            report.eightySixToldSeconds.append(told)
+        }
+        report.eightySixCommitSeconds.sort()
+        report.eightySixToldSeconds.sort()
         return report
+    }
+
+    /// The environment variables the tenants' files name (`{ env: NAME }`).
+    static func secretNames(in project: URL) throws -> Set<String> {
+        var names: Set<String> = []
+        let tenants = project.appendingPathComponent("Tenants")
+        guard let files = FileManager.default.enumerator(at: tenants, includingPropertiesForKeys: nil) else { return [] }
+        for case let file as URL in files where file.pathExtension == "yaml" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /env:\s*([A-Z][A-Z0-9_]*)/) { names.insert(String(match.1)) }
+        }
+        return names
+    }
+
+    /// A git repository of the project's `Tenants/`, committed: the server's clone of the tenants.
+    static func tenantRepository(_ project: URL) async throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-tenants-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: project.appendingPathComponent("Tenants"),
+            to: folder.appendingPathComponent("Tenants")
+        )
+        for arguments in [
+            ["init", "-q", "-b", "main"], ["add", "-A"],
+            ["-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-m", "Tenants"],
+        ] {
+            let outcome = try await Subprocess.run("/usr/bin/git", ["-C", folder.path] + arguments)
+            guard outcome.succeeded else { throw ClusterError("git \(arguments[0]): \(outcome.output)") }
+        }
+        return folder
     }
 
     /// Notes each `order` event of a chunk of the stream.

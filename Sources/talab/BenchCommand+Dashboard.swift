@@ -12,7 +12,8 @@ extension BenchCommand {
                 Runs `talab serve` with the dashboard on a fresh example database with archived orders, opens \
                 --boards event streams, has customers confirm --orders orders on WhatsApp at --per-minute, and \
                 reports how long each took from the confirming webhook to its event on a board, the server's RSS \
-                before and with the boards, and the board page and an archived order's times.
+                before and with the boards, the board page and an archived order's times, and how long an item \
+                "86"ed from the API takes until a customer asking for it is told (goal: within one second).
                 """
         )
 
@@ -21,6 +22,7 @@ extension BenchCommand {
         @Option(help: "Boards listening at once.") var boards = 1_000
         @Option(help: "Archived orders of the business.") var archived = 100_000
         @Option(help: "Requests per page measured.") var pageRequests = 200
+        @Option(help: "Times an item is 86ed and back, a customer asking after each.") var eightySix = 20
 
         func run() async throws {
             try await reportingFailure {
@@ -31,6 +33,7 @@ extension BenchCommand {
                     benchmark.boards = boards
                     benchmark.archived = archived
                     benchmark.pageRequests = pageRequests
+                    benchmark.eightySix = eightySix
                     return try await benchmark.run(server: server, migrations: migrations, progress: note)
                 }
                 func percentiles(_ values: [Double]) -> String {
@@ -54,6 +57,10 @@ extension BenchCommand {
                 print("GET /dashboard/history over \(archived) archived: \(percentiles(report.historyPageSeconds))")
                 print(
                     "GET /api/v1/orders/{archived} over \(archived) archived: \(percentiles(report.archivedOrderSeconds))"
+                )
+                print("86 an item (commit + reconcile): \(percentiles(report.eightySixCommitSeconds))")
+                print(
+                    "86 sent → a customer asking is told: \(percentiles(report.eightySixToldSeconds)); \(report.eightySixStale) customers answered as before"
                 )
             }
         }

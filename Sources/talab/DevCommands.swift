@@ -146,8 +146,8 @@ extension DevCommand {
         return clone.path
     }
 
-    /// An owner login per tenant (`owner@<tenant>.demo`), its password kept in `.talab/`; made or
-    /// reset so the printed password always works.
+    /// An owner login per tenant (`owner@<tenant>.demo`) and a platform admin (`admin@talab.demo`),
+    /// their passwords kept in `.talab/`; made or reset so the printed password always works.
     static func demoLogins(
         url: DatabaseURL,
         tenants: [String],
@@ -158,9 +158,10 @@ extension DevCommand {
         let accounts = AccountStore(pool: pool)
         let hasher = PasswordHasher(cost: 10)
         var logins: [(String, String)] = []
-        for tenant in tenants {
-            let email = "owner@\(tenant).demo"
-            let password = try folder.demoPassword(for: tenant)
+        let wanted: [(email: String, role: AccountStore.Role, tenant: String?)] =
+            tenants.map { ("owner@\($0).demo", .owner, $0) } + [("admin@talab.demo", .admin, nil)]
+        for (email, role, tenant) in wanted {
+            let password = try folder.demoPassword(for: tenant ?? "platform-admin")
             if let existing = try await accounts.credentials(email: email) {
                 if try await !hasher.verify(password, hash: existing.passwordHash) {
                     try await accounts.setPassword(email: email, passwordHash: try await hasher.hash(password))
@@ -169,9 +170,9 @@ extension DevCommand {
                 _ = try await accounts.add(
                     email: email,
                     passwordHash: try await hasher.hash(password),
-                    role: .owner,
+                    role: role,
                     tenant: tenant,
-                    displayName: "Demo owner"
+                    displayName: role == .admin ? "Demo admin" : "Demo owner"
                 )
             }
             logins.append((email, password))
