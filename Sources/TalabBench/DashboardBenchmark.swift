@@ -262,7 +262,9 @@ public struct DashboardBenchmark: Sendable {
     static func secretNames(in project: URL) throws -> Set<String> {
         var names: Set<String> = []
         let tenants = project.appendingPathComponent("Tenants")
-        guard let files = FileManager.default.enumerator(at: tenants, includingPropertiesForKeys: nil) else { return [] }
+        guard let files = FileManager.default.enumerator(at: tenants, includingPropertiesForKeys: nil) else {
+            return []
+        }
         for case let file as URL in files where file.pathExtension == "yaml" {
             let text = try String(contentsOf: file, encoding: .utf8)
             for match in text.matches(of: /env:\s*([A-Z][A-Z0-9_]*)/) { names.insert(String(match.1)) }
