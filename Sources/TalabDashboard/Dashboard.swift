@@ -97,12 +97,7 @@ public struct Dashboard: Sendable {
     ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {
-        let authentication = DashboardAuthentication<Context>(
-            tokens: tokens,
-            accounts: accounts,
-            sessions: sessions,
-            cookie: cookie
-        )
+        let authentication = DashboardAuthentication<Context>(tokens: tokens, sessions: sessions, cookie: cookie)
         let sessionsController = SessionsController<Context>(
             accounts: accounts,
             sessions: sessions,

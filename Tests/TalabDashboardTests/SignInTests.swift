@@ -162,6 +162,48 @@ import Testing
         }
     }
 
+    @Test func aSessionIsNotedAsSeenAtMostOnceAMinute() async throws {
+        let fixture = try await DashboardFixture.make()
+        defer { fixture.close() }
+        try await fixture.login("owner@abu-salim.example", role: .owner, tenant: "abu-salim-grill")
+        try await fixture.application.test(.live) { client in
+            let session = try await DashboardFixture.session(client, "owner@abu-salim.example")
+            func seen() async throws -> Int {
+                try await fixture.database.count(
+                    "SELECT (extract(epoch FROM last_seen_at) * 1000000)::bigint % 1000000000 FROM account_sessions"
+                )
+            }
+            _ = try await fixture.database.count(
+                "WITH m AS (UPDATE account_sessions SET last_seen_at = now() - interval '30 seconds' RETURNING 1) SELECT count(*)::int FROM m"
+            )
+            let first = try await seen()
+            for _ in 0..<3 {
+                let me = try await client.execute(
+                    uri: "/api/v1/me",
+                    method: .get,
+                    headers: [.authorization: "Bearer \(session.token)"]
+                )
+                #expect(me.status == .ok)
+            }
+            #expect(try await seen() == first)
+            _ = try await fixture.database.count(
+                "WITH m AS (UPDATE account_sessions SET last_seen_at = now() - interval '2 minutes' RETURNING 1) SELECT count(*)::int FROM m"
+            )
+            let stale = try await seen()
+            _ = try await client.execute(
+                uri: "/api/v1/me",
+                method: .get,
+                headers: [.authorization: "Bearer \(session.token)"]
+            )
+            #expect(try await seen() != stale)
+            #expect(
+                try await fixture.database.count(
+                    "SELECT count(*)::int FROM account_sessions WHERE last_seen_at > now() - interval '5 seconds'"
+                ) == 1
+            )
+        }
+    }
+
     @Test func anExpiredTokenIsRefusedThoughItsSessionLives() async throws {
         let fixture = try await DashboardFixture.make(tokenLifetime: 1)
         defer { fixture.close() }

@@ -15,20 +15,17 @@ public import TalabStore
 /// and a form may carry the CSRF token as its `_csrf` field.
 public struct DashboardAuthentication<Context: DashboardRequestContext>: RouterMiddleware {
     public let tokens: SessionTokens
-    public let accounts: AccountStore
     public let sessions: SessionStore
     public let cookie: SessionCookie
     public let pages: Bool
 
     public init(
         tokens: SessionTokens,
-        accounts: AccountStore,
         sessions: SessionStore,
         cookie: SessionCookie,
         pages: Bool = false
     ) {
         self.tokens = tokens
-        self.accounts = accounts
         self.sessions = sessions
         self.cookie = cookie
         self.pages = pages
@@ -36,7 +33,7 @@ public struct DashboardAuthentication<Context: DashboardRequestContext>: RouterM
 
     /// The same checks, for pages.
     public var forPages: DashboardAuthentication {
-        DashboardAuthentication(tokens: tokens, accounts: accounts, sessions: sessions, cookie: cookie, pages: true)
+        DashboardAuthentication(tokens: tokens, sessions: sessions, cookie: cookie, pages: true)
     }
 
     public func handle(
@@ -52,8 +49,7 @@ public struct DashboardAuthentication<Context: DashboardRequestContext>: RouterM
         let fromCookie = bearer == nil ? cookie.value(in: request) : nil
         guard let token = bearer ?? fromCookie, let claims = await tokens.verify(token),
             let sessionID = claims.session, let accountID = claims.account,
-            let session = try await sessions.live(sessionID), session.accountID == accountID,
-            let account = try await accounts.account(id: accountID), !account.disabled
+            let account = try await sessions.signedIn(session: sessionID, account: accountID)
         else {
             if pages {
                 return Response(

@@ -54,26 +54,27 @@ public struct SessionStore: Sendable {
         }
     }
 
-    static let live = PostgresStatement(
-        "sessions.live",
+    static let signedIn = PostgresStatement(
+        "sessions.signed_in",
         """
-        UPDATE account_sessions s SET last_seen_at = now()
-        FROM accounts a
-        WHERE s.id = $1 AND a.id = s.account_id AND s.revoked_at IS NULL AND s.expires_at > now()
-          AND a.disabled_at IS NULL
-        RETURNING s.id, s.account_id, s.expires_at
+        WITH s AS (
+            SELECT s.id, s.account_id, s.last_seen_at FROM account_sessions s
+            WHERE s.id = $1 AND s.account_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
+        ), seen AS (
+            UPDATE account_sessions t SET last_seen_at = now() FROM s
+            WHERE t.id = s.id AND s.last_seen_at < now() - interval '1 minute'
+        )
+        SELECT \(AccountStore.columns) FROM s JOIN accounts a ON a.id = s.account_id
+        LEFT JOIN users u ON u.id = a.business_id LEFT JOIN branches b ON b.id = a.branch_id
+        WHERE a.disabled_at IS NULL
         """
     )
 
-    /// The session if it is still good: not revoked, not expired, its login enabled.
-    public func live(_ id: UUID) async throws -> Session? {
-        try await pool.query(SessionStore.live, [id]).first.map { row in
-            Session(
-                id: try row.decode(UUID.self, "id"),
-                accountID: try row.decode(UUID.self, "account_id"),
-                expiresAt: try row.decode(Date.self, "expires_at")
-            )
-        }
+    /// The login of a request whose token names `session` and `account`, in one statement, if the
+    /// session is still good (not revoked, not expired, its login enabled). When it was last seen
+    /// over a minute ago it is noted, so most requests write nothing (and wait for no commit).
+    public func signedIn(session: UUID, account: UUID) async throws -> AccountStore.Account? {
+        try await pool.query(SessionStore.signedIn, [session, account]).first.map(AccountStore.account)
     }
 
     static let revoke = PostgresStatement(
