@@ -7,6 +7,9 @@ public struct DailyMetrics: Sendable, Equatable {
         public var name: String
         public var quantity: Int
         public var revenue: Decimal
+        /// How many of the item were ordered with each option (by its name); absent in rows rolled
+        /// up before options were counted.
+        public var options: [String: Int]?
     }
 
     public struct CustomerTally: Sendable, Equatable, Codable {
@@ -105,9 +108,13 @@ public struct DailyMetrics: Sendable, Equatable {
                 metrics.ordersCount += 1
                 metrics.revenueTotal += order.total
                 for item in record.items {
-                    var tally = metrics.items[item.itemID] ?? ItemTally(name: item.name, quantity: 0, revenue: 0)
+                    var tally =
+                        metrics.items[item.itemID] ?? ItemTally(name: item.name, quantity: 0, revenue: 0, options: [:])
                     tally.quantity += item.quantity
                     tally.revenue += item.revenue
+                    for option in item.options {
+                        if let name = option.name { tally.options?[name, default: 0] += item.quantity }
+                    }
                     metrics.items[item.itemID] = tally
                 }
                 if let customer = record.customer.key {

@@ -49,6 +49,10 @@ public struct MetricsRollup: Sendable {
             SELECT count(*) FILTER (WHERE first_date < :date::date)::int AS repeat FROM upserted
             """
     )
+    static let serialize = PostgresStatement(
+        "rollup.serialize",
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))"
+    )
     static let clear = PostgresStatement(
         "rollup.clear",
         "DELETE FROM daily_business_metrics WHERE business_id = $1 AND date = $2::date"
@@ -101,6 +105,9 @@ public struct MetricsRollup: Sendable {
         }
         var branches = DailyMetrics.compute(records, business: business.id, date: date.text, zone: zone)
         try await pool.withTransaction { connection in
+            // One rollup of a business's date at a time (the hourly job in each server, a report
+            // asking for today): the second waits, then replaces the first's rows.
+            try await connection.query(MetricsRollup.serialize, [business.id.lowercasedText + "/" + date.text])
             for branch in branches.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
                 let customers = branches[branch]!.customers.keys.sorted()
                 branches[branch]!.repeatCustomersCount = try await connection.query(
@@ -228,7 +235,8 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public var next: LocalDate { offset(1) }
     public var previous: LocalDate { offset(-1) }
 
-    func offset(_ days: Int) -> LocalDate {
+    /// The date `days` later (earlier when negative).
+    public func offset(_ days: Int) -> LocalDate {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 0)!
         let date = calendar.date(

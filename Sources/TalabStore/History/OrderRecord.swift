@@ -60,12 +60,17 @@ public struct OrderRecord: Sendable, Decodable, Equatable {
         public let options: [Option]
 
         public struct Option: Sendable, Decodable, Equatable {
+            public let name: String?
             public let priceDelta: Decimal
 
-            enum CodingKeys: String, CodingKey { case priceDelta = "price_delta" }
+            enum CodingKeys: String, CodingKey {
+                case name
+                case priceDelta = "price_delta"
+            }
 
             public init(from decoder: any Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
+                name = try container.decodeIfPresent(String.self, forKey: .name)
                 priceDelta = Decimal(string: try container.decode(String.self, forKey: .priceDelta)) ?? 0
             }
         }

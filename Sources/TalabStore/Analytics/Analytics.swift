@@ -1,0 +1,275 @@
+public import Foundation
+
+/// The reports of SPEC §11 for one business over a range of its own dates, read from the daily
+/// rollup (`daily_business_metrics`, which holds live and archived orders alike, money from the
+/// orders' snapshots): totals, sales by day, week, hour and weekday, items with their options,
+/// customers (biggest spenders, repeat, returning within 30 days), order value, completion times,
+/// branches side by side and languages. Run in the business's scope (row-level security) or the
+/// admin's path; `business` is named all the same, so each query walks the rollup's primary key.
+public enum Analytics {
+    /// A range of local dates, both ends included.
+    public struct Range: Sendable, Equatable {
+        public let from: LocalDate
+        public let through: LocalDate
+
+        public init(from: LocalDate, through: LocalDate) {
+            self.from = from
+            self.through = through
+        }
+
+        /// Its number of days.
+        public var days: Int {
+            var count = 1
+            var date = from
+            while date < through {
+                date = date.next
+                count += 1
+            }
+            return count
+        }
+
+        /// The range of the same length just before this one.
+        public var previous: Range {
+            let length = days
+            return Range(from: from.offset(-length), through: from.offset(-1))
+        }
+    }
+
+    public struct Day: Sendable, Equatable {
+        public let date: LocalDate
+        public let branch: UUID
+        public let currency: String
+        public let orders: Int
+        public let revenue: Decimal
+        public let cancelled: Int
+        public let open: Int
+        public let hourly: [Int]
+        public let completionSeconds: [Int]
+        public let languages: [String: Int]
+    }
+
+    public struct Item: Sendable, Equatable {
+        public let id: String
+        public let name: String
+        public let quantity: Int
+        public let revenue: Decimal
+        /// The options it was ordered with, most chosen first.
+        public var options: [(name: String, count: Int)]
+
+        public static func == (a: Item, b: Item) -> Bool {
+            a.id == b.id && a.name == b.name && a.quantity == b.quantity && a.revenue == b.revenue
+                && a.options.map(\.name) == b.options.map(\.name) && a.options.map(\.count) == b.options.map(\.count)
+        }
+    }
+
+    public struct Spender: Sendable, Equatable {
+        /// The customer as the rollup knows them: a phone number or a WhatsApp user id.
+        public let customer: String
+        public let name: String?
+        public let orders: Int
+        public let spent: Decimal
+        public let lastOrder: LocalDate
+    }
+
+    public struct Customers: Sendable, Equatable {
+        /// Customers with a completed order in the range.
+        public var count = 0
+        /// Of those, customers who had ordered before the range or on two days or more within it.
+        public var repeating = 0
+        /// Of those, customers who ordered again within 30 days of an earlier order.
+        public var returningWithin30Days = 0
+    }
+
+    /// What a range came to, everything the reports are made of.
+    public struct Figures: Sendable, Equatable {
+        public var days: [Day] = []
+        public var items: [Item] = []
+        public var spenders: [Spender] = []
+        public var customers = Customers()
+    }
+
+    static let rangeCondition = """
+        m.business_id = :business AND m.date BETWEEN :from::date AND :through::date
+          AND (:branch::uuid IS NULL OR m.branch_id = :branch)
+        """
+
+    static let days = PostgresStatement(
+        "analytics.days",
+        named: """
+            SELECT m.date::text AS date, m.branch_id, m.currency, m.orders_count, m.revenue_total, m.cancelled_count,
+                   m.open_count, m.hourly_orders::text AS hourly, m.completion_seconds::text AS completion,
+                   m.languages::text AS languages
+            FROM daily_business_metrics m WHERE \(rangeCondition)
+            ORDER BY m.date, m.branch_id
+            """
+    )
+    static let items = PostgresStatement(
+        "analytics.items",
+        named: """
+            WITH tallies AS (
+                SELECT i.key AS item_id, i.value, m.date FROM daily_business_metrics m
+                CROSS JOIN LATERAL jsonb_each(m.items) i WHERE \(rangeCondition)
+            ), top AS (
+                SELECT item_id, (array_agg(value ->> 'name' ORDER BY date DESC))[1] AS name,
+                       sum((value ->> 'quantity')::int)::int AS quantity, sum((value ->> 'revenue')::numeric) AS revenue
+                FROM tallies GROUP BY item_id ORDER BY quantity DESC, revenue DESC, item_id LIMIT :limit
+            ), options AS (
+                SELECT t.item_id, o.key AS option, sum(o.value::int)::int AS count
+                FROM tallies t JOIN top USING (item_id)
+                CROSS JOIN LATERAL jsonb_each_text(coalesce(t.value -> 'options', '{}'::jsonb)) o
+                GROUP BY t.item_id, o.key
+            )
+            SELECT top.item_id, top.name, top.quantity, top.revenue,
+                   coalesce((SELECT jsonb_agg(jsonb_build_array(o.option, o.count) ORDER BY o.count DESC, o.option)
+                             FROM options o WHERE o.item_id = top.item_id), '[]')::text AS options
+            FROM top ORDER BY top.quantity DESC, top.revenue DESC, top.item_id
+            """
+    )
+    /// Each customer's order-days from 30 days before the range to its end: what the spenders,
+    /// the repeat and the returning customers are counted from.
+    static let visits = """
+        WITH visits AS (
+            SELECT c.key AS customer, m.date, sum((c.value ->> 'orders')::int) AS orders,
+                   sum((c.value ->> 'spent')::numeric) AS spent
+            FROM daily_business_metrics m CROSS JOIN LATERAL jsonb_each(m.customers) c
+            WHERE m.business_id = :business AND m.date BETWEEN :from::date - 30 AND :through::date
+              AND (:branch::uuid IS NULL OR m.branch_id = :branch)
+            GROUP BY c.key, m.date
+        ), gaps AS (
+            SELECT v.*, v.date - lag(v.date) OVER (PARTITION BY v.customer ORDER BY v.date) AS gap FROM visits v
+        ), customers AS (
+            SELECT customer, sum(orders) FILTER (WHERE date >= :from::date)::int AS orders,
+                   sum(spent) FILTER (WHERE date >= :from::date) AS spent,
+                   count(*) FILTER (WHERE date >= :from::date)::int AS days, max(date) AS last_date,
+                   bool_or(date >= :from::date AND gap <= 30) AS returned
+            FROM gaps GROUP BY customer HAVING count(*) FILTER (WHERE date >= :from::date) > 0
+        )
+        """
+    static let customerCounts = PostgresStatement(
+        "analytics.customers",
+        named: """
+            \(visits)
+            SELECT count(*)::int AS count,
+                   count(*) FILTER (WHERE c.days >= 2 OR s.first_date < :from::date)::int AS repeating,
+                   count(*) FILTER (WHERE c.returned)::int AS returning
+            FROM customers c
+            LEFT JOIN business_customers_seen s ON s.business_id = :business AND s.customer = c.customer
+            """
+    )
+    static let spenders = PostgresStatement(
+        "analytics.spenders",
+        named: """
+            \(visits)
+            SELECT c.customer, c.orders, c.spent, c.last_date::text AS last_date,
+                   (SELECT coalesce(w.profile_name, w.username) FROM whatsapp_customers w
+                    WHERE w.business_id = :business AND (w.wa_id = c.customer OR w.user_id = c.customer)
+                    ORDER BY w.last_inbound_at DESC NULLS LAST LIMIT 1) AS name
+            FROM customers c ORDER BY c.spent DESC, c.orders DESC, c.customer LIMIT :limit
+            """
+    )
+
+    /// What `range` came to for `business` (one branch, or all), each list cut at `limit`.
+    public static func figures(
+        business: UUID,
+        range: Range,
+        branch: UUID?,
+        limit: Int = 20,
+        on connection: PostgresConnection
+    ) async throws -> Figures {
+        let bindings: PostgresBindings = [
+            "business": business, "from": range.from.text, "through": range.through.text, "branch": branch,
+        ]
+        var limited = bindings
+        limited.values["limit"] = limit
+        var figures = Figures()
+        figures.days = try await connection.query(days, bindings).map { row in
+            Day(
+                date: LocalDate(try row.decode(String.self, "date"))!,
+                branch: try row.decode(UUID.self, "branch_id"),
+                currency: try row.decode(String.self, "currency"),
+                orders: try row.decode(Int.self, "orders_count"),
+                revenue: try row.decode(Decimal.self, "revenue_total"),
+                cancelled: try row.decode(Int.self, "cancelled_count"),
+                open: try row.decode(Int.self, "open_count"),
+                hourly: Analytics.integers(try row.decode(String.self, "hourly")),
+                completionSeconds: Analytics.integers(try row.decode(String.self, "completion")),
+                languages: (try? JSONDecoder().decode(
+                    [String: Int].self,
+                    from: Data(try row.decode(String.self, "languages").utf8)
+                )) ?? [:]
+            )
+        }
+        figures.items = try await connection.query(items, limited).map { row in
+            let options =
+                (try? JSONSerialization.jsonObject(with: Data(try row.decode(String.self, "options").utf8)))
+                as? [[Any]] ?? []
+            return Item(
+                id: try row.decode(String.self, "item_id"),
+                name: try row.decode(String?.self, "name") ?? "",
+                quantity: try row.decode(Int.self, "quantity"),
+                revenue: try row.decode(Decimal.self, "revenue"),
+                options: options.compactMap { pair in
+                    guard pair.count == 2, let name = pair[0] as? String, let count = pair[1] as? Int else {
+                        return nil
+                    }
+                    return (name, count)
+                }
+            )
+        }
+        let counts = try await connection.query(customerCounts, bindings)[0]
+        figures.customers = Customers(
+            count: try counts.decode(Int.self, "count"),
+            repeating: try counts.decode(Int.self, "repeating"),
+            returningWithin30Days: try counts.decode(Int.self, "returning")
+        )
+        figures.spenders = try await connection.query(spenders, limited).map { row in
+            Spender(
+                customer: try row.decode(String.self, "customer"),
+                name: try row.decode(String?.self, "name"),
+                orders: try row.decode(Int.self, "orders"),
+                spent: try row.decode(Decimal.self, "spent"),
+                lastOrder: LocalDate(try row.decode(String.self, "last_date"))!
+            )
+        }
+        return figures
+    }
+
+    /// `{1,2,3}` as integers.
+    static func integers(_ text: String) -> [Int] {
+        text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").compactMap { Int($0) }
+    }
+}
+
+extension Analytics {
+    /// What SPEC §2.9 gates analytics on: the business's plan as an admin set it.
+    public struct Plan: Sendable, Equatable {
+        public let type: String
+        public let status: String
+        public let endsAt: Date?
+
+        /// Premium, active, and its period not over.
+        public func premium(at now: Date = Date()) -> Bool {
+            type == "premium" && status == "active" && (endsAt.map { $0 > now } ?? true)
+        }
+    }
+
+    static let plan = PostgresStatement(
+        "analytics.plan",
+        """
+        SELECT coalesce(subscription_type::text, 'standard') AS type,
+               coalesce(subscription_status::text, 'active') AS status, subscription_ends_at
+        FROM users WHERE id = $1
+        """
+    )
+
+    /// The business's plan, or nil when there is no such business (in this scope).
+    public static func plan(of business: UUID, on connection: PostgresConnection) async throws -> Plan? {
+        try await connection.query(plan, [business]).first.map { row in
+            Plan(
+                type: try row.decode(String.self, "type"),
+                status: try row.decode(String.self, "status"),
+                endsAt: try row.decode(Date?.self, "subscription_ends_at")
+            )
+        }
+    }
+}

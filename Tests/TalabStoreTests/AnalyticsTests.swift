@@ -1,0 +1,284 @@
+import Foundation
+import TalabCore
+import TalabStore
+import TalabTestSupport
+import Testing
+
+/// The analytics reports, made from the daily rollup, checked against SQL computed another way:
+/// straight from the orders themselves (live rows and archived documents), over a generated
+/// history of two branches, many customers, items with options, four languages, cancelled and
+/// open orders, part of it archived.
+@Suite struct AnalyticsTests {
+    static let beirut = TimeZone(identifier: "Asia/Beirut")!
+    static let lines = [
+        "2 chicken shawarma large bala toum w 1 fattoush", "1 falafel sandwich", "3 hummus",
+        "1 chicken shawarma regular bala kabis", "2 meat shawarma large bala basal", "1 mixed grill saj",
+        "1 shish taouk jebne w 1 hummus", "4 falafel sandwich w 2 fattoush", "1 kafta sandwich",
+    ]
+
+    /// The generated history; its first and last dates.
+    static func history(_ database: CatalogDatabase) async throws -> (LocalDate, LocalDate) {
+        let pool = database.pool
+        let (store, placement, _) = try await ExampleOrder.on(pool)
+        let branches = try await pool.query(
+            PostgresStatement(
+                "test.branches",
+                "SELECT id FROM branches WHERE key IN ('hamra', 'achrafieh') ORDER BY key",
+                prepared: false
+            )
+        ).map { try $0.decode(UUID.self, "id") }
+        var generator = SeededGenerator(seed: 17)
+        let menus = ExampleOrder.restaurant.menus
+        let today = LocalDate(Date(), in: beirut)
+        let first = today.offset(-44)
+        let languages: [Language] = [.arabic, .arabizi, .english, .french]
+        for index in 0..<240 {
+            var cart = Cart(currency: "USD")
+            for line in OrderParser(menus: menus).parse(lines[Int.random(in: 0..<lines.count, using: &generator)]).lines
+            {
+                cart.add(line)
+            }
+            guard !cart.lines.isEmpty else { continue }
+            var order = placement
+            order.branchID = branches[index % 3 == 0 ? 0 : 1]
+            order.customerPhone = "9617100\(String(format: "%04d", Int.random(in: 0..<40, using: &generator)))"
+            order.language = languages[Int.random(in: 0..<4, using: &generator)]
+            let roll = Int.random(in: 0..<10, using: &generator)
+            let status: OrderStatus = roll < 7 ? .completed : roll < 9 ? .cancelled : .ready
+            let day = first.offset(Int.random(in: 0...44, using: &generator))
+            let (start, _) = day.bounds(in: beirut)!
+            let placed = start.addingTimeInterval(
+                Double(Int.random(in: 10 * 3600..<(23 * 3600 + 59 * 60), using: &generator))
+            )
+            let minutes = Int.random(in: 8...55, using: &generator)
+            let id = try await ExampleOrder.finished(store, order, cart, to: status, hoursAgo: 0)
+            try await pool.query(
+                PostgresStatement(
+                    "test.redate",
+                    """
+                    UPDATE orders SET created_at = $2,
+                        completed_at = CASE WHEN completed_at IS NULL THEN NULL ELSE $2 + $3 * interval '1 minute' END,
+                        cancelled_at = CASE WHEN cancelled_at IS NULL THEN NULL ELSE $2 + interval '4 minutes' END
+                    WHERE id = $1
+                    """,
+                    prepared: false
+                ),
+                [id, placed, minutes]
+            )
+        }
+        // The older part goes to the history, as the archiver would have taken it.
+        let archived = try await OrderArchiver(pool: pool, store: PostgresLogStore(pool: pool), olderThan: 20 * 86_400)
+            .archiveAll()
+        #expect(archived.archived > 50)
+        let businesses = try await BusinessDirectory.businesses(pool).filter { $0.slug == "abu-salim-grill" }
+        _ = try await MetricsRollup(pool: pool, history: PostgresLogStore(pool: pool))
+            .rollup(businesses: businesses, from: first.offset(-45), through: today)
+        return (first, today)
+    }
+
+    /// Every order of the restaurant, live or archived, as SQL reads it without the rollup.
+    static let everyOrder = """
+        WITH every_order AS (
+            SELECT o.id, o.branch_id, o.status::text AS status, o.total, o.created_at, o.completed_at,
+                   o.language_used::text AS language, coalesce(o.customer_phone_number, o.whatsapp_user_id) AS customer,
+                   (o.created_at AT TIME ZONE 'Asia/Beirut')::date AS day
+            FROM orders o JOIN users u ON u.id = o.business_id WHERE u.slug = 'abu-salim-grill'
+            UNION ALL
+            SELECT l.id, (l.body #>> '{order,branch_id}')::uuid, l.body #>> '{order,status}',
+                   (l.body #>> '{order,total}')::numeric, l.at, (l.body #>> '{order,completed_at}')::timestamptz,
+                   l.body #>> '{order,language}',
+                   coalesce(l.body #>> '{customer,phone_number}', l.body #>> '{customer,whatsapp_user_id}'),
+                   (l.at AT TIME ZONE 'Asia/Beirut')::date
+            FROM history.order_logs l JOIN users u ON u.id = l.business_id WHERE u.slug = 'abu-salim-grill'
+        ), chosen AS (SELECT * FROM every_order WHERE day BETWEEN $1::date AND $2::date)
+        """
+
+    static func sql(_ database: CatalogDatabase, _ query: String, _ range: Analytics.Range) async throws -> PostgresRows
+    {
+        try await database.pool.query(
+            PostgresStatement("test.independent", everyOrder + query, prepared: false),
+            [range.from.text, range.through.text]
+        )
+    }
+
+    @Test func everyReportAgreesWithTheOrdersThemselves() async throws {
+        let database = try await CatalogDatabase.make()
+        defer { database.pool.close() }
+        let (first, today) = try await AnalyticsTests.history(database)
+        let business = try await BusinessDirectory.businesses(database.pool).first { $0.slug == "abu-salim-grill" }!
+        for range in [
+            Analytics.Range(from: today.offset(-29), through: today), Analytics.Range(from: first, through: today),
+            Analytics.Range(from: today.offset(-6), through: today),
+        ] {
+            let (figures, previous) = try await database.pool.withTransaction { connection in
+                (
+                    try await Analytics.figures(business: business.id, range: range, branch: nil, on: connection),
+                    try await Analytics.figures(
+                        business: business.id,
+                        range: range.previous,
+                        branch: nil,
+                        on: connection
+                    )
+                )
+            }
+            let report = AnalyticsReport(
+                range: range,
+                figures: figures,
+                previous: previous,
+                currency: "USD",
+                branchNames: [:]
+            )
+            let totals = try await AnalyticsTests.sql(
+                database,
+                """
+                SELECT count(*) FILTER (WHERE status = 'completed')::int AS orders,
+                       coalesce(sum(total) FILTER (WHERE status = 'completed'), 0)::text AS revenue,
+                       count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
+                       count(DISTINCT customer) FILTER (WHERE status = 'completed')::int AS customers,
+                       percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)::int)
+                           FILTER (WHERE status = 'completed') AS p50,
+                       percentile_disc(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)::int)
+                           FILTER (WHERE status = 'completed') AS p90
+                FROM chosen
+                """,
+                range
+            )[0]
+            let days = range.days
+            #expect(report.summary.orders.value == (try totals.decode(Int.self, "orders")), "\(days) days")
+            #expect(
+                report.summary.revenue.value == Decimal(string: try totals.decode(String.self, "revenue")),
+                "\(days)"
+            )
+            #expect(report.summary.cancelled.value == (try totals.decode(Int.self, "cancelled")), "\(days)")
+            #expect(report.repeatCustomers.customers == (try totals.decode(Int.self, "customers")), "\(days)")
+            #expect(report.completion.p50Seconds == (try totals.decode(Int?.self, "p50")), "\(days)")
+            #expect(report.completion.p90Seconds == (try totals.decode(Int?.self, "p90")), "\(days)")
+            #expect(report.summary.orders.value > 0)
+
+            // Items: quantity and revenue of each, from the lines of completed orders (options priced in).
+            let items = try await AnalyticsTests.sql(
+                database,
+                """
+                , lines AS (
+                    SELECT i.item_id::text AS item, i.quantity, i.quantity * (i.price_at_time + coalesce(
+                        (SELECT sum(p.price_delta_at_time) FROM order_item_options p WHERE p.order_item_id = i.id), 0)) AS revenue
+                    FROM order_items i JOIN chosen c ON c.id = i.order_id WHERE c.status = 'completed'
+                    UNION ALL
+                    SELECT line ->> 'item_id', (line ->> 'quantity')::int, (line ->> 'quantity')::int * ((line ->> 'price')::numeric
+                        + coalesce((SELECT sum((p ->> 'price_delta')::numeric) FROM jsonb_array_elements(line -> 'options') p), 0))
+                    FROM history.order_logs l JOIN chosen c ON c.id = l.id
+                    CROSS JOIN LATERAL jsonb_array_elements(l.body -> 'items') line WHERE c.status = 'completed'
+                )
+                SELECT item, sum(quantity)::int AS quantity, sum(revenue)::text AS revenue FROM lines GROUP BY item
+                """,
+                range
+            )
+            let expected = Dictionary(
+                uniqueKeysWithValues: try items.map {
+                    (
+                        try $0.decode(String.self, "item"),
+                        (try $0.decode(Int.self, "quantity"), try $0.decode(String.self, "revenue"))
+                    )
+                }
+            )
+            #expect(!report.items.isEmpty)
+            for row in report.items {
+                #expect(expected[row.item.id]?.0 == row.item.quantity, "\(row.item.name)")
+                #expect(expected[row.item.id].flatMap { Decimal(string: $0.1) } == row.item.revenue, "\(row.item.name)")
+            }
+            #expect(report.items.map(\.item.quantity) == report.items.map(\.item.quantity).sorted(by: >))
+            #expect(report.items.first?.item.quantity == expected.values.map(\.0).max())
+
+            // Biggest spenders.
+            let spenders = try await AnalyticsTests.sql(
+                database,
+                """
+                SELECT customer, count(*)::int AS orders, sum(total)::text AS spent, max(day)::text AS last
+                FROM chosen WHERE status = 'completed' GROUP BY customer ORDER BY sum(total) DESC, count(*) DESC, customer LIMIT 5
+                """,
+                range
+            )
+            #expect(report.spenders.count >= spenders.count && spenders.count == 5)
+            for (row, spender) in zip(spenders, report.spenders) {
+                #expect(spender.customer == (try row.decode(String.self, "customer")))
+                #expect(spender.orders == (try row.decode(Int.self, "orders")))
+                #expect(spender.spent == Decimal(string: try row.decode(String.self, "spent")))
+                #expect(spender.lastOrder.text == (try row.decode(String.self, "last")))
+            }
+
+            // Repeat customers: ordered before the range or on two days of it; returning: again within 30 days.
+            let repeating = try await AnalyticsTests.sql(
+                database,
+                """
+                , done AS (SELECT DISTINCT customer, day FROM every_order WHERE status = 'completed'),
+                per AS (
+                    SELECT customer, count(*) FILTER (WHERE day BETWEEN $1::date AND $2::date) AS days_in,
+                           bool_or(day < $1::date) AS before,
+                           bool_or(day BETWEEN $1::date AND $2::date AND EXISTS (
+                               SELECT 1 FROM done earlier WHERE earlier.customer = done.customer
+                                 AND earlier.day < done.day AND earlier.day >= done.day - 30)) AS returned
+                    FROM done GROUP BY customer
+                )
+                SELECT count(*) FILTER (WHERE days_in > 0 AND (days_in >= 2 OR before))::int AS repeating,
+                       count(*) FILTER (WHERE days_in > 0 AND returned)::int AS returning
+                FROM per
+                """,
+                range
+            )[0]
+            #expect(report.repeatCustomers.repeating == (try repeating.decode(Int.self, "repeating")), "\(days)")
+            #expect(
+                report.repeatCustomers.returningWithin30Days == (try repeating.decode(Int.self, "returning")),
+                "\(days)"
+            )
+            #expect(report.repeatCustomers.repeating > 0)
+
+            // Languages, hour × weekday, branches.
+            let languages = try await AnalyticsTests.sql(
+                database,
+                "SELECT language, count(*)::int AS n FROM chosen GROUP BY language",
+                range
+            )
+            for row in languages {
+                let language = try row.decode(String.self, "language")
+                #expect(
+                    report.languages.first { $0.language == language }?.orders == (try row.decode(Int.self, "n")),
+                    "\(language)"
+                )
+            }
+            let heat = try await AnalyticsTests.sql(
+                database,
+                """
+                SELECT (extract(isodow FROM day)::int - 1) AS weekday,
+                       extract(hour FROM created_at AT TIME ZONE 'Asia/Beirut')::int AS hour, count(*)::int AS n
+                FROM chosen GROUP BY 1, 2
+                """,
+                range
+            )
+            #expect(heat.count > 10)
+            for row in heat {
+                let count = report.heat[try row.decode(Int.self, "weekday")][try row.decode(Int.self, "hour")]
+                #expect(count == (try row.decode(Int.self, "n")))
+            }
+            let placed = try await AnalyticsTests.sql(database, "SELECT count(*)::int FROM chosen", range)[0]
+            #expect(report.heat.joined().reduce(0, +) == (try placed.decode(Int.self, at: 0)))
+            let branches = try await AnalyticsTests.sql(
+                database,
+                """
+                SELECT branch_id, coalesce(sum(total) FILTER (WHERE status = 'completed'), 0)::text AS revenue,
+                       count(*) FILTER (WHERE status = 'completed')::int AS orders
+                FROM chosen GROUP BY branch_id
+                """,
+                range
+            )
+            #expect(branches.count == report.branches.count)
+            for row in branches {
+                let branch = report.branches.first { $0.branch == (try? row.decode(UUID.self, "branch_id")) }
+                #expect(branch?.orders == (try row.decode(Int.self, "orders")))
+                #expect(branch?.revenue.value == Decimal(string: try row.decode(String.self, "revenue")))
+            }
+            #expect(report.byDay.count == days)
+            #expect(report.byDay.map(\.revenue).reduce(0, +) == report.summary.revenue.value)
+            #expect(report.byWeek.map(\.orders).reduce(0, +) == report.summary.orders.value)
+        }
+    }
+}
