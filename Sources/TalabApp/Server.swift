@@ -167,7 +167,12 @@ public enum Server {
         returnFreedMemory()
         var dashboard: Dashboard?
         if let dashboardSettings = settings.dashboard {
-            dashboard = try await Dashboard(pool: parts.pool, settings: dashboardSettings, sealer: sealer)
+            dashboard = try await Dashboard(
+                pool: parts.pool,
+                settings: dashboardSettings,
+                sealer: sealer,
+                history: settings.history.store(pool: parts.pool, messageRetentionDays: settings.messageLogDays)
+            )
         }
         // A service group stops its services last to first: the pools close after everything else.
         var services: [any Service] = [

@@ -48,14 +48,18 @@ public struct Dashboard: Sendable {
     public let catalog: CatalogEditor?
     /// Rung when an order moves through the dashboard.
     public let moved: @Sendable (UUID) async -> Void
+    /// Where archived orders are read from when today's analytics are rolled up again.
+    public let history: any LogStore
 
     public init(
         pool: PostgresPool,
         settings: Settings,
         sealer: SecretSealer? = nil,
+        history: (any LogStore)? = nil,
         moved: @escaping @Sendable (UUID) async -> Void = { _ in }
     ) async throws {
         self.pool = pool
+        self.history = history ?? PostgresLogStore(pool: pool)
         tokens = try await SessionTokens(secret: settings.jwtSecret, lifetime: settings.tokenLifetime)
         hasher = PasswordHasher(cost: settings.bcryptCost)
         accounts = AccountStore(pool: pool)
@@ -93,7 +97,8 @@ public struct Dashboard: Sendable {
         "/dashboard/admin/businesses/:id/subscription": [.post], "/dashboard/admin/accounts": [.get],
         "/dashboard/admin/accounts/:id": [.post], "/dashboard/admin/unroutable": [.get],
         "/dashboard/admin/runs": [.get],
-        "/dashboard/admin/runs/:id": [.get],
+        "/dashboard/admin/runs/:id": [.get], "/api/v1/analytics": [.get], "/api/v1/analytics/:report": [.get],
+        "/dashboard/analytics": [.get], "/dashboard/analytics/:report": [.get],
     ]
 
     public func add<Context: DashboardRequestContext>(to router: Router<Context>) {
@@ -124,6 +129,10 @@ public struct Dashboard: Sendable {
             menu: menuController
         ).add(to: router, authentication: authentication)
         BoardEventsController<Context>(hub: hub).add(to: router, authentication: authentication)
+        let analytics = AnalyticsController<Context>(pool: pool, history: history)
+        analytics.add(to: router, authentication: authentication)
+        AnalyticsPages<Context>(renderer: renderer, analytics: analytics)
+            .add(to: router, authentication: authentication)
         let adminController = AdminController<Context>(pool: pool)
         adminController.add(to: router, authentication: authentication)
         AdminPages<Context>(renderer: renderer, admin: adminController).add(to: router, authentication: authentication)

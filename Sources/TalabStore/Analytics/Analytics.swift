@@ -273,3 +273,29 @@ extension Analytics {
         }
     }
 }
+
+extension Analytics {
+    static let computedAt = PostgresStatement(
+        "analytics.computed_at",
+        "SELECT max(computed_at) AS at FROM daily_business_metrics WHERE business_id = $1 AND date = $2::date"
+    )
+
+    /// When a business's date was last rolled up (nil: never, or it had no orders).
+    public static func computedAt(business: UUID, date: LocalDate, pool: PostgresPool) async throws -> Date? {
+        try await pool.query(computedAt, [business, date.text]).first?.decode(Date?.self, "at")
+    }
+
+    static let branchNames = PostgresStatement(
+        "analytics.branch_names",
+        "SELECT id, branch_name FROM branches WHERE business_id = $1"
+    )
+
+    /// A business's branch names by id (deleted ones too: their history stays).
+    public static func branchNames(business: UUID, pool: PostgresPool) async throws -> [UUID: String] {
+        Dictionary(
+            try await pool.query(branchNames, [business]).map {
+                (try $0.decode(UUID.self, "id"), try $0.decode(String.self, "branch_name"))
+            }
+        ) { first, _ in first }
+    }
+}
