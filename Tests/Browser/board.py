@@ -58,6 +58,8 @@ def size(driver, dimensions):
 
 
 def shot(driver, name):
+    if driver.execute_script("return window.innerWidth") <= PHONE[0]:
+        check_fits(driver, name)
     height = driver.execute_script("return document.documentElement.scrollHeight")
     width = driver.execute_script("return window.innerWidth")
     if height > driver.execute_script("return window.innerHeight"):
@@ -73,6 +75,17 @@ def sign_in(driver, email):
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.ID, "columns")))
+
+
+def check_fits(driver, what):
+    # Nothing sticks out sideways on a phone: the widest offenders are named when something does.
+    overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    culprits = driver.execute_script(
+        "return Array.from(document.querySelectorAll('body *')).filter(e => {"
+        " const r = e.getBoundingClientRect(); return r.right > window.innerWidth + 1 || r.left < -1; })"
+        ".slice(0, 4).map(e => e.tagName + '.' + e.className.baseVal + e.className + ' ' +"
+        " Math.round(e.getBoundingClientRect().width) + 'px')")
+    check(overflow <= 0, what + " fits a phone's width (overflow " + str(overflow) + " px: " + str(culprits) + ")")
 
 
 def tickets(driver):
@@ -203,6 +216,11 @@ try:
     check(order[:8] in driver.page_source, "the customer's page lists their order")
     shot(driver, "customer-en-tablet")
 
+    # Analytics are premium: the owner of a standard business is shown what it would get (402).
+    driver.get(base + "/dashboard/analytics?lang=en")
+    check("Analytics come with Premium" in driver.page_source, "a standard business sees the upgrade page")
+    shot(driver, "upgrade-en-tablet")
+
     # The owner invites a new cashier from settings; the link opens once, in French here, and
     # the new login lands on the board.
     size(driver, PHONE)
@@ -245,7 +263,7 @@ try:
     driver.find_element(By.CSS_SELECTOR, 'a[data-day="next"]').click()
     check("لا حجوزات" in driver.page_source, "the next day has none")
 
-    # The platform's admin lands on the businesses, makes the salon premium, reads the runs.
+    # The platform's admin lands on the businesses, makes the restaurant premium, reads the runs.
     driver.delete_all_cookies()
     size(driver, TABLET)
     driver.get(base + "/dashboard/sign-in?lang=en")
@@ -254,15 +272,16 @@ try:
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-business]")))
     check(driver.current_url.endswith("/dashboard/admin"), "an admin lands on the businesses: " + driver.current_url)
-    salon = driver.find_element(By.CSS_SELECTOR, '[data-business="salon-rima"]')
-    salon.find_element(By.CSS_SELECTOR, 'select[name="type"] option[value="premium"]').click()
-    price = salon.find_element(By.NAME, "price")
+    restaurant = driver.find_element(By.CSS_SELECTOR, '[data-business="abu-salim-grill"]')
+    restaurant.find_element(By.CSS_SELECTOR, 'select[name="type"] option[value="premium"]').click()
+    price = restaurant.find_element(By.NAME, "price")
     price.clear()
     price.send_keys("49.00")
-    salon.find_element(By.CSS_SELECTOR, 'button[data-action="save-subscription"]').click()
+    restaurant.find_element(By.CSS_SELECTOR, 'button[data-action="save-subscription"]').click()
     WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.CSS_SELECTOR, ".done")))
-    salon = driver.find_element(By.CSS_SELECTOR, '[data-business="salon-rima"]')
-    check("premium" in salon.find_element(By.CSS_SELECTOR, ".badge").get_attribute("class"), "the salon shows premium")
+    restaurant = driver.find_element(By.CSS_SELECTOR, '[data-business="abu-salim-grill"]')
+    check("premium" in restaurant.find_element(By.CSS_SELECTOR, ".badge").get_attribute("class"),
+          "the restaurant shows premium")
     shot(driver, "admin-businesses-en-tablet")
     driver.get(base + "/dashboard/admin/runs")
     shot(driver, "admin-runs-en-tablet")
@@ -278,6 +297,20 @@ try:
     shot(driver, "admin-businesses-ar-phone")
     driver.get(base + "/dashboard/admin/accounts?lang=ar")
     shot(driver, "admin-accounts-ar-phone")
+
+    # Now premium, the owner reads six weeks of analytics, on a tablet in English and a phone in Arabic.
+    driver.delete_all_cookies()
+    size(driver, TABLET)
+    sign_in(driver, owner)
+    driver.get(base + "/dashboard/analytics?period=30d&lang=en")
+    charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
+    check(len(charts) == 5, "the analytics page draws five charts: " + str(len(charts)))
+    check("Chicken Shawarma" in driver.page_source, "the most ordered items are named")
+    shot(driver, "analytics-en-tablet")
+    size(driver, PHONE)
+    driver.get(base + "/dashboard/analytics?period=30d&lang=ar")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl", "analytics are right to left in Arabic")
+    shot(driver, "analytics-ar-phone")
 finally:
     driver.quit()
 

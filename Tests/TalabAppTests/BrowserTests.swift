@@ -96,6 +96,8 @@ extension SerializedSuites {
                 tenant: nil
             )
             try await BrowserTests.bookToday(pool: server.fixture.parts.pool)
+            // Six weeks of the restaurant's orders, rolled up, for its analytics once it is premium.
+            _ = try await GeneratedHistory.make(pool, orders: 200, open: false)
             let phone = "96171555123"
             let customer = ChatClient(
                 webhookURL: server.webhookURL,

@@ -10,72 +10,6 @@ import Testing
 /// open orders, part of it archived.
 @Suite struct AnalyticsTests {
     static let beirut = TimeZone(identifier: "Asia/Beirut")!
-    static let lines = [
-        "2 chicken shawarma large bala toum w 1 fattoush", "1 falafel sandwich", "3 hummus",
-        "1 chicken shawarma regular bala kabis", "2 meat shawarma large bala basal", "1 mixed grill saj",
-        "1 shish taouk jebne w 1 hummus", "4 falafel sandwich w 2 fattoush", "1 kafta sandwich",
-    ]
-
-    /// The generated history; its first and last dates.
-    static func history(_ database: CatalogDatabase) async throws -> (LocalDate, LocalDate) {
-        let pool = database.pool
-        let (store, placement, _) = try await ExampleOrder.on(pool)
-        let branches = try await pool.query(
-            PostgresStatement(
-                "test.branches",
-                "SELECT id FROM branches WHERE key IN ('hamra', 'achrafieh') ORDER BY key",
-                prepared: false
-            )
-        ).map { try $0.decode(UUID.self, "id") }
-        var generator = SeededGenerator(seed: 17)
-        let menus = ExampleOrder.restaurant.menus
-        let today = LocalDate(Date(), in: beirut)
-        let first = today.offset(-44)
-        let languages: [Language] = [.arabic, .arabizi, .english, .french]
-        for index in 0..<240 {
-            var cart = Cart(currency: "USD")
-            for line in OrderParser(menus: menus).parse(lines[Int.random(in: 0..<lines.count, using: &generator)]).lines
-            {
-                cart.add(line)
-            }
-            guard !cart.lines.isEmpty else { continue }
-            var order = placement
-            order.branchID = branches[index % 3 == 0 ? 0 : 1]
-            order.customerPhone = "9617100\(String(format: "%04d", Int.random(in: 0..<40, using: &generator)))"
-            order.language = languages[Int.random(in: 0..<4, using: &generator)]
-            let roll = Int.random(in: 0..<10, using: &generator)
-            let status: OrderStatus = roll < 7 ? .completed : roll < 9 ? .cancelled : .ready
-            let day = first.offset(Int.random(in: 0...44, using: &generator))
-            let (start, _) = day.bounds(in: beirut)!
-            let placed = start.addingTimeInterval(
-                Double(Int.random(in: 10 * 3600..<(23 * 3600 + 59 * 60), using: &generator))
-            )
-            let minutes = Int.random(in: 8...55, using: &generator)
-            let id = try await ExampleOrder.finished(store, order, cart, to: status, hoursAgo: 0)
-            try await pool.query(
-                PostgresStatement(
-                    "test.redate",
-                    """
-                    UPDATE orders SET created_at = $2,
-                        completed_at = CASE WHEN completed_at IS NULL THEN NULL ELSE $2 + $3 * interval '1 minute' END,
-                        cancelled_at = CASE WHEN cancelled_at IS NULL THEN NULL ELSE $2 + interval '4 minutes' END
-                    WHERE id = $1
-                    """,
-                    prepared: false
-                ),
-                [id, placed, minutes]
-            )
-        }
-        // The older part goes to the history, as the archiver would have taken it.
-        let archived = try await OrderArchiver(pool: pool, store: PostgresLogStore(pool: pool), olderThan: 20 * 86_400)
-            .archiveAll()
-        #expect(archived.archived > 50)
-        let businesses = try await BusinessDirectory.businesses(pool).filter { $0.slug == "abu-salim-grill" }
-        _ = try await MetricsRollup(pool: pool, history: PostgresLogStore(pool: pool))
-            .rollup(businesses: businesses, from: first.offset(-45), through: today)
-        return (first, today)
-    }
-
     /// Every order of the restaurant, live or archived, as SQL reads it without the rollup.
     static let everyOrder = """
         WITH every_order AS (
@@ -104,7 +38,7 @@ import Testing
     @Test func everyReportAgreesWithTheOrdersThemselves() async throws {
         let database = try await CatalogDatabase.make()
         defer { database.pool.close() }
-        let (first, today) = try await AnalyticsTests.history(database)
+        let (first, today) = try await GeneratedHistory.make(database.pool)
         let business = try await BusinessDirectory.businesses(database.pool).first { $0.slug == "abu-salim-grill" }!
         for range in [
             Analytics.Range(from: today.offset(-29), through: today), Analytics.Range(from: first, through: today),

@@ -2,6 +2,8 @@ import Foundation
 
 /// Charts drawn on the server as SVG (no script, readable on a phone: they scale to the width),
 /// mirrored for right-to-left pages: time runs from the right in Arabic, bars grow from the right.
+/// Inside a chart, positions and anchors are visual (`direction="ltr"` on the SVG, whatever the
+/// page's direction), so mirroring is done here, once.
 /// Every text is escaped; the numbers are also in the table beside each chart.
 enum AnalyticsCharts {
     static func escape(_ text: String) -> String {
@@ -36,7 +38,7 @@ enum AnalyticsCharts {
         }
         let (left, right) = rtl ? (last, first) : (first, last)
         return """
-            <svg class="chart line" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(escape(label))">\
+            <svg class="chart line" direction="ltr" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(escape(label))">\
             <line x1="\(pad)" y1="\(height - pad)" x2="\(width - pad)" y2="\(height - pad)" class="axis"/>\
             <polyline points="\(points.joined(separator: " "))" class="series"/>\
             <text x="\(pad)" y="\(height - 6)" class="tick">\(escape(left))</text>\
@@ -55,7 +57,7 @@ enum AnalyticsCharts {
         let height = max(Double(rows.count) * row, row)
         let highest = max(rows.map(\.value).max() ?? 0, 1)
         var svg = """
-            <svg class="chart bars" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(escape(label))">
+            <svg class="chart bars" direction="ltr" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(escape(label))">
             """
         for (index, entry) in rows.enumerated() {
             let y = Double(index) * row
@@ -64,7 +66,7 @@ enum AnalyticsCharts {
             let labelX = rtl ? width - 4 : labelWidth - 6
             let valueX = rtl ? barX - 6 : labelWidth + length + 6
             svg += """
-                <text x="\(number(labelX))" y="\(number(y + 17))" text-anchor="end" direction="\(rtl ? "rtl" : "ltr")" \
+                <text x="\(number(labelX))" y="\(number(y + 17))" text-anchor="end" \
                 class="name">\(escape(String(entry.label.prefix(28))))</text>\
                 <rect x="\(number(barX))" y="\(number(y + 5))" width="\(number(max(length, 1)))" height="16" rx="3" class="bar"/>\
                 <text x="\(number(valueX))" y="\(number(y + 17))" text-anchor="\(rtl ? "end" : "start")" \
@@ -82,7 +84,7 @@ enum AnalyticsCharts {
         let height = 7 * cell + 20
         let highest = max(grid.joined().max() ?? 0, 1)
         var svg = """
-            <svg class="chart heat" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(escape(label))">
+            <svg class="chart heat" direction="ltr" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(escape(label))">
             """
         for (day, hours) in grid.enumerated() {
             let y = Double(day) * cell

@@ -44,11 +44,12 @@ struct AnalyticsPages<Context: DashboardRequestContext>: Sendable {
         }
         let report = try await analytics.report(scope)
         let money = { (value: Decimal?) -> String in value.map { Money($0, report.currency).description } ?? "—" }
-        func change(_ now: Double?, _ before: Double?) -> [String: Any] {
+        /// The change from the previous range, and whether it is good news (fewer cancellations are).
+        func change(_ now: Double?, _ before: Double?, lowerIsBetter: Bool = false) -> [String: Any] {
             guard let now, let before, before != 0 else { return ["none": true] }
             let ratio = (now - before) / before
             return [
-                "up": ratio > 0, "down": ratio < 0,
+                "up": ratio > 0, "down": ratio < 0, "good": ratio != 0 && (ratio > 0) != lowerIsBetter,
                 "text": String(format: "%@%.0f %%", ratio > 0 ? "+" : "", ratio * 100),
             ]
         }
@@ -73,7 +74,11 @@ struct AnalyticsPages<Context: DashboardRequestContext>: Sendable {
             ],
             [
                 "label": text["cancelled_orders"] ?? "", "value": "\(summary.cancelled.value)",
-                "change": change(Double(summary.cancelled.value), Double(summary.cancelled.previous)),
+                "change": change(
+                    Double(summary.cancelled.value),
+                    Double(summary.cancelled.previous),
+                    lowerIsBetter: true
+                ),
             ],
         ]
         let days = (0..<7).map { text["weekday_\($0)"] ?? "\($0)" }
