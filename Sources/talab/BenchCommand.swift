@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure Talab's speed on this machine; figures belong in Benchmarks/README.md.",
         subcommands: [
             Database.self, Config.self, Reconcile.self, Webhook.self, Conversation.self, Attack.self, History.self,
-            Dashboard.self,
+            Dashboard.self, Analytics.self,
         ]
     )
 

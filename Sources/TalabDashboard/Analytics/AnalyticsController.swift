@@ -129,30 +129,22 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
                 _ = try await rollup.rollup(business: scope.business, date: today)
             }
         }
-        typealias Read = (Analytics.Figures, Analytics.Figures, OrderBoard.Profile?)
-        let read = { (connection: PostgresConnection) async throws -> Read in
-            (
-                try await Analytics.figures(
-                    business: scope.business.id,
-                    range: scope.range,
-                    branch: scope.branch,
-                    on: connection
-                ),
-                try await Analytics.figures(
-                    business: scope.business.id,
-                    range: scope.range.previous,
-                    branch: scope.branch,
-                    on: connection
-                ),
-                scope.admin == nil ? try await OrderBoard.profile(on: connection) : nil
-            )
-        }
-        let (figures, previous, profile) =
-            if let admin = scope.admin {
-                try await pool.withAdmin(admin, read)
-            } else {
-                try await pool.withBusiness(scope.business.id, read)
+        // The two ranges side by side, each in a transaction of its own (the business's scope, or
+        // the admin's path): on two cores about half the time of one after the other.
+        let pool = pool
+        let business = scope.business.id
+        let branch = scope.branch
+        let admin = scope.admin
+        @Sendable func read(_ range: Analytics.Range) async throws -> Analytics.Figures {
+            let body = { (connection: PostgresConnection) in
+                try await Analytics.figures(business: business, range: range, branch: branch, on: connection)
             }
+            return if let admin { try await pool.withAdmin(admin, body) } else { try await pool.withBusiness(business, body) }
+        }
+        async let current = read(scope.range)
+        async let before = read(scope.range.previous)
+        let (figures, previous) = try await (current, before)
+        let profile = admin == nil ? try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) } : nil
         let names = Dictionary((profile?.branches ?? []).map { ($0.id, $0.name) }) { first, _ in first }
         return AnalyticsReport(
             range: scope.range,

@@ -118,11 +118,13 @@ public enum Analytics {
                 FROM tallies t JOIN top USING (item_id)
                 CROSS JOIN LATERAL jsonb_each_text(coalesce(t.value -> 'options', '{}'::jsonb)) o
                 GROUP BY t.item_id, o.key
+            ), option_lists AS (
+                SELECT item_id, jsonb_agg(jsonb_build_array(option, count) ORDER BY count DESC, option) AS options
+                FROM options GROUP BY item_id
             )
-            SELECT top.item_id, top.name, top.quantity, top.revenue,
-                   coalesce((SELECT jsonb_agg(jsonb_build_array(o.option, o.count) ORDER BY o.count DESC, o.option)
-                             FROM options o WHERE o.item_id = top.item_id), '[]')::text AS options
-            FROM top ORDER BY top.quantity DESC, top.revenue DESC, top.item_id
+            SELECT top.item_id, top.name, top.quantity, top.revenue, coalesce(l.options, '[]')::text AS options
+            FROM top LEFT JOIN option_lists l USING (item_id)
+            ORDER BY top.quantity DESC, top.revenue DESC, top.item_id
             """
     )
     /// Each customer's order-days from 30 days before the range to its end: what the spenders,
@@ -145,28 +147,29 @@ public enum Analytics {
             FROM gaps GROUP BY customer HAVING count(*) FILTER (WHERE date >= :from::date) > 0
         )
         """
-    static let customerCounts = PostgresStatement(
+    /// The customers' counts (on every row) and the biggest spenders, from one reading of the visits.
+    static let customers = PostgresStatement(
         "analytics.customers",
         named: """
-            \(visits)
-            SELECT count(*)::int AS count,
-                   count(*) FILTER (WHERE c.days >= 2 OR s.first_date < :from::date)::int AS repeating,
-                   count(*) FILTER (WHERE c.returned)::int AS returning
-            FROM customers c
-            LEFT JOIN business_customers_seen s ON s.business_id = :business AND s.customer = c.customer
-            """
-    )
-    static let spenders = PostgresStatement(
-        "analytics.spenders",
-        named: """
-            \(visits)
-            SELECT c.customer, c.orders, c.spent, c.last_date::text AS last_date,
+            \(visits), counted AS (
+                SELECT c.*, count(*) OVER () AS total,
+                       count(*) FILTER (WHERE c.days >= 2 OR s.first_date < :from::date) OVER () AS repeating,
+                       count(*) FILTER (WHERE c.returned) OVER () AS returning
+                FROM customers c
+                LEFT JOIN business_customers_seen s ON s.business_id = :business AND s.customer = c.customer
+            ), top AS (
+                SELECT * FROM counted ORDER BY spent DESC, orders DESC, customer LIMIT :limit
+            )
+            SELECT t.customer, t.orders, t.spent, t.last_date::text AS last_date, t.total::int AS total,
+                   t.repeating::int AS repeating, t.returning::int AS returning,
                    (SELECT coalesce(w.profile_name, w.username) FROM whatsapp_customers w
-                    WHERE w.business_id = :business AND (w.wa_id = c.customer OR w.user_id = c.customer)
+                    WHERE w.business_id = :business AND (w.wa_id = t.customer OR w.user_id = t.customer)
                     ORDER BY w.last_inbound_at DESC NULLS LAST LIMIT 1) AS name
-            FROM customers c ORDER BY c.spent DESC, c.orders DESC, c.customer LIMIT :limit
+            FROM top t ORDER BY t.spent DESC, t.orders DESC, t.customer
             """
     )
+    /// Room for the report's sorts and hashes in memory (a year of one business is a few MB).
+    static let memory = PostgresStatement("analytics.memory", "SELECT set_config('work_mem', '64MB', true)")
 
     /// What `range` came to for `business` (one branch, or all), each list cut at `limit`.
     public static func figures(
@@ -182,6 +185,7 @@ public enum Analytics {
         var limited = bindings
         limited.values["limit"] = limit
         var figures = Figures()
+        try await connection.query(memory)
         figures.days = try await connection.query(days, bindings).map { row in
             Day(
                 date: LocalDate(try row.decode(String.self, "date"))!,
@@ -216,13 +220,15 @@ public enum Analytics {
                 }
             )
         }
-        let counts = try await connection.query(customerCounts, bindings)[0]
-        figures.customers = Customers(
-            count: try counts.decode(Int.self, "count"),
-            repeating: try counts.decode(Int.self, "repeating"),
-            returningWithin30Days: try counts.decode(Int.self, "returning")
-        )
-        figures.spenders = try await connection.query(spenders, limited).map { row in
+        let customers = try await connection.query(Analytics.customers, limited)
+        if let first = customers.first {
+            figures.customers = Customers(
+                count: try first.decode(Int.self, "total"),
+                repeating: try first.decode(Int.self, "repeating"),
+                returningWithin30Days: try first.decode(Int.self, "returning")
+            )
+        }
+        figures.spenders = try customers.map { row in
             Spender(
                 customer: try row.decode(String.self, "customer"),
                 name: try row.decode(String?.self, "name"),
@@ -297,5 +303,40 @@ extension Analytics {
                 (try $0.decode(UUID.self, "id"), try $0.decode(String.self, "branch_name"))
             }
         ) { first, _ in first }
+    }
+}
+
+extension Analytics {
+    /// `EXPLAIN (ANALYZE, BUFFERS)` of each statement `figures` runs for `range`, slowest first:
+    /// its name, its execution time in milliseconds and its plan (for the benchmark's report).
+    public static func plans(
+        business: UUID,
+        range: Range,
+        on connection: PostgresConnection
+    ) async throws -> [(name: String, milliseconds: Double, plan: String)] {
+        var bindings: PostgresBindings = [
+            "business": business, "from": range.from.text, "through": range.through.text, "branch": nil as UUID?,
+        ]
+        var plans: [(String, Double, String)] = []
+        try await connection.query(memory)
+        for statement in [days, items, customers] {
+            if statement.parameterNames?.contains("limit") == true {
+                bindings.values["limit"] = 20
+            } else {
+                bindings.values.removeValue(forKey: "limit")
+            }
+            let explain = PostgresStatement(
+                statement.name + ".explain",
+                "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement.sql,
+                prepared: false
+            )
+            let lines = try await connection.query(explain, try bindings.ordered(for: statement)).map {
+                try $0.decode(String.self, at: 0)
+            }
+            let time = lines.last { $0.hasPrefix("Execution Time:") }
+                .flatMap { Double($0.split(separator: " ")[2]) } ?? 0
+            plans.append((statement.name, time, lines.joined(separator: "\n")))
+        }
+        return plans.sorted { $0.1 > $1.1 }
     }
 }
