@@ -39,17 +39,25 @@ public struct AnalyticsBenchmark: Sendable {
     /// A year of rollup rows for `businesses` businesses, two branches each, ending today.
     static func rollupRows(businesses: Int, days: Int) -> String {
         """
-        WITH item_sets AS (
-            SELECT v, jsonb_object_agg(
-                '10000000-0000-4000-8000-' || lpad(to_hex(k), 12, '0'),
-                jsonb_build_object('name', 'Item ' || k, 'quantity', 1 + (k * 7 + v) % 9,
-                    'revenue', ((1 + (k * 7 + v) % 9) * (3.5 + k % 5))::numeric(10, 2),
-                    'options', jsonb_build_object('Large', (k + v) % 4, 'No garlic', (k * 3 + v) % 3))) AS items
-            FROM generate_series(0, 9) v CROSS JOIN generate_series(1, 30) k GROUP BY v
+        WITH item_tallies AS (
+            SELECT v, k, ('10000000-0000-4000-8000-' || lpad(to_hex(k), 12, '0'))::uuid AS id,
+                   1 + (k * 7 + v) % 9 AS quantity, ((1 + (k * 7 + v) % 9) * (3.5 + k % 5))::numeric(10, 2) AS revenue
+            FROM generate_series(0, 9) v CROSS JOIN generate_series(1, 30) k
+        ), item_sets AS (
+            SELECT v, jsonb_object_agg(id::text, jsonb_build_object('name', 'Item ' || k, 'quantity', quantity,
+                       'revenue', revenue, 'options', jsonb_build_object('Large', (k + v) % 4, 'No garlic', (k * 3 + v) % 3))) AS items,
+                   array_agg(id ORDER BY id) AS ids, array_agg(quantity ORDER BY id) AS quantities,
+                   array_agg(revenue ORDER BY id) AS revenues
+            FROM item_tallies GROUP BY v
+        ), customer_tallies AS (
+            SELECT DISTINCT ON (v, key) v, '9617' || lpad(((v * 97 + k * 13) % 2000)::text, 7, '0') AS key,
+                   (12 + (v + k) % 20)::numeric(10, 2) AS spent
+            FROM generate_series(0, 49) v CROSS JOIN generate_series(1, 40) k
         ), customer_sets AS (
-            SELECT v, jsonb_object_agg('9617' || lpad(((v * 97 + k * 13) % 2000)::text, 7, '0'),
-                jsonb_build_object('orders', 1, 'spent', (12 + (v + k) % 20)::numeric(10, 2))) AS customers
-            FROM generate_series(0, 49) v CROSS JOIN generate_series(1, 40) k GROUP BY v
+            SELECT v, jsonb_object_agg(key, jsonb_build_object('orders', 1, 'spent', spent)) AS customers,
+                   array_agg(key ORDER BY key) AS keys, array_agg(1 ORDER BY key) AS orders,
+                   array_agg(spent ORDER BY key) AS spents
+            FROM customer_tallies GROUP BY v
         ), places AS (
             SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(b), 12, '0'))::uuid AS business,
                    ('20000000-0000-4000-8000-' || lpad(to_hex(b * 2 + r), 12, '0'))::uuid AS branch, b, r
@@ -58,11 +66,12 @@ public struct AnalyticsBenchmark: Sendable {
         INSERT INTO daily_business_metrics (business_id, branch_id, date, currency, orders_count, revenue_total,
             avg_order_value, cancelled_count, open_count, top_items, items, hourly_orders, peak_hours, customers_count,
             repeat_customers_count, customers, completion_seconds, completion_p50_seconds, completion_p90_seconds,
-            languages)
+            languages, item_ids, item_quantities, item_revenue, customer_keys, customer_orders, customer_spent)
         SELECT p.business, p.branch, d.day, 'USD', 13, 13 * 18.5, 18.5, 1, 0, '[]', i.items,
                '{0,0,0,0,0,0,0,0,0,0,0,1,2,2,1,0,0,1,2,2,1,1,0,0}', '{12,13,18}', 40, 12, c.customers,
                '{600,720,840,900,960,1020,1080,1140,1200,1320,1500,1800,2400}', 1080, 1800,
-               '{"arabic": 4, "arabizi": 5, "english": 2, "french": 2}'
+               '{"arabic": 4, "arabizi": 5, "english": 2, "french": 2}', i.ids, i.quantities, i.revenues,
+               c.keys, c.orders, c.spents
         FROM places p
         CROSS JOIN generate_series(current_date - \(days - 1), current_date, interval '1 day') AS d(day)
         JOIN item_sets i ON i.v = (p.b + extract(doy FROM d.day)::int) % 10
@@ -94,7 +103,11 @@ public struct AnalyticsBenchmark: Sendable {
         """
     }
 
-    public func run(server: DatabaseURL, migrations: [Migration], progress: @Sendable (String) -> Void) async throws
+    public func run(
+        server: DatabaseURL,
+        migrations: [Migration],
+        progress: @Sendable (String) -> Void
+    ) async throws
         -> Report
     {
         let name = "talab_bench_analytics"
@@ -103,7 +116,7 @@ public struct AnalyticsBenchmark: Sendable {
         try await admin.executeScript("CREATE DATABASE \(name)", name: "bench.create")
         let url = server.database(name)
         try await Migrator(migrations: migrations).migrate(url)
-        let pool = PostgresPool(url: url, maxConnections: 4)
+        let pool = PostgresPool(url: url, maxConnections: 6)
         defer { pool.close() }
         let clock = ContinuousClock()
 
@@ -128,13 +141,22 @@ public struct AnalyticsBenchmark: Sendable {
                 let business = AnalyticsBenchmark.business(index * 7 % businesses)
                 let range = Analytics.Range(from: today.offset(1 - length), through: today)
                 let begun = clock.now
-                // As the dashboard reads them: the two ranges side by side, a transaction each.
-                async let current = pool.withTransaction { connection in
-                    try await Analytics.figures(business: business, range: range, branch: nil, on: connection)
-                }
-                async let before = pool.withTransaction { connection in
-                    try await Analytics.figures(business: business, range: range.previous, branch: nil, on: connection)
-                }
+                // As the dashboard reads them: the two ranges side by side, and their parts.
+                async let current = Analytics.figures(
+                    business: business,
+                    range: range,
+                    branch: nil,
+                    reader: .platform,
+                    pool: pool
+                )
+                async let before = Analytics.figures(
+                    business: business,
+                    range: range.previous,
+                    branch: nil,
+                    detailed: false,
+                    reader: .platform,
+                    pool: pool
+                )
                 let (figures, previous) = try await (current, before)
                 let report = AnalyticsReport(
                     range: range,

@@ -44,16 +44,22 @@ import Testing
             Analytics.Range(from: today.offset(-29), through: today), Analytics.Range(from: first, through: today),
             Analytics.Range(from: today.offset(-6), through: today),
         ] {
-            let (figures, previous) = try await database.pool.withTransaction { connection in
-                (
-                    try await Analytics.figures(business: business.id, range: range, branch: nil, on: connection),
-                    try await Analytics.figures(
-                        business: business.id,
-                        range: range.previous,
-                        branch: nil,
-                        on: connection
-                    )
-                )
+            // The range read as the dashboard does (its parts side by side), the previous one on one connection.
+            let figures = try await Analytics.figures(
+                business: business.id,
+                range: range,
+                branch: nil,
+                reader: .platform,
+                pool: database.pool
+            )
+            let previous = try await database.pool.withTransaction { connection in
+                (try await Analytics.figures(
+                    business: business.id,
+                    range: range.previous,
+                    branch: nil,
+                    detailed: false,
+                    on: connection
+                ))
             }
             let report = AnalyticsReport(
                 range: range,
@@ -121,6 +127,37 @@ import Testing
                 #expect(expected[row.item.id].flatMap { Decimal(string: $0.1) } == row.item.revenue, "\(row.item.name)")
             }
             #expect(report.items.map(\.item.quantity) == report.items.map(\.item.quantity).sorted(by: >))
+            // The quantity before is the previous range's (every item's sums are read for it).
+            let before = try await AnalyticsTests.sql(
+                database,
+                """
+                SELECT sum(i.quantity)::int FROM order_items i JOIN every_order o ON o.id = i.order_id
+                WHERE o.status = 'completed' AND o.day BETWEEN $1::date - \(range.days) AND $1::date - 1
+                  AND i.item_id::text = '\(report.items[0].item.id)'
+                """,
+                range
+            )[0].decode(Int?.self, at: 0)
+            let archivedBefore = try await AnalyticsTests.sql(
+                database,
+                """
+                SELECT sum((line ->> 'quantity')::int)::int FROM history.order_logs l JOIN every_order o ON o.id = l.id
+                CROSS JOIN LATERAL jsonb_array_elements(l.body -> 'items') line
+                WHERE o.status = 'completed' AND o.day BETWEEN $1::date - \(range.days) AND $1::date - 1
+                  AND line ->> 'item_id' = '\(report.items[0].item.id)'
+                """,
+                range
+            )[0].decode(Int?.self, at: 0)
+            let customersBefore = try await AnalyticsTests.sql(
+                database,
+                """
+                SELECT count(DISTINCT customer)::int FROM every_order
+                WHERE status = 'completed' AND day BETWEEN $1::date - \(range.days) AND $1::date - 1
+                """,
+                range
+            )[0].decode(Int.self, at: 0)
+            #expect(report.summary.customers.previous == customersBefore, "\(days)")
+            let expectedBefore = (before ?? 0) + (archivedBefore ?? 0)
+            #expect(report.items[0].previousQuantity == (expectedBefore == 0 ? nil : expectedBefore), "\(days)")
             #expect(report.items.first?.item.quantity == expected.values.map(\.0).max())
 
             // Biggest spenders.

@@ -129,22 +129,29 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
                 _ = try await rollup.rollup(business: scope.business, date: today)
             }
         }
-        // The two ranges side by side, each in a transaction of its own (the business's scope, or
-        // the admin's path): on two cores about half the time of one after the other.
-        let pool = pool
-        let business = scope.business.id
-        let branch = scope.branch
-        let admin = scope.admin
-        @Sendable func read(_ range: Analytics.Range) async throws -> Analytics.Figures {
-            let body = { (connection: PostgresConnection) in
-                try await Analytics.figures(business: business, range: range, branch: branch, on: connection)
-            }
-            return if let admin { try await pool.withAdmin(admin, body) } else { try await pool.withBusiness(business, body) }
-        }
-        async let current = read(scope.range)
-        async let before = read(scope.range.previous)
+        // The two ranges side by side (and within each, its parts): on two cores about half the time
+        // of one after the other.
+        let reader: Analytics.Reader = scope.admin.map { .admin($0) } ?? .business(scope.business.id)
+        async let current = Analytics.figures(
+            business: scope.business.id,
+            range: scope.range,
+            branch: scope.branch,
+            reader: reader,
+            pool: pool
+        )
+        async let before = Analytics.figures(
+            business: scope.business.id,
+            range: scope.range.previous,
+            branch: scope.branch,
+            detailed: false,
+            reader: reader,
+            pool: pool
+        )
         let (figures, previous) = try await (current, before)
-        let profile = admin == nil ? try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) } : nil
+        let admin = scope.admin
+        let business = scope.business.id
+        let profile =
+            admin == nil ? try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) } : nil
         let names = Dictionary((profile?.branches ?? []).map { ($0.id, $0.name) }) { first, _ in first }
         return AnalyticsReport(
             range: scope.range,

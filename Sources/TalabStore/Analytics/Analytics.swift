@@ -103,40 +103,60 @@ public enum Analytics {
             ORDER BY m.date, m.branch_id
             """
     )
+    static let tallies = """
+        WITH tallies AS (
+            SELECT t.item_id, sum(t.quantity)::int AS quantity, sum(t.revenue) AS revenue
+            FROM daily_business_metrics m
+            CROSS JOIN LATERAL unnest(m.item_ids, m.item_quantities, m.item_revenue) AS t(item_id, quantity, revenue)
+            WHERE \(rangeCondition) GROUP BY t.item_id
+        )
+        """
+    /// The most ordered items with their names and options: the sums from the arrays, then one pass
+    /// over the range's jsonb for those items' names (the latest) and options.
     static let items = PostgresStatement(
         "analytics.items",
         named: """
-            WITH tallies AS (
-                SELECT i.key AS item_id, i.value, m.date FROM daily_business_metrics m
-                CROSS JOIN LATERAL jsonb_each(m.items) i WHERE \(rangeCondition)
-            ), top AS (
-                SELECT item_id, (array_agg(value ->> 'name' ORDER BY date DESC))[1] AS name,
-                       sum((value ->> 'quantity')::int)::int AS quantity, sum((value ->> 'revenue')::numeric) AS revenue
-                FROM tallies GROUP BY item_id ORDER BY quantity DESC, revenue DESC, item_id LIMIT :limit
+            \(tallies), top AS (
+                SELECT * FROM tallies ORDER BY quantity DESC, revenue DESC, item_id LIMIT :limit
+            ), details AS (
+                SELECT i.key AS item_id, m.date, i.value
+                FROM daily_business_metrics m CROSS JOIN LATERAL jsonb_each(m.items) i
+                WHERE \(rangeCondition) AND i.key IN (SELECT item_id::text FROM top)
+            ), names AS (
+                SELECT DISTINCT ON (item_id) item_id, value ->> 'name' AS name FROM details ORDER BY item_id, date DESC
             ), options AS (
-                SELECT t.item_id, o.key AS option, sum(o.value::int)::int AS count
-                FROM tallies t JOIN top USING (item_id)
-                CROSS JOIN LATERAL jsonb_each_text(coalesce(t.value -> 'options', '{}'::jsonb)) o
-                GROUP BY t.item_id, o.key
-            ), option_lists AS (
+                SELECT d.item_id, e.key AS option, sum(e.value::int)::int AS count
+                FROM details d CROSS JOIN LATERAL jsonb_each_text(coalesce(d.value -> 'options', '{}'::jsonb)) e
+                GROUP BY d.item_id, e.key
+            ), lists AS (
                 SELECT item_id, jsonb_agg(jsonb_build_array(option, count) ORDER BY count DESC, option) AS options
                 FROM options GROUP BY item_id
             )
-            SELECT top.item_id, top.name, top.quantity, top.revenue, coalesce(l.options, '[]')::text AS options
-            FROM top LEFT JOIN option_lists l USING (item_id)
+            SELECT top.item_id::text AS item_id, top.quantity, top.revenue, n.name,
+                   coalesce(l.options, '[]')::text AS options
+            FROM top LEFT JOIN names n ON n.item_id = top.item_id::text LEFT JOIN lists l ON l.item_id = top.item_id::text
             ORDER BY top.quantity DESC, top.revenue DESC, top.item_id
+            """
+    )
+    /// Every item's sums alone (for a range compared with: no names, no options).
+    static let itemTotals = PostgresStatement(
+        "analytics.item_totals",
+        named: """
+            \(tallies)
+            SELECT item_id::text AS item_id, quantity, revenue, NULL::text AS name, '[]' AS options
+            FROM tallies ORDER BY quantity DESC, revenue DESC, item_id
             """
     )
     /// Each customer's order-days from 30 days before the range to its end: what the spenders,
     /// the repeat and the returning customers are counted from.
     static let visits = """
         WITH visits AS (
-            SELECT c.key AS customer, m.date, sum((c.value ->> 'orders')::int) AS orders,
-                   sum((c.value ->> 'spent')::numeric) AS spent
-            FROM daily_business_metrics m CROSS JOIN LATERAL jsonb_each(m.customers) c
+            SELECT c.customer, m.date, sum(c.orders) AS orders, sum(c.spent) AS spent
+            FROM daily_business_metrics m
+            CROSS JOIN LATERAL unnest(m.customer_keys, m.customer_orders, m.customer_spent) AS c(customer, orders, spent)
             WHERE m.business_id = :business AND m.date BETWEEN :from::date - 30 AND :through::date
               AND (:branch::uuid IS NULL OR m.branch_id = :branch)
-            GROUP BY c.key, m.date
+            GROUP BY c.customer, m.date
         ), gaps AS (
             SELECT v.*, v.date - lag(v.date) OVER (PARTITION BY v.customer ORDER BY v.date) AS gap FROM visits v
         ), customers AS (
@@ -168,76 +188,187 @@ public enum Analytics {
             FROM top t ORDER BY t.spent DESC, t.orders DESC, t.customer
             """
     )
+    /// The customers' counts alone (for a range compared with: no spenders, no returning).
+    static let customerTotals = PostgresStatement(
+        "analytics.customer_totals",
+        named: """
+            WITH customers AS (
+                SELECT c.customer, count(DISTINCT m.date) AS days
+                FROM daily_business_metrics m
+                CROSS JOIN LATERAL unnest(m.customer_keys) AS c(customer)
+                WHERE \(rangeCondition) GROUP BY c.customer
+            )
+            SELECT count(*)::int AS total,
+                   count(*) FILTER (WHERE c.days >= 2 OR s.first_date < :from::date)::int AS repeating
+            FROM customers c
+            LEFT JOIN business_customers_seen s ON s.business_id = :business AND s.customer = c.customer
+            """
+    )
     /// Room for the report's sorts and hashes in memory (a year of one business is a few MB).
     static let memory = PostgresStatement("analytics.memory", "SELECT set_config('work_mem', '64MB', true)")
 
-    /// What `range` came to for `business` (one branch, or all), each list cut at `limit`.
+    /// Which rows a reading may see: a business's scope (row-level security), an admin's request
+    /// (the admin path, recorded), or the platform's own (the benchmark, the rollup's tests).
+    public enum Reader: Sendable {
+        case business(UUID)
+        case admin(AdminRequest)
+        case platform
+    }
+
+    /// What `range` came to for `business` (one branch, or all), each list cut at `limit`. Without
+    /// `detailed` (a range compared with), items are every item's sums, without names or options,
+    /// and customers only counted. The days, the items and the customers are read side by side,
+    /// each in a transaction of its own, except on the admin path (one transaction, one record).
     public static func figures(
         business: UUID,
         range: Range,
         branch: UUID?,
         limit: Int = 20,
+        detailed: Bool = true,
+        reader: Reader,
+        pool: PostgresPool
+    ) async throws -> Figures {
+        let query = Query(business: business, range: range, branch: branch, limit: limit, detailed: detailed)
+        @Sendable func run<Value: Sendable>(
+            _ body: @Sendable (PostgresConnection) async throws -> Value
+        ) async throws
+            -> Value
+        {
+            let prepared = { (connection: PostgresConnection) async throws -> Value in
+                try await connection.query(memory)
+                return try await body(connection)
+            }
+            return switch reader {
+            case .business(let id): try await pool.withBusiness(id, prepared)
+            case .admin(let request): try await pool.withAdmin(request, prepared)
+            case .platform: try await pool.withTransaction(prepared)
+            }
+        }
+        if case .admin = reader { return try await run { try await Analytics.figures(query, on: $0) } }
+        async let days = run { try await query.days(on: $0) }
+        async let items = run { try await query.items(on: $0) }
+        async let customers = run { try await query.customers(on: $0) }
+        var result = Figures()
+        (result.days, result.items, (result.customers, result.spenders)) = try await (days, items, customers)
+        return result
+    }
+
+    /// The same, one part after the other on `connection`.
+    public static func figures(
+        business: UUID,
+        range: Range,
+        branch: UUID?,
+        limit: Int = 20,
+        detailed: Bool = true,
         on connection: PostgresConnection
     ) async throws -> Figures {
-        let bindings: PostgresBindings = [
-            "business": business, "from": range.from.text, "through": range.through.text, "branch": branch,
-        ]
-        var limited = bindings
-        limited.values["limit"] = limit
-        var figures = Figures()
         try await connection.query(memory)
-        figures.days = try await connection.query(days, bindings).map { row in
-            Day(
-                date: LocalDate(try row.decode(String.self, "date"))!,
-                branch: try row.decode(UUID.self, "branch_id"),
-                currency: try row.decode(String.self, "currency"),
-                orders: try row.decode(Int.self, "orders_count"),
-                revenue: try row.decode(Decimal.self, "revenue_total"),
-                cancelled: try row.decode(Int.self, "cancelled_count"),
-                open: try row.decode(Int.self, "open_count"),
-                hourly: Analytics.integers(try row.decode(String.self, "hourly")),
-                completionSeconds: Analytics.integers(try row.decode(String.self, "completion")),
-                languages: (try? JSONDecoder().decode(
-                    [String: Int].self,
-                    from: Data(try row.decode(String.self, "languages").utf8)
-                )) ?? [:]
-            )
-        }
-        figures.items = try await connection.query(items, limited).map { row in
-            let options =
-                (try? JSONSerialization.jsonObject(with: Data(try row.decode(String.self, "options").utf8)))
-                as? [[Any]] ?? []
-            return Item(
-                id: try row.decode(String.self, "item_id"),
-                name: try row.decode(String?.self, "name") ?? "",
-                quantity: try row.decode(Int.self, "quantity"),
-                revenue: try row.decode(Decimal.self, "revenue"),
-                options: options.compactMap { pair in
-                    guard pair.count == 2, let name = pair[0] as? String, let count = pair[1] as? Int else {
-                        return nil
-                    }
-                    return (name, count)
-                }
-            )
-        }
-        let customers = try await connection.query(Analytics.customers, limited)
-        if let first = customers.first {
-            figures.customers = Customers(
-                count: try first.decode(Int.self, "total"),
-                repeating: try first.decode(Int.self, "repeating"),
-                returningWithin30Days: try first.decode(Int.self, "returning")
-            )
-        }
-        figures.spenders = try customers.map { row in
-            Spender(
-                customer: try row.decode(String.self, "customer"),
-                name: try row.decode(String?.self, "name"),
-                orders: try row.decode(Int.self, "orders"),
-                spent: try row.decode(Decimal.self, "spent"),
-                lastOrder: LocalDate(try row.decode(String.self, "last_date"))!
-            )
-        }
+        return try await figures(
+            Query(business: business, range: range, branch: branch, limit: limit, detailed: detailed),
+            on: connection
+        )
+    }
+
+    static func figures(_ query: Query, on connection: PostgresConnection) async throws -> Figures {
+        var figures = Figures()
+        figures.days = try await query.days(on: connection)
+        figures.items = try await query.items(on: connection)
+        (figures.customers, figures.spenders) = try await query.customers(on: connection)
         return figures
+    }
+
+    /// One reading's parameters, and its three parts.
+    struct Query: Sendable {
+        let business: UUID
+        let range: Range
+        let branch: UUID?
+        let limit: Int
+        let detailed: Bool
+
+        var bindings: PostgresBindings {
+            ["business": business, "from": range.from.text, "through": range.through.text, "branch": branch]
+        }
+        var limited: PostgresBindings {
+            var bindings = bindings
+            bindings.values["limit"] = limit
+            return bindings
+        }
+
+        func days(on connection: PostgresConnection) async throws -> [Day] {
+            try await connection.query(Analytics.days, bindings).map { row in
+                Day(
+                    date: LocalDate(try row.decode(String.self, "date"))!,
+                    branch: try row.decode(UUID.self, "branch_id"),
+                    currency: try row.decode(String.self, "currency"),
+                    orders: try row.decode(Int.self, "orders_count"),
+                    revenue: try row.decode(Decimal.self, "revenue_total"),
+                    cancelled: try row.decode(Int.self, "cancelled_count"),
+                    open: try row.decode(Int.self, "open_count"),
+                    hourly: Analytics.integers(try row.decode(String.self, "hourly")),
+                    completionSeconds: Analytics.integers(try row.decode(String.self, "completion")),
+                    languages: (try? JSONDecoder().decode(
+                        [String: Int].self,
+                        from: Data(try row.decode(String.self, "languages").utf8)
+                    )) ?? [:]
+                )
+            }
+        }
+
+        func items(on connection: PostgresConnection) async throws -> [Item] {
+            let rows = try await connection.query(
+                detailed ? Analytics.items : Analytics.itemTotals,
+                detailed ? limited : bindings
+            )
+            return try rows.map { row in
+                let options =
+                    (try? JSONSerialization.jsonObject(with: Data(try row.decode(String.self, "options").utf8)))
+                    as? [[Any]] ?? []
+                return Item(
+                    id: try row.decode(String.self, "item_id"),
+                    name: try row.decode(String?.self, "name") ?? "",
+                    quantity: try row.decode(Int.self, "quantity"),
+                    revenue: try row.decode(Decimal.self, "revenue"),
+                    options: options.compactMap { pair in
+                        guard pair.count == 2, let name = pair[0] as? String, let count = pair[1] as? Int else {
+                            return nil
+                        }
+                        return (name, count)
+                    }
+                )
+            }
+        }
+
+        func customers(on connection: PostgresConnection) async throws -> (Customers, [Spender]) {
+            guard detailed else {
+                let totals = try await connection.query(Analytics.customerTotals, bindings)[0]
+                return (
+                    Customers(
+                        count: try totals.decode(Int.self, "total"),
+                        repeating: try totals.decode(Int.self, "repeating"),
+                        returningWithin30Days: 0
+                    ), []
+                )
+            }
+            let rows = try await connection.query(Analytics.customers, limited)
+            var counts = Customers()
+            if let first = rows.first {
+                counts = Customers(
+                    count: try first.decode(Int.self, "total"),
+                    repeating: try first.decode(Int.self, "repeating"),
+                    returningWithin30Days: try first.decode(Int.self, "returning")
+                )
+            }
+            let spenders = try rows.map { row in
+                Spender(
+                    customer: try row.decode(String.self, "customer"),
+                    name: try row.decode(String?.self, "name"),
+                    orders: try row.decode(Int.self, "orders"),
+                    spent: try row.decode(Decimal.self, "spent"),
+                    lastOrder: LocalDate(try row.decode(String.self, "last_date"))!
+                )
+            }
+            return (counts, spenders)
+        }
     }
 
     /// `{1,2,3}` as integers.
@@ -333,7 +464,8 @@ extension Analytics {
             let lines = try await connection.query(explain, try bindings.ordered(for: statement)).map {
                 try $0.decode(String.self, at: 0)
             }
-            let time = lines.last { $0.hasPrefix("Execution Time:") }
+            let time =
+                lines.last { $0.hasPrefix("Execution Time:") }
                 .flatMap { Double($0.split(separator: " ")[2]) } ?? 0
             plans.append((statement.name, time, lines.joined(separator: "\n")))
         }

@@ -64,10 +64,13 @@ public struct MetricsRollup: Sendable {
                 business_id, branch_id, date, currency, orders_count, revenue_total, avg_order_value,
                 cancelled_count, open_count, top_items, items, hourly_orders, peak_hours, customers_count,
                 repeat_customers_count, customers, completion_seconds, completion_p50_seconds,
-                completion_p90_seconds, languages)
+                completion_p90_seconds, languages, item_ids, item_quantities, item_revenue, customer_keys,
+                customer_orders, customer_spent)
             VALUES (:business, :branch, :date::date, :currency, :orders, :revenue, :average, :cancelled, :open,
                 :top_items::jsonb, :items::jsonb, :hourly::text::integer[], :peaks::text::integer[], :customers_count,
-                :repeat, :customers::jsonb, :completion::text::integer[], :p50, :p90, :languages::jsonb)
+                :repeat, :customers::jsonb, :completion::text::integer[], :p50, :p90, :languages::jsonb,
+                :item_ids::text[]::uuid[], :item_quantities::text[]::integer[], :item_revenue::text[]::numeric[],
+                :customer_keys::text[], :customer_orders::text[]::integer[], :customer_spent::text[]::numeric[])
             """
     )
 
@@ -156,6 +159,9 @@ public struct MetricsRollup: Sendable {
         func array(_ values: [Int]) -> String { "{" + values.map(String.init).joined(separator: ",") + "}" }
         let items = Dictionary(uniqueKeysWithValues: metrics.items.map { ($0.key.uuidString.lowercased(), $0.value) })
         let top = metrics.topItems.map { TopItem(itemID: $0.id.uuidString.lowercased(), tally: $0.tally) }
+        // The same tallies as parallel arrays (migration 0027), in a fixed order.
+        let itemIDs = metrics.items.keys.sorted { $0.uuidString < $1.uuidString }
+        let customerKeys = metrics.customers.keys.sorted()
         return [
             "business": metrics.business, "branch": metrics.branch, "date": metrics.date,
             "currency": metrics.currency, "orders": metrics.ordersCount, "revenue": metrics.revenueTotal,
@@ -165,6 +171,12 @@ public struct MetricsRollup: Sendable {
             "repeat": metrics.repeatCustomersCount, "customers": json(metrics.customers),
             "completion": array(metrics.completionSeconds), "p50": metrics.completionPercentile(0.5),
             "p90": metrics.completionPercentile(0.9), "languages": json(metrics.languages),
+            "item_ids": PostgresTextArray(itemIDs.map { $0.uuidString.lowercased() }),
+            "item_quantities": PostgresTextArray(itemIDs.map { String(metrics.items[$0]!.quantity) }),
+            "item_revenue": PostgresTextArray(itemIDs.map { "\(metrics.items[$0]!.revenue)" }),
+            "customer_keys": PostgresTextArray(customerKeys),
+            "customer_orders": PostgresTextArray(customerKeys.map { String(metrics.customers[$0]!.orders) }),
+            "customer_spent": PostgresTextArray(customerKeys.map { "\(metrics.customers[$0]!.spent)" }),
         ]
     }
 
