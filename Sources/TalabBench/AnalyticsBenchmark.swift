@@ -49,6 +49,12 @@ public struct AnalyticsBenchmark: Sendable {
                    array_agg(id ORDER BY id) AS ids, array_agg(quantity ORDER BY id) AS quantities,
                    array_agg(revenue ORDER BY id) AS revenues
             FROM item_tallies GROUP BY v
+        ), option_sets AS (
+            SELECT v, array_agg(id ORDER BY id, name) AS ids, array_agg(name ORDER BY id, name) AS names,
+                   array_agg(count ORDER BY id, name) AS counts
+            FROM item_tallies CROSS JOIN LATERAL (
+                VALUES ('Large', (k + v) % 4), ('No garlic', (k * 3 + v) % 3)) AS o(name, count)
+            GROUP BY v
         ), customer_tallies AS (
             SELECT DISTINCT ON (v, key) v, '9617' || lpad(((v * 97 + k * 13) % 2000)::text, 7, '0') AS key,
                    (12 + (v + k) % 20)::numeric(10, 2) AS spent
@@ -66,15 +72,17 @@ public struct AnalyticsBenchmark: Sendable {
         INSERT INTO daily_business_metrics (business_id, branch_id, date, currency, orders_count, revenue_total,
             avg_order_value, cancelled_count, open_count, top_items, items, hourly_orders, peak_hours, customers_count,
             repeat_customers_count, customers, completion_seconds, completion_p50_seconds, completion_p90_seconds,
-            languages, item_ids, item_quantities, item_revenue, customer_keys, customer_orders, customer_spent)
+            languages, item_ids, item_quantities, item_revenue, customer_keys, customer_orders, customer_spent,
+            option_item_ids, option_names, option_counts)
         SELECT p.business, p.branch, d.day, 'USD', 13, 13 * 18.5, 18.5, 1, 0, '[]', i.items,
                '{0,0,0,0,0,0,0,0,0,0,0,1,2,2,1,0,0,1,2,2,1,1,0,0}', '{12,13,18}', 40, 12, c.customers,
                '{600,720,840,900,960,1020,1080,1140,1200,1320,1500,1800,2400}', 1080, 1800,
                '{"arabic": 4, "arabizi": 5, "english": 2, "french": 2}', i.ids, i.quantities, i.revenues,
-               c.keys, c.orders, c.spents
+               c.keys, c.orders, c.spents, o.ids, o.names, o.counts
         FROM places p
         CROSS JOIN generate_series(current_date - \(days - 1), current_date, interval '1 day') AS d(day)
         JOIN item_sets i ON i.v = (p.b + extract(doy FROM d.day)::int) % 10
+        JOIN option_sets o ON o.v = i.v
         JOIN customer_sets c ON c.v = (p.b * 3 + p.r + extract(doy FROM d.day)::int) % 50
         """
     }

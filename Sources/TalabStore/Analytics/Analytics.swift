@@ -111,30 +111,31 @@ public enum Analytics {
             WHERE \(rangeCondition) GROUP BY t.item_id
         )
         """
-    /// The most ordered items with their names and options: the sums from the arrays, then one pass
-    /// over the range's jsonb for those items' names (the latest) and options.
+    /// The most ordered items with their names (the latest day's) and options, all from the arrays
+    /// but the names.
     static let items = PostgresStatement(
         "analytics.items",
         named: """
             \(tallies), top AS (
                 SELECT * FROM tallies ORDER BY quantity DESC, revenue DESC, item_id LIMIT :limit
-            ), details AS (
-                SELECT i.key AS item_id, m.date, i.value
-                FROM daily_business_metrics m CROSS JOIN LATERAL jsonb_each(m.items) i
-                WHERE \(rangeCondition) AND i.key IN (SELECT item_id::text FROM top)
             ), names AS (
-                SELECT DISTINCT ON (item_id) item_id, value ->> 'name' AS name FROM details ORDER BY item_id, date DESC
+                SELECT top.item_id, (
+                    SELECT m.items -> top.item_id::text ->> 'name' FROM daily_business_metrics m
+                    WHERE \(rangeCondition) AND top.item_id = ANY (m.item_ids) ORDER BY m.date DESC LIMIT 1) AS name
+                FROM top
             ), options AS (
-                SELECT d.item_id, e.key AS option, sum(e.value::int)::int AS count
-                FROM details d CROSS JOIN LATERAL jsonb_each_text(coalesce(d.value -> 'options', '{}'::jsonb)) e
-                GROUP BY d.item_id, e.key
+                SELECT o.item_id, o.option, sum(o.count)::int AS count
+                FROM daily_business_metrics m
+                CROSS JOIN LATERAL unnest(m.option_item_ids, m.option_names, m.option_counts) AS o(item_id, option, count)
+                WHERE \(rangeCondition) AND o.item_id IN (SELECT item_id FROM top)
+                GROUP BY o.item_id, o.option
             ), lists AS (
                 SELECT item_id, jsonb_agg(jsonb_build_array(option, count) ORDER BY count DESC, option) AS options
                 FROM options GROUP BY item_id
             )
             SELECT top.item_id::text AS item_id, top.quantity, top.revenue, n.name,
                    coalesce(l.options, '[]')::text AS options
-            FROM top LEFT JOIN names n ON n.item_id = top.item_id::text LEFT JOIN lists l ON l.item_id = top.item_id::text
+            FROM top LEFT JOIN names n ON n.item_id = top.item_id LEFT JOIN lists l ON l.item_id = top.item_id
             ORDER BY top.quantity DESC, top.revenue DESC, top.item_id
             """
     )

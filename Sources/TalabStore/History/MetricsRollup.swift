@@ -65,12 +65,13 @@ public struct MetricsRollup: Sendable {
                 cancelled_count, open_count, top_items, items, hourly_orders, peak_hours, customers_count,
                 repeat_customers_count, customers, completion_seconds, completion_p50_seconds,
                 completion_p90_seconds, languages, item_ids, item_quantities, item_revenue, customer_keys,
-                customer_orders, customer_spent)
+                customer_orders, customer_spent, option_item_ids, option_names, option_counts)
             VALUES (:business, :branch, :date::date, :currency, :orders, :revenue, :average, :cancelled, :open,
                 :top_items::jsonb, :items::jsonb, :hourly::text::integer[], :peaks::text::integer[], :customers_count,
                 :repeat, :customers::jsonb, :completion::text::integer[], :p50, :p90, :languages::jsonb,
                 :item_ids::text[]::uuid[], :item_quantities::text[]::integer[], :item_revenue::text[]::numeric[],
-                :customer_keys::text[], :customer_orders::text[]::integer[], :customer_spent::text[]::numeric[])
+                :customer_keys::text[], :customer_orders::text[]::integer[], :customer_spent::text[]::numeric[],
+                :option_item_ids::text[]::uuid[], :option_names::text[], :option_counts::text[]::integer[])
             """
     )
 
@@ -162,6 +163,9 @@ public struct MetricsRollup: Sendable {
         // The same tallies as parallel arrays (migration 0027), in a fixed order.
         let itemIDs = metrics.items.keys.sorted { $0.uuidString < $1.uuidString }
         let customerKeys = metrics.customers.keys.sorted()
+        let options = itemIDs.flatMap { id in
+            (metrics.items[id]!.options ?? [:]).sorted { $0.key < $1.key }.map { (id, $0.key, $0.value) }
+        }
         return [
             "business": metrics.business, "branch": metrics.branch, "date": metrics.date,
             "currency": metrics.currency, "orders": metrics.ordersCount, "revenue": metrics.revenueTotal,
@@ -177,6 +181,9 @@ public struct MetricsRollup: Sendable {
             "customer_keys": PostgresTextArray(customerKeys),
             "customer_orders": PostgresTextArray(customerKeys.map { String(metrics.customers[$0]!.orders) }),
             "customer_spent": PostgresTextArray(customerKeys.map { "\(metrics.customers[$0]!.spent)" }),
+            "option_item_ids": PostgresTextArray(options.map { $0.0.uuidString.lowercased() }),
+            "option_names": PostgresTextArray(options.map(\.1)),
+            "option_counts": PostgresTextArray(options.map { String($0.2) }),
         ]
     }
 
