@@ -203,6 +203,31 @@ import Testing
             )
             #expect(report.repeatCustomers.repeating > 0)
 
+            // Reply time: placed → accepted, from the status changes (live) and the timelines (archived).
+            let reply = try await AnalyticsTests.sql(
+                database,
+                """
+                , accepted AS (
+                    SELECT extract(epoch FROM h.changed_at - c.created_at)::int AS seconds
+                    FROM order_status_history h JOIN chosen c ON c.id = h.order_id WHERE h.status = 'accepted'
+                    UNION ALL
+                    SELECT extract(epoch FROM (step ->> 'at')::timestamptz - c.created_at)::int
+                    FROM history.order_logs l JOIN chosen c ON c.id = l.id
+                    CROSS JOIN LATERAL jsonb_array_elements(l.body -> 'timeline') step WHERE step ->> 'status' = 'accepted'
+                )
+                SELECT count(*)::int AS n, percentile_disc(0.5) WITHIN GROUP (ORDER BY seconds) AS p50,
+                       percentile_disc(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
+                FROM accepted
+                """,
+                range
+            )[0]
+            #expect(
+                report.replyTime.orders == (try reply.decode(Int.self, "n")) && report.replyTime.orders > 0,
+                "\(days)"
+            )
+            #expect(report.replyTime.p50Seconds == (try reply.decode(Int?.self, "p50")), "\(days)")
+            #expect(report.replyTime.p90Seconds == (try reply.decode(Int?.self, "p90")), "\(days)")
+
             // Languages, hour × weekday, branches.
             let languages = try await AnalyticsTests.sql(
                 database,

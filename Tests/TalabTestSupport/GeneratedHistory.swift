@@ -66,6 +66,25 @@ public enum GeneratedHistory {
                 ),
                 [id, placed, minutes]
             )
+            // Its status changes when they would have happened: accepted a few minutes after it was
+            // placed, completed or cancelled when the order says.
+            let accept = Int.random(in: 30...600, using: &generator)
+            try await pool.query(
+                PostgresStatement(
+                    "test.retime",
+                    """
+                    UPDATE order_status_history h SET changed_at = CASE h.status
+                        WHEN 'pending' THEN o.created_at
+                        WHEN 'accepted' THEN o.created_at + $2 * interval '1 second'
+                        WHEN 'completed' THEN o.completed_at
+                        WHEN 'cancelled' THEN o.cancelled_at
+                        ELSE o.created_at + $2 * interval '1 second' + interval '1 minute' END
+                    FROM orders o WHERE o.id = h.order_id AND o.id = $1
+                    """,
+                    prepared: false
+                ),
+                [id, accept]
+            )
         }
         // The older part goes to the history, as the archiver would have taken it.
         let archived = try await OrderArchiver(pool: pool, store: PostgresLogStore(pool: pool), olderThan: 20 * 86_400)

@@ -25,7 +25,7 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
     public static var reports: [String] {
         [
             "summary", "sales", "weeks", "hours", "items", "spenders", "customers", "order-value", "completion",
-            "branches", "languages",
+            "reply-time", "branches", "languages",
         ]
     }
 

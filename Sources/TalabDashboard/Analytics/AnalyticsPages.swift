@@ -134,6 +134,8 @@ struct AnalyticsPages<Context: DashboardRequestContext>: Sendable {
             "returning": repeating.returningWithin30Days,
             "p50": minutes(report.completion.p50Seconds), "p90": minutes(report.completion.p90Seconds),
             "previousP50": minutes(report.previousCompletion.p50Seconds),
+            "replyP50": minutes(report.replyTime.p50Seconds), "replyP90": minutes(report.replyTime.p90Seconds),
+            "previousReplyP50": minutes(report.previousReplyTime.p50Seconds),
             "branchesChart": AnalyticsCharts.bars(
                 report.branches.map { ($0.name, double($0.revenue.value) ?? 0, money($0.revenue.value)) },
                 label: text["branch_performance"] ?? "",

@@ -160,6 +160,17 @@ enum AnalyticsTables {
                         ]
                     }
             )
+        case "reply-time":
+            return AnalyticsTable(
+                columns: ["orders", "p50_seconds", "p90_seconds", "previous_p50_seconds", "previous_p90_seconds"],
+                rows: [
+                    [
+                        .int(report.replyTime.orders), .int(report.replyTime.p50Seconds),
+                        .int(report.replyTime.p90Seconds), .int(report.previousReplyTime.p50Seconds),
+                        .int(report.previousReplyTime.p90Seconds),
+                    ]
+                ]
+            )
         case "branches":
             return AnalyticsTable(
                 columns: [

@@ -45,6 +45,7 @@ public enum Analytics {
         public let open: Int
         public let hourly: [Int]
         public let completionSeconds: [Int]
+        public let acceptSeconds: [Int]
         public let languages: [String: Int]
     }
 
@@ -98,6 +99,7 @@ public enum Analytics {
         named: """
             SELECT m.date::text AS date, m.branch_id, m.currency, m.orders_count, m.revenue_total, m.cancelled_count,
                    m.open_count, m.hourly_orders::text AS hourly, m.completion_seconds::text AS completion,
+                   m.accept_seconds::text AS accept,
                    m.languages::text AS languages
             FROM daily_business_metrics m WHERE \(rangeCondition)
             ORDER BY m.date, m.branch_id
@@ -184,7 +186,7 @@ public enum Analytics {
             SELECT t.customer, t.orders, t.spent, t.last_date::text AS last_date, t.total::int AS total,
                    t.repeating::int AS repeating, t.returning::int AS returning,
                    (SELECT coalesce(w.profile_name, w.username) FROM whatsapp_customers w
-                    WHERE w.business_id = :business AND (w.wa_id = t.customer OR w.user_id = t.customer)
+                    WHERE w.business_id = :business AND (w.wa_id = t.customer OR 'user:' || w.user_id = t.customer)
                     ORDER BY w.last_inbound_at DESC NULLS LAST LIMIT 1) AS name
             FROM top t ORDER BY t.spent DESC, t.orders DESC, t.customer
             """
@@ -307,6 +309,7 @@ public enum Analytics {
                     open: try row.decode(Int.self, "open_count"),
                     hourly: Analytics.integers(try row.decode(String.self, "hourly")),
                     completionSeconds: Analytics.integers(try row.decode(String.self, "completion")),
+                    acceptSeconds: Analytics.integers(try row.decode(String.self, "accept")),
                     languages: (try? JSONDecoder().decode(
                         [String: Int].self,
                         from: Data(try row.decode(String.self, "languages").utf8)

@@ -79,6 +79,9 @@ public struct AnalyticsReport: Sendable {
     public let completion: Completion
     public let completionByBranch: [Completion]
     public let previousCompletion: Completion
+    /// How long the business took to accept orders (placed → accepted), and before.
+    public let replyTime: Completion
+    public let previousReplyTime: Completion
     public let branches: [BranchRow]
     public let languages: [LanguageRow]
 
@@ -165,6 +168,17 @@ public struct AnalyticsReport: Sendable {
         }
         completion = completed(now, branch: nil)
         previousCompletion = completed(before, branch: nil)
+        func accepted(_ days: [Analytics.Day]) -> Completion {
+            let seconds = days.flatMap(\.acceptSeconds).sorted()
+            return Completion(
+                branch: nil,
+                orders: seconds.count,
+                p50Seconds: AnalyticsReport.percentile(seconds, 0.5),
+                p90Seconds: AnalyticsReport.percentile(seconds, 0.9)
+            )
+        }
+        replyTime = accepted(now)
+        previousReplyTime = accepted(before)
         let branchIDs = Set(now.map(\.branch)).union(before.map(\.branch)).sorted {
             (branchNames[$0] ?? $0.uuidString) < (branchNames[$1] ?? $1.uuidString)
         }

@@ -39,6 +39,8 @@ public struct DailyMetrics: Sendable, Equatable {
     public var repeatCustomersCount = 0
     /// Seconds from placed to completed, sorted.
     public var completionSeconds: [Int] = []
+    /// Seconds from placed to accepted of each order the business accepted, sorted.
+    public var acceptSeconds: [Int] = []
     /// Orders placed, by the language they were placed in (`unknown` when none was read).
     public var languages: [String: Int] = [:]
 
@@ -103,6 +105,9 @@ public struct DailyMetrics: Sendable, Equatable {
                 ?? DailyMetrics(business: business, branch: order.branchID, date: date, currency: order.currency)
             metrics.hourlyOrders[calendar.component(.hour, from: order.createdAt)] += 1
             metrics.languages[order.language ?? "unknown", default: 0] += 1
+            if let accepted = record.acceptedAt {
+                metrics.acceptSeconds.append(max(Int(accepted.timeIntervalSince(order.createdAt).rounded()), 0))
+            }
             switch order.status {
             case "completed":
                 metrics.ordersCount += 1
@@ -135,7 +140,10 @@ public struct DailyMetrics: Sendable, Equatable {
             }
             branches[order.branchID] = metrics
         }
-        for key in branches.keys { branches[key]?.completionSeconds.sort() }
+        for key in branches.keys {
+            branches[key]?.completionSeconds.sort()
+            branches[key]?.acceptSeconds.sort()
+        }
         return branches
     }
 }

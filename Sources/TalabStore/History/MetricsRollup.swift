@@ -65,13 +65,14 @@ public struct MetricsRollup: Sendable {
                 cancelled_count, open_count, top_items, items, hourly_orders, peak_hours, customers_count,
                 repeat_customers_count, customers, completion_seconds, completion_p50_seconds,
                 completion_p90_seconds, languages, item_ids, item_quantities, item_revenue, customer_keys,
-                customer_orders, customer_spent, option_item_ids, option_names, option_counts)
+                customer_orders, customer_spent, option_item_ids, option_names, option_counts, accept_seconds)
             VALUES (:business, :branch, :date::date, :currency, :orders, :revenue, :average, :cancelled, :open,
                 :top_items::jsonb, :items::jsonb, :hourly::text::integer[], :peaks::text::integer[], :customers_count,
                 :repeat, :customers::jsonb, :completion::text::integer[], :p50, :p90, :languages::jsonb,
                 :item_ids::text[]::uuid[], :item_quantities::text[]::integer[], :item_revenue::text[]::numeric[],
                 :customer_keys::text[], :customer_orders::text[]::integer[], :customer_spent::text[]::numeric[],
-                :option_item_ids::text[]::uuid[], :option_names::text[], :option_counts::text[]::integer[])
+                :option_item_ids::text[]::uuid[], :option_names::text[], :option_counts::text[]::integer[],
+                :accept::text::integer[])
             """
     )
 
@@ -174,6 +175,7 @@ public struct MetricsRollup: Sendable {
             "peaks": array(metrics.peakHours), "customers_count": metrics.customers.count,
             "repeat": metrics.repeatCustomersCount, "customers": json(metrics.customers),
             "completion": array(metrics.completionSeconds), "p50": metrics.completionPercentile(0.5),
+            "accept": array(metrics.acceptSeconds),
             "p90": metrics.completionPercentile(0.9), "languages": json(metrics.languages),
             "item_ids": PostgresTextArray(itemIDs.map { $0.uuidString.lowercased() }),
             "item_quantities": PostgresTextArray(itemIDs.map { String(metrics.items[$0]!.quantity) }),

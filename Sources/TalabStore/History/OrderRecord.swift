@@ -96,6 +96,24 @@ public struct OrderRecord: Sendable, Decodable, Equatable {
     public let order: Order
     public let customer: Customer
     public let items: [Item]
+    /// Its status changes (absent in documents that have none).
+    public let timeline: [Change]?
+
+    public struct Change: Sendable, Decodable, Equatable {
+        public let status: String
+        public let at: Date
+
+        enum CodingKeys: String, CodingKey { case status, at }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            status = try container.decode(String.self, forKey: .status)
+            at = try OrderRecord.date(container, .at)
+        }
+    }
+
+    /// When the business accepted it, if it did.
+    public var acceptedAt: Date? { timeline?.first { $0.status == "accepted" }?.at }
 
     /// The record of a document's JSON text.
     public static func decode(_ body: String) throws -> OrderRecord {
