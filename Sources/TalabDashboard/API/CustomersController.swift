@@ -193,14 +193,7 @@ public struct CustomersController<Context: DashboardRequestContext>: Sendable {
     /// The bookings of a day, for the API and the page alike.
     func bookingDay(_ request: Request, context: Context) async throws -> (BookingDayView, OrderBoard.Profile) {
         let (signedIn, business) = try OrdersController<Context>.business(context)
-        var branch: UUID?
-        if let asked = request.uri.queryParameters["branch"], !asked.isEmpty {
-            guard let id = UUID(uuidString: String(asked)) else {
-                throw APIError(.badRequest, code: .badRequest, message: "branch is a branch id (a UUID)")
-            }
-            branch = id
-        }
-        if let own = signedIn.account.branchID { branch = own }
+        let branch = try OrdersController<Context>.branch(request, signedIn)
         let profile = try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) }
         guard let profile else { throw APIError(.notFound, code: .notFound, message: "no business") }
         let zone = TimeZone(identifier: profile.timeZone) ?? TimeZone(identifier: "Asia/Beirut")!

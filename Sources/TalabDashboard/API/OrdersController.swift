@@ -64,14 +64,7 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
 
     @Sendable func board(_ request: Request, context: Context) async throws -> Response {
         let (signedIn, business) = try OrdersController.business(context)
-        var branch: UUID?
-        if let asked = request.uri.queryParameters["branch"] {
-            guard let id = UUID(uuidString: String(asked)) else {
-                throw APIError(.badRequest, code: .badRequest, message: "branch is a branch id (a UUID)")
-            }
-            branch = id
-        }
-        if let own = signedIn.account.branchID { branch = own }
+        let branch = try OrdersController.branch(request, signedIn)
         let orders = try await pool.withBusiness(business) { connection in
             try await OrderBoard.live(branch: branch, on: connection)
         }
@@ -151,6 +144,17 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
         }
         await moved(id)
         return document
+    }
+
+    /// The branch a request is about: the login's own when it has one, else `?branch=` (a branch id;
+    /// empty or absent: every branch), else a 400.
+    static func branch(_ request: Request, _ signedIn: SignedIn) throws -> UUID? {
+        if let own = signedIn.account.branchID { return own }
+        guard let asked = request.uri.queryParameters["branch"], !asked.isEmpty else { return nil }
+        guard let id = UUID(uuidString: String(asked)) else {
+            throw APIError(.badRequest, code: .badRequest, message: "branch is a branch id (a UUID)")
+        }
+        return id
     }
 
     static func visible(_ branch: UUID?, to signedIn: SignedIn) -> Bool {

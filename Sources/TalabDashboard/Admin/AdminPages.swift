@@ -67,21 +67,18 @@ struct AdminPages<Context: DashboardRequestContext>: Sendable {
         )
     }
 
-    static func day(_ date: Date?) -> String {
+    /// A subscription's day (UTC, as the form sets it).
+    static func day(_ date: Date?) -> String { format(date, "yyyy-MM-dd", zone: "UTC") }
+
+    /// A moment on the platform's clock (Beirut).
+    static func time(_ date: Date?) -> String { format(date, "yyyy-MM-dd HH:mm", zone: "Asia/Beirut") }
+
+    static func format(_ date: Date?, _ pattern: String, zone: String) -> String {
         guard let date else { return "" }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: date)
-    }
-
-    static func time(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "Asia/Beirut")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        formatter.timeZone = TimeZone(identifier: zone)
+        formatter.dateFormat = pattern
         return formatter.string(from: date)
     }
 

@@ -8,16 +8,7 @@ import Foundation
 enum AnalyticsCharts {
     static func escape(_ text: String) -> String {
         var output = ""
-        for character in text {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.append(character)
-            }
-        }
+        HTML.escape(text, into: &output)
         return output
     }
 

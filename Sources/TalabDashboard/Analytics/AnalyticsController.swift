@@ -96,14 +96,7 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
         }
         let zone = TimeZone(identifier: business.timeZone) ?? TimeZone(identifier: "Asia/Beirut")!
         let (range, period) = try AnalyticsController.range(request, today: LocalDate(Date(), in: zone))
-        var branch: UUID?
-        if let asked = request.uri.queryParameters["branch"], !asked.isEmpty {
-            guard let id = UUID(uuidString: String(asked)) else {
-                throw APIError(.badRequest, code: .badRequest, message: "branch is a branch id (a UUID)")
-            }
-            branch = id
-        }
-        if let own = signedIn.account.branchID { branch = own }
+        let branch = try OrdersController<Context>.branch(request, signedIn)
         // What was asked is checked first (a 400 whatever the plan); then the plan (SPEC §2.9).
         if admin == nil {
             let plan = try await pool.withBusiness(business.id) { try await Analytics.plan(of: business.id, on: $0) }

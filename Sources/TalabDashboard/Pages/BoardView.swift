@@ -340,7 +340,10 @@ struct HTML {
     mutating func raw(_ markup: String) { output += markup }
 
     /// Text, with the five characters HTML gives meaning to escaped.
-    mutating func text(_ text: String) {
+    mutating func text(_ text: String) { HTML.escape(text, into: &output) }
+
+    /// `text` with the five characters HTML (and SVG) give meaning to escaped, added to `output`.
+    static func escape(_ text: String, into output: inout String) {
         for character in text.unicodeScalars {
             switch character {
             case "&": output += "&amp;"
