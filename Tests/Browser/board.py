@@ -304,7 +304,7 @@ try:
     sign_in(driver, owner)
     driver.get(base + "/dashboard/analytics?period=30d&lang=en")
     charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
-    check(len(charts) == 5, "the analytics page draws five charts: " + str(len(charts)))
+    check(len(charts) == 6, "the analytics page draws six charts: " + str(len(charts)))
     check("Chicken Shawarma" in driver.page_source, "the most ordered items are named")
     shot(driver, "analytics-en-tablet")
     size(driver, PHONE)

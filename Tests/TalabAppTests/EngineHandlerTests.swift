@@ -287,4 +287,35 @@ import Testing
         let after = try await ask("wamid.P2")
         #expect(after.contains("$3.95"), "\(after)")
     }
+
+    /// What the analytics count of conversations (migration 0030): a cart begun and confirmed, a line
+    /// the bot could not read (with its text), an item asked for while out of stock (by its name).
+    @Test func theMomentsABoardNeverShowsAreCounted() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        let send = fixture.deliver
+        try await send(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.E1", text: "baddi 2 falafel, takeaway")
+        )
+        try await send(ServerFixture.buttonPayload(to: ExampleCatalog.hamraNumber, id: "wamid.E2", button: "confirm"))
+        try await send(ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.E3", text: "qwzx vlorp"))
+        try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.86",
+                "UPDATE items SET availability = 'out_of_stock' WHERE key = 'hummus'",
+                prepared: false
+            )
+        )
+        try await send(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.E4", text: "1 hummus please")
+        )
+        func count(_ condition: String) async throws -> Int {
+            try await fixture.count("SELECT count(*)::int FROM conversation_events WHERE \(condition)")
+        }
+        #expect(try await count("kind = 'cart'") == 1)
+        #expect(try await count("kind = 'confirmed'") == 1)
+        #expect(try await count("kind = 'not_understood' AND detail = 'qwzx vlorp'") == 1)
+        #expect(try await count("kind = 'unavailable' AND detail = 'Hummus'") == 1)
+        #expect(try await count("branch_id IS NOT NULL AND customer <> ''") == 4)
+    }
 }

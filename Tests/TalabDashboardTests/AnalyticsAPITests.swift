@@ -96,6 +96,22 @@ import Testing
         }
         for _ in 0..<2 { _ = try await ExampleOrder.finished(store, placement, cart, to: .completed, hoursAgo: 0) }
         _ = try await ExampleOrder.finished(store, placement, cart, to: .cancelled, hoursAgo: 0)
+        // What the conversations said that the board never shows (as the engine handler records it).
+        try await pool.withTransaction { connection in
+            for (kind, detail) in [
+                (ConversationEvents.Kind.notUnderstood, "Pizza"), (.notUnderstood, "pizza "), (.notUnderstood, "PIZZA"),
+                (.unavailable, "Hummus"), (.cart, nil), (.cart, nil), (.confirmed, nil),
+            ] {
+                try await ConversationEvents.record(
+                    kind,
+                    detail: detail,
+                    business: placement.businessID,
+                    branch: placement.branchID,
+                    customer: placement.customerPhone ?? "",
+                    on: connection
+                )
+            }
+        }
         let total = try await pool.query(
             PostgresStatement(
                 "test.total",
@@ -150,6 +166,26 @@ import Testing
             #expect(lines.first == "customer,name,orders,spent,last_order")
             // A name that a spreadsheet would run as a formula is kept as text.
             #expect(lines.dropFirst().first?.contains(#""'=HYPERLINK(""http://evil.example"")""#) == true)
+            let demand = try await client.execute(
+                uri: "/api/v1/analytics/demand?period=today",
+                method: .get,
+                headers: AnalyticsAPITests.bearer(owner)
+            )
+            let asked = try #require(
+                try JSONSerialization.jsonObject(with: Data(buffer: demand.body)) as? [[String: Any]]
+            )
+            #expect(asked.contains { $0["text"] as? String == "pizza" && $0["count"] as? Int == 3 }, "\(asked)")
+            #expect(asked.contains { $0["kind"] as? String == "unavailable" && $0["text"] as? String == "hummus" })
+            let funnel = try await client.execute(
+                uri: "/api/v1/analytics/conversations?period=today",
+                method: .get,
+                headers: AnalyticsAPITests.bearer(owner)
+            )
+            let steps = try #require(
+                try JSONSerialization.jsonObject(with: Data(buffer: funnel.body)) as? [[String: Any]]
+            )
+            #expect(steps.first { $0["step"] as? String == "carts_begun" }?["count"] as? Int == 2)
+            #expect(steps.first { $0["step"] as? String == "orders_completed" }?["count"] as? Int == 2)
             let unknown = try await client.execute(
                 uri: "/api/v1/analytics/everything",
                 method: .get,
@@ -166,7 +202,7 @@ import Testing
                 )
                 let html = String(buffer: page.body)
                 #expect(
-                    page.status == .ok && html.components(separatedBy: "<svg class=\"chart").count - 1 == 5,
+                    page.status == .ok && html.components(separatedBy: "<svg class=\"chart").count - 1 == 6,
                     "\(language)"
                 )
                 #expect(html.contains("dir=\"\(language == "ar" ? "rtl" : "ltr")\""))

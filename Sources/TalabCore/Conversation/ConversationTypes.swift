@@ -23,9 +23,22 @@ public struct EngineReply: Sendable, Equatable {
     public let page: Int
     /// Which list the choices are, for the "More…" row's id (`ChoiceID.page`).
     public let list: ChoiceID.PagedList
+    /// The phrase it says (`not_understood`, `item_unavailable`…) and the item it names, if any: what
+    /// the runtime counts for the business's analytics, never shown.
+    public let phrase: String?
+    public let item: String?
 
-    init(_ text: String, choices: [Choice] = [], page: Int = 0, list: ChoiceID.PagedList = .menu(nil)) {
+    init(
+        _ text: String,
+        choices: [Choice] = [],
+        page: Int = 0,
+        list: ChoiceID.PagedList = .menu(nil),
+        phrase: String? = nil,
+        item: String? = nil
+    ) {
         self.text = text
+        self.phrase = phrase
+        self.item = item
         self.choices = choices
         self.page = page
         self.list = list

@@ -24,9 +24,19 @@ struct Turn {
         _ values: [String: String] = [:],
         choices: [EngineReply.Choice] = [],
         page: Int = 0,
-        list: ChoiceID.PagedList = .menu(nil)
+        list: ChoiceID.PagedList = .menu(nil),
+        item: String? = nil
     ) {
-        replies.append(EngineReply(engine.say(key, language, values), choices: choices, page: page, list: list))
+        replies.append(
+            EngineReply(
+                engine.say(key, language, values),
+                choices: choices,
+                page: page,
+                list: list,
+                phrase: key,
+                item: item ?? values["item"]
+            )
+        )
     }
 
     var menuChoice: EngineReply.Choice { .init(id: .menu, title: engine.say("menu_button", language)) }
@@ -255,7 +265,8 @@ struct Turn {
                 .map { engine.displayName($0, language) }
             say(
                 "item_unavailable",
-                ["item": engine.displayName(item, language), "alternatives": alternatives.joined(separator: ", ")]
+                ["item": engine.displayName(item, language), "alternatives": alternatives.joined(separator: ", ")],
+                item: item.name
             )
         }
     }

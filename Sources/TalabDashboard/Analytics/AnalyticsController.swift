@@ -25,7 +25,7 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
     public static var reports: [String] {
         [
             "summary", "sales", "weeks", "hours", "items", "spenders", "customers", "order-value", "completion",
-            "reply-time", "branches", "languages",
+            "reply-time", "branches", "languages", "conversations", "demand",
         ]
     }
 
@@ -146,7 +146,25 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
         let profile =
             admin == nil ? try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) } : nil
         let names = Dictionary((profile?.branches ?? []).map { ($0.id, $0.name) }) { first, _ in first }
-        return AnalyticsReport(
+        let start = scope.range.from.bounds(in: zone)?.0 ?? Date()
+        let end = scope.range.through.bounds(in: zone)?.1 ?? Date()
+        let branch = scope.branch
+        @Sendable func events(_ connection: PostgresConnection) async throws -> ConversationEvents.Summary {
+            try await ConversationEvents.summary(
+                business: business,
+                from: start,
+                until: end,
+                branch: branch,
+                on: connection
+            )
+        }
+        let conversations =
+            if let admin {
+                try await pool.withAdmin(admin) { try await events($0) }
+            } else {
+                try await pool.withBusiness(business) { try await events($0) }
+            }
+        var report = AnalyticsReport(
             range: scope.range,
             figures: figures,
             previous: previous,
@@ -154,6 +172,8 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
             branchNames: names.isEmpty
                 ? try await Analytics.branchNames(business: scope.business.id, pool: pool) : names
         )
+        report.conversations = conversations
+        return report
     }
 
     // MARK: the API

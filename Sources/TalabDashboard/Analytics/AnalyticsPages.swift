@@ -148,6 +148,25 @@ struct AnalyticsPages<Context: DashboardRequestContext>: Sendable {
                     "cancelled": row.cancelled, "p50": minutes(row.completionP50Seconds),
                 ]
             },
+            "funnelChart": AnalyticsCharts.bars(
+                [
+                    (text["funnel_carts"] ?? "", Double(report.conversations.counts["cart"] ?? 0)),
+                    (text["funnel_confirmed"] ?? "", Double(report.conversations.counts["confirmed"] ?? 0)),
+                    (text["funnel_completed"] ?? "", Double(summary.orders.value)),
+                ].map { ($0.0, $0.1, String(Int($0.1))) },
+                label: text["conversations_funnel"] ?? "",
+                rtl: rtl
+            ),
+            "missed": [
+                ("not_understood", "missed_not_understood"), ("unavailable", "missed_unavailable"),
+                ("paused", "missed_paused"), ("hand_off", "missed_hand_off"),
+            ].map { kind, label -> [String: Any] in
+                ["label": text[label] ?? kind, "count": report.conversations.counts[kind] ?? 0]
+            },
+            "demand": report.conversations.unavailable.map { ["text": $0.item, "count": $0.count] as [String: Any] }
+                + report.conversations.notUnderstood.prefix(10).map {
+                    ["text": $0.text, "count": $0.count] as [String: Any]
+                },
             "languagesChart": AnalyticsCharts.bars(
                 report.languages.map { row in
                     (

@@ -171,6 +171,28 @@ enum AnalyticsTables {
                     ]
                 ]
             )
+        case "conversations":
+            // The funnel, then what customers did not get.
+            let counts = report.conversations.counts
+            return AnalyticsTable(
+                columns: ["step", "count"],
+                rows: [
+                    [.text("carts_begun"), .int(counts["cart"] ?? 0)],
+                    [.text("orders_confirmed"), .int(counts["confirmed"] ?? 0)],
+                    [.text("orders_completed"), .int(report.summary.orders.value)],
+                    [.text("not_understood"), .int(counts["not_understood"] ?? 0)],
+                    [.text("asked_while_unavailable"), .int(counts["unavailable"] ?? 0)],
+                    [.text("refused_while_paused"), .int(counts["paused"] ?? 0)],
+                    [.text("hand_offs"), .int(counts["hand_off"] ?? 0)],
+                ]
+            )
+        case "demand":
+            let conversations = report.conversations
+            return AnalyticsTable(
+                columns: ["kind", "text", "count"],
+                rows: conversations.unavailable.map { [.text("unavailable"), .text($0.item), .int($0.count)] }
+                    + conversations.notUnderstood.map { [.text("not_understood"), .text($0.text), .int($0.count)] }
+            )
         case "branches":
             return AnalyticsTable(
                 columns: [

@@ -84,6 +84,9 @@ public struct AnalyticsReport: Sendable {
     public let previousReplyTime: Completion
     public let branches: [BranchRow]
     public let languages: [LanguageRow]
+    /// What conversations came to beyond the orders (carts begun, lines not understood, items asked
+    /// for while unavailable, confirmations refused while paused, hand-offs), when it was read.
+    public var conversations = ConversationEvents.Summary()
 
     public init(
         range: Analytics.Range,

@@ -79,12 +79,30 @@ public struct EngineHandler: ConversationHandler {
         messages += replies.flatMap { reply in
             EngineHandler.messages(reply, engine: engine, language: engine.replyLanguage(state.language ?? language))
         }
+        // What the business's analytics count of this message (migration 0030).
+        let customer = context.customer.waID ?? context.customer.userID.map { "user:\($0)" } ?? ""
+        func note(_ kind: ConversationEvents.Kind, _ detail: String? = nil) async throws {
+            try await ConversationEvents.record(
+                kind,
+                detail: detail,
+                business: context.business.id,
+                branch: branchID,
+                customer: customer,
+                on: connection
+            )
+        }
+        for reply in replies {
+            if reply.phrase == "not_understood", case .text(let text) = input { try await note(.notUnderstood, text) }
+            if reply.phrase == "item_unavailable" { try await note(.unavailable, reply.item) }
+        }
+        if before.cart.lines.isEmpty, !state.cart.lines.isEmpty { try await note(.cart) }
         for effect in effects {
             switch effect {
             case .placeOrder(let request):
                 guard let branchID else { continue }
                 // Paused from the dashboard: nothing placed, the cart kept for a later confirmation.
                 if try await BranchOperations.state(of: branchID, on: connection).isPaused(at: now) {
+                    try await note(.paused)
                     state = before
                     messages =
                         [.markRead(messageID)]
@@ -102,6 +120,7 @@ public struct EngineHandler: ConversationHandler {
                         context,
                         on: connection
                     )
+                    try await note(.confirmed)
                 } catch let error as OrderStore.OrderError where error.code == .slotFull {
                     // Someone took the last place since the times were offered: the engine says so
                     // and offers the times still free, from the bookings as they are now.
@@ -117,7 +136,7 @@ public struct EngineHandler: ConversationHandler {
                 }
             case .orderStatus(let replyLanguage):
                 messages += try await status(replyLanguage, tenant: tenant, context: context, on: connection)
-            case .handOff: break
+            case .handOff: try await note(.handOff)
             }
         }
         try await save(state, branchKey, context, on: connection)

@@ -1,0 +1,91 @@
+public import Foundation
+
+/// Moments of conversations the business's board never shows (migration 0030), written by the
+/// runtime in the transaction of the message that caused them, counted by the analytics.
+public enum ConversationEvents {
+    public enum Kind: String, Sendable, CaseIterable {
+        case cart, confirmed
+        case notUnderstood = "not_understood"
+        case unavailable, paused
+        case handOff = "hand_off"
+    }
+
+    static let insert = PostgresStatement(
+        "events.insert",
+        "INSERT INTO conversation_events (business_id, branch_id, customer, kind, detail) VALUES ($1, $2, $3, $4, $5)"
+    )
+
+    /// Notes one moment; `detail` is cut to 200 characters.
+    public static func record(
+        _ kind: Kind,
+        detail: String? = nil,
+        business: UUID,
+        branch: UUID?,
+        customer: String,
+        on connection: PostgresConnection
+    ) async throws {
+        let detail = detail.map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)) }
+        try await connection.query(insert, [business, branch, customer, kind.rawValue, detail])
+    }
+
+    /// Counts of a business's moments over a range of its dates, and what customers wrote (or asked
+    /// for) most often that they did not get.
+    public struct Summary: Sendable, Equatable {
+        public var counts: [String: Int] = [:]
+        /// The texts the bot could not read, most frequent first (as written, case folded).
+        public var notUnderstood: [(text: String, count: Int)] = []
+        /// Items asked for while not available, most frequent first.
+        public var unavailable: [(item: String, count: Int)] = []
+
+        public static func == (a: Summary, b: Summary) -> Bool {
+            a.counts == b.counts && a.notUnderstood.map(\.text) == b.notUnderstood.map(\.text)
+                && a.notUnderstood.map(\.count) == b.notUnderstood.map(\.count)
+                && a.unavailable.map(\.item) == b.unavailable.map(\.item)
+                && a.unavailable.map(\.count) == b.unavailable.map(\.count)
+        }
+    }
+
+    static let counts = PostgresStatement(
+        "events.counts",
+        named: """
+            SELECT kind, count(*)::int AS n FROM conversation_events
+            WHERE business_id = :business AND at >= :from AND at < :until
+              AND (:branch::uuid IS NULL OR branch_id = :branch)
+            GROUP BY kind
+            """
+    )
+    static let details = PostgresStatement(
+        "events.details",
+        named: """
+            SELECT kind, lower(detail) AS detail, count(*)::int AS n FROM conversation_events
+            WHERE business_id = :business AND at >= :from AND at < :until
+              AND (:branch::uuid IS NULL OR branch_id = :branch)
+              AND kind IN ('not_understood', 'unavailable') AND detail IS NOT NULL
+            GROUP BY kind, lower(detail) ORDER BY n DESC, detail LIMIT 60
+            """
+    )
+
+    public static func summary(
+        business: UUID,
+        from: Date,
+        until: Date,
+        branch: UUID?,
+        on connection: PostgresConnection
+    ) async throws -> Summary {
+        let bindings: PostgresBindings = ["business": business, "from": from, "until": until, "branch": branch]
+        var summary = Summary()
+        for row in try await connection.query(counts, bindings) {
+            summary.counts[try row.decode(String.self, "kind")] = try row.decode(Int.self, "n")
+        }
+        for row in try await connection.query(details, bindings) {
+            let detail = try row.decode(String.self, "detail")
+            let count = try row.decode(Int.self, "n")
+            if try row.decode(String.self, "kind") == "not_understood" {
+                if summary.notUnderstood.count < 20 { summary.notUnderstood.append((detail, count)) }
+            } else if summary.unavailable.count < 20 {
+                summary.unavailable.append((detail, count))
+            }
+        }
+        return summary
+    }
+}
