@@ -317,5 +317,11 @@ import Testing
         #expect(try await count("kind = 'not_understood' AND detail = 'qwzx vlorp'") == 1)
         #expect(try await count("kind = 'unavailable' AND detail = 'Hummus'") == 1)
         #expect(try await count("branch_id IS NOT NULL AND customer <> ''") == 4)
+        // 300 letters with a combining accent each (600 code points) are not read either: the message
+        // is still handled, its event keeps 200 code points.
+        let accented = String(repeating: "e\u{301}", count: 300)
+        try await send(ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.E5", text: accented))
+        #expect(try await count("kind = 'not_understood' AND char_length(detail) = 200") == 1)
+        #expect(try await fixture.count("SELECT count(*)::int FROM webhook_inbox WHERE state <> 'done'") == 0)
     }
 }

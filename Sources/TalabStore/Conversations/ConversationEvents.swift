@@ -15,7 +15,8 @@ public enum ConversationEvents {
         "INSERT INTO conversation_events (business_id, branch_id, customer, kind, detail) VALUES ($1, $2, $3, $4, $5)"
     )
 
-    /// Notes one moment; `detail` is cut to 200 characters.
+    /// Notes one moment; `detail` is cut to 200 characters as PostgreSQL counts them (code points:
+    /// a letter with combining marks is several).
     public static func record(
         _ kind: Kind,
         detail: String? = nil,
@@ -24,7 +25,11 @@ public enum ConversationEvents {
         customer: String,
         on connection: PostgresConnection
     ) async throws {
-        let detail = detail.map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)) }
+        let detail = detail.map {
+            String(
+                String.UnicodeScalarView($0.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.prefix(200))
+            )
+        }
         try await connection.query(insert, [business, branch, customer, kind.rawValue, detail])
     }
 

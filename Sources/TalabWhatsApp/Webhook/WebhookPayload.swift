@@ -273,12 +273,14 @@ public enum PayloadText {
     /// Columns for phone numbers (`varchar(32)`).
     public static let phoneLength = 32
 
-    /// At most `limit` characters, and no NUL (PostgreSQL's text cannot hold one, and libpq would
-    /// store the text cut there): each becomes U+FFFD, so what is logged is what was read.
+    /// At most `limit` characters as PostgreSQL counts them (code points: a `varchar(255)` refuses
+    /// 255 letters that carry combining marks), and no NUL (PostgreSQL's text cannot hold one, and
+    /// libpq would store the text cut there): each becomes U+FFFD, so what is logged is what was read.
     public static func clean(_ text: String, limit: Int) -> String {
         let bytes = text.utf8
         guard bytes.count > limit || bytes.contains(0) else { return text }
-        let clipped = text.count > limit ? String(text.prefix(limit)) : text
+        let scalars = text.unicodeScalars
+        let clipped = scalars.count > limit ? String(String.UnicodeScalarView(scalars.prefix(limit))) : text
         return clipped.utf8.contains(0) ? clipped.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : clipped
     }
 }
