@@ -104,14 +104,11 @@ public struct AccountsController<Context: DashboardRequestContext>: Sendable {
     }
 
     @Sendable func changeAPI(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.body.collect(upTo: 4 * 1024)
-        guard let change = try? JSONDecoder().decode(Change.self, from: Data(buffer: body)) else {
-            throw APIError(
-                .badRequest,
-                code: .badRequest,
-                message: "send {\"role\": \"owner|manager|staff\", \"branch\": key or \"\", \"disabled\": true|false}"
-            )
-        }
+        let change = try await request.json(
+            Change.self,
+            upTo: 4 * 1024,
+            help: "send {\"role\": \"owner|manager|staff\", \"branch\": key or \"\", \"disabled\": true|false}"
+        )
         let account = try await apply(change, to: context.parameters.get("id") ?? "", context: context)
         return try AccountsController.encoder().encode(AccountView(account), from: request, context: context)
     }
@@ -171,14 +168,11 @@ public struct AccountsController<Context: DashboardRequestContext>: Sendable {
     }
 
     @Sendable func inviteAPI(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.body.collect(upTo: 4 * 1024)
-        guard let asked = try? JSONDecoder().decode(Invite.self, from: Data(buffer: body)) else {
-            throw APIError(
-                .badRequest,
-                code: .badRequest,
-                message: "send {\"email\": …, \"role\": \"owner|manager|staff\", \"branch\": key (optional)}"
-            )
-        }
+        let asked = try await request.json(
+            Invite.self,
+            upTo: 4 * 1024,
+            help: "send {\"email\": …, \"role\": \"owner|manager|staff\", \"branch\": key (optional)}"
+        )
         let view = try await invite(asked, context: context)
         var response = try AccountsController.encoder().encode(view, from: request, context: context)
         response.status = .created
@@ -241,14 +235,11 @@ public struct AccountsController<Context: DashboardRequestContext>: Sendable {
     }
 
     @Sendable func acceptAPI(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.body.collect(upTo: 16 * 1024)
-        guard let accept = try? JSONDecoder().decode(Accept.self, from: Data(buffer: body)) else {
-            throw APIError(
-                .badRequest,
-                code: .badRequest,
-                message: "send {\"token\": the link's last part, \"password\": …, \"display_name\": optional}"
-            )
-        }
+        let accept = try await request.json(
+            Accept.self,
+            upTo: 16 * 1024,
+            help: "send {\"token\": the link's last part, \"password\": …, \"display_name\": optional}"
+        )
         let opened = try await self.accept(
             accept,
             address: context.remoteAddress,

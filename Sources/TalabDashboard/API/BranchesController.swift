@@ -69,14 +69,11 @@ public struct BranchesController<Context: DashboardRequestContext>: Sendable {
     }
 
     @Sendable func operate(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.body.collect(upTo: 4 * 1024)
-        guard let operation = try? JSONDecoder().decode(Operation.self, from: Data(buffer: body)) else {
-            throw APIError(
-                .badRequest,
-                code: .badRequest,
-                message: "send {\"pause_minutes\": minutes (0 reopens, -1 until reopened), \"busy_minutes\": 0…240}"
-            )
-        }
+        let operation = try await request.json(
+            Operation.self,
+            upTo: 4 * 1024,
+            help: "send {\"pause_minutes\": minutes (0 reopens, -1 until reopened), \"busy_minutes\": 0…240}"
+        )
         try await apply(operation, branch: context.parameters.get("id") ?? "", context: context)
         return try await list(request, context: context)
     }

@@ -94,10 +94,11 @@ public struct OrdersController<Context: DashboardRequestContext>: Sendable {
     @Sendable func move(_ request: Request, context: Context) async throws -> Response {
         let (signedIn, business) = try OrdersController.business(context)
         let id = try OrdersController.id(context)
-        let body = try await request.body.collect(upTo: 16 * 1024)
-        guard let move = try? JSONDecoder().decode(Move.self, from: Data(buffer: body)) else {
-            throw APIError(.badRequest, code: .badRequest, message: OrdersController.moveHelp)
-        }
+        let move = try await request.json(
+            Move.self,
+            upTo: 16 * 1024,
+            help: OrdersController.moveHelp
+        )
         return OrdersController.json(try await apply(move, to: id, signedIn: signedIn, business: business))
     }
 

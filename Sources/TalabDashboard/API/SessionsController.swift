@@ -68,10 +68,11 @@ public struct SessionsController<Context: DashboardRequestContext>: Sendable {
     }
 
     @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.body.collect(upTo: 16 * 1024)
-        guard let credentials = try? JSONDecoder().decode(Credentials.self, from: Data(buffer: body)) else {
-            throw APIError(.badRequest, code: .badRequest, message: "send {\"email\": …, \"password\": …} as JSON")
-        }
+        let credentials = try await request.json(
+            Credentials.self,
+            upTo: 16 * 1024,
+            help: "send {\"email\": …, \"password\": …} as JSON"
+        )
         let opened = try await open(
             email: credentials.email,
             password: credentials.password,

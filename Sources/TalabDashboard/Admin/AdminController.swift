@@ -225,17 +225,12 @@ public struct AdminController<Context: DashboardRequestContext>: Sendable {
 
     @Sendable func subscriptionAPI(_ request: Request, context: Context) async throws -> Response {
         let admin = try AdminController.admin(request, context)
-        let body = try await request.body.collect(upTo: 4 * 1024)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let view = try? decoder.decode(SubscriptionView.self, from: Data(buffer: body)) else {
-            throw APIError(
-                .badRequest,
-                code: .badRequest,
-                message:
-                    "send {\"type\": \"standard|premium\", \"status\": \"active|past_due|canceled\", \"price\": \"25.00\", \"started_at\", \"ends_at\": ISO 8601 times}"
-            )
-        }
+        let view = try await request.json(
+            SubscriptionView.self,
+            upTo: 4 * 1024,
+            help:
+                "send {\"type\": \"standard|premium\", \"status\": \"active|past_due|canceled\", \"price\": \"25.00\", \"started_at\", \"ends_at\": ISO 8601 times}"
+        )
         let changed = try await setSubscription(view, of: context.parameters.get("id") ?? "", admin)
         return try AdminController.json("business", BusinessView(changed), request, context)
     }
@@ -250,10 +245,11 @@ public struct AdminController<Context: DashboardRequestContext>: Sendable {
 
     @Sendable func accountAPI(_ request: Request, context: Context) async throws -> Response {
         let admin = try AdminController.admin(request, context)
-        let body = try await request.body.collect(upTo: 4 * 1024)
-        guard let change = try? JSONDecoder().decode(Disable.self, from: Data(buffer: body)) else {
-            throw APIError(.badRequest, code: .badRequest, message: "send {\"disabled\": true|false}")
-        }
+        let change = try await request.json(
+            Disable.self,
+            upTo: 4 * 1024,
+            help: "send {\"disabled\": true|false}"
+        )
         try await setDisabled(change.disabled, account: context.parameters.get("id") ?? "", admin)
         return Response(status: .noContent)
     }

@@ -68,15 +68,10 @@ public struct MenuController<Context: DashboardRequestContext>: Sendable {
     }
 
     @Sendable func setAvailability(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.body.collect(upTo: 4 * 1024)
-        guard let change = try? JSONDecoder().decode(Change.self, from: Data(buffer: body)),
-            let availability = ItemAvailability(rawValue: change.availability)
-        else {
-            throw APIError(
-                .badRequest,
-                code: .badRequest,
-                message: "send {\"availability\": \"out_of_stock|available|hidden\"} as JSON"
-            )
+        let help = "send {\"availability\": \"out_of_stock|available|hidden\"} as JSON"
+        let change = try await request.json(Change.self, upTo: 4 * 1024, help: help)
+        guard let availability = ItemAvailability(rawValue: change.availability) else {
+            throw APIError(.badRequest, code: .badRequest, message: help)
         }
         let outcome = try await apply(availability, item: context.parameters.get("key") ?? "", context: context)
         return try JSONEncoder().encode(
