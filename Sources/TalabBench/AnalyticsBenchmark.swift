@@ -22,6 +22,7 @@ public struct AnalyticsBenchmark: Sendable {
 
     public struct Report: Sendable {
         public var rollupRows = 0
+        public var conversationEvents = 0
         public var generateSeconds = 0.0
         /// Both ranges' figures read and the report made, seconds, sorted.
         public var month: [Double] = []
@@ -87,6 +88,27 @@ public struct AnalyticsBenchmark: Sendable {
         """
     }
 
+    /// A year of conversation events for each business whose reports are measured, as a day of 27
+    /// orders leaves them: 40 conversations begun, 32 carts, 27 confirmations, 5 lines not read (8
+    /// texts), 2 asks for an unavailable item, a refusal while paused and a hand-off every few days.
+    static func conversationEvents(businesses: [Int], days: Int) -> String {
+        """
+        INSERT INTO conversation_events (business_id, branch_id, customer, at, kind, detail)
+        SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(b), 12, '0'))::uuid,
+               ('20000000-0000-4000-8000-' || lpad(to_hex(b * 2 + g % 2), 12, '0'))::uuid,
+               '9617' || lpad(((b * 97 + d * 13 + g) % 2000)::text, 7, '0'),
+               (current_date - d + interval '10 hours' + (g * 7 % 600) * interval '1 minute') AT TIME ZONE 'Asia/Beirut',
+               CASE WHEN g <= 40 THEN 'started' WHEN g <= 72 THEN 'cart' WHEN g <= 99 THEN 'confirmed'
+                    WHEN g <= 104 THEN 'not_understood' WHEN g <= 106 THEN 'unavailable'
+                    WHEN (d + g) % 5 = 0 THEN 'paused' ELSE 'hand_off' END,
+               CASE WHEN g BETWEEN 100 AND 104 THEN (ARRAY['pizza', 'burger', 'sushi', 'shu fi ghada?',
+                        'wein l ma7al', 'btwasslo 3a jbeil?', 'fi parking?', 'pasta'])[1 + (d + g) % 8]
+                    WHEN g BETWEEN 105 AND 106 THEN 'Item ' || (1 + (d * 3 + g) % 30) END
+        FROM unnest(ARRAY[\(businesses.map(String.init).joined(separator: ","))]) b
+        CROSS JOIN generate_series(0, \(days - 1)) d CROSS JOIN generate_series(1, 108) g
+        """
+    }
+
     /// `ordersPerDay` archived orders of each business, all placed on `day` (Beirut).
     static func dayOfOrders(businesses: Int, perBusiness: Int, day: LocalDate) -> String {
         """
@@ -137,6 +159,20 @@ public struct AnalyticsBenchmark: Sendable {
             )
             try await connection.executeScript("VACUUM ANALYZE daily_business_metrics", name: "bench.vacuum")
         }
+        let measured = Array(Set((0..<requests).map { $0 * 7 % businesses })).sorted()
+        progress(
+            "generating \(min(365, days)) days of conversation events for the \(measured.count) businesses measured"
+        )
+        try await pool.withConnection { connection in
+            try await connection.executeScript(
+                AnalyticsBenchmark.conversationEvents(businesses: measured, days: min(365, days)),
+                name: "bench.events"
+            )
+            try await connection.executeScript("VACUUM ANALYZE conversation_events", name: "bench.vacuum_events")
+        }
+        let events = try await pool.query(
+            PostgresStatement("bench.events_count", "SELECT count(*)::int AS n FROM conversation_events")
+        )[0].decode(Int.self, "n")
         let generated = (clock.now - started).seconds
         let rows = try await pool.query(
             PostgresStatement("bench.rows", "SELECT count(*)::int AS n FROM daily_business_metrics")
@@ -165,7 +201,23 @@ public struct AnalyticsBenchmark: Sendable {
                     reader: .platform,
                     pool: pool
                 )
-                let (figures, previous) = try await (current, before)
+                let zone = TimeZone(identifier: "Asia/Beirut")!
+                let start = range.from.bounds(in: zone)?.0 ?? Date()
+                let end = range.through.bounds(in: zone)?.1 ?? Date()
+                async let summary = pool.withTransaction { connection in
+                    try await ConversationEvents.summary(
+                        business: business,
+                        from: start,
+                        until: end,
+                        branch: nil,
+                        zone: zone.identifier,
+                        on: connection
+                    )
+                }
+                let (figures, previous, conversations) = try await (current, before, summary)
+                guard conversations.counts["started"] ?? 0 > 0 else {
+                    throw ClusterError("no conversations in the report of \(business)")
+                }
                 let report = AnalyticsReport(
                     range: range,
                     figures: figures,
@@ -218,6 +270,7 @@ public struct AnalyticsBenchmark: Sendable {
         }
         return Report(
             rollupRows: rows,
+            conversationEvents: events,
             generateSeconds: generated,
             month: month,
             year: year,

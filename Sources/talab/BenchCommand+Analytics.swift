@@ -45,6 +45,9 @@ extension BenchCommand {
                         report.generateSeconds
                     )
                 )
+                print(
+                    "conversation events: \(report.conversationEvents) (a year of the businesses measured, 108 a day)"
+                )
                 print("one business's report over 30 days (and the 30 before): \(percentiles(report.month))")
                 print("one business's report over 365 days (and the 365 before): \(percentiles(report.year))")
                 print("\(report.rollup) (\(report.rollupOrders) orders)")

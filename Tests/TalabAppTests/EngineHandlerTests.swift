@@ -312,11 +312,47 @@ import Testing
         func count(_ condition: String) async throws -> Int {
             try await fixture.count("SELECT count(*)::int FROM conversation_events WHERE \(condition)")
         }
+        #expect(try await count("kind = 'started'") == 1)
         #expect(try await count("kind = 'cart'") == 1)
         #expect(try await count("kind = 'confirmed'") == 1)
         #expect(try await count("kind = 'not_understood' AND detail = 'qwzx vlorp'") == 1)
         #expect(try await count("kind = 'unavailable' AND detail = 'Hummus'") == 1)
-        #expect(try await count("branch_id IS NOT NULL AND customer <> ''") == 4)
+        #expect(try await count("branch_id IS NOT NULL AND customer <> ''") == 5)
+        // Another customer asks for the hummus too, then orders falafel instead: not an order lost.
+        let other = "96170000456"
+        try await send(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, from: other, id: "wamid.F1", text: "2 hummus")
+        )
+        try await send(
+            ServerFixture.textPayload(
+                to: ExampleCatalog.hamraNumber,
+                from: other,
+                id: "wamid.F2",
+                text: "1 falafel takeaway"
+            )
+        )
+        try await send(
+            ServerFixture.buttonPayload(to: ExampleCatalog.hamraNumber, from: other, id: "wamid.F3", button: "confirm")
+        )
+        #expect(try await count("kind = 'started'") == 2)
+        #expect(try await count("kind = 'unavailable'") == 2)
+        let business = try await fixture.parts.pool.query(
+            PostgresStatement("test.business", "SELECT business_id FROM conversation_events LIMIT 1", prepared: false)
+        )[0].decode(UUID.self, "business_id")
+        let summary = try await fixture.parts.pool.withTransaction {
+            try await ConversationEvents.summary(
+                business: business,
+                from: Date(timeIntervalSinceNow: -3600),
+                until: Date(timeIntervalSinceNow: 3600),
+                branch: nil,
+                zone: "Asia/Beirut",
+                on: $0
+            )
+        }
+        #expect(summary.counts["started"] == 2 && summary.counts["confirmed"] == 2)
+        #expect(summary.missed["unavailable"] == 2)
+        #expect(summary.lost["unavailable"] == 1)
+        #expect(summary.unavailable.first?.item == "hummus" && summary.unavailable.first?.count == 2)
         // 300 letters with a combining accent each (600 code points) are not read either: the message
         // is still handled, its event keeps 200 code points.
         let accented = String(repeating: "e\u{301}", count: 300)

@@ -71,6 +71,12 @@ import Testing
             try await AnalyticsAPITests.plan(fixture, "subscription_type = 'standard'")
             let admin = try await DashboardFixture.session(client, "admin@talab.example")
             #expect(try await status("/api/v1/analytics?business=abu-salim-grill", admin).0 == .ok)
+            // One report, one record of the admin's request (everything read in one transaction).
+            #expect(
+                try await fixture.database.count(
+                    "SELECT count(*)::int FROM audit.admin_requests WHERE path LIKE '/api/v1/analytics%'"
+                ) == 1
+            )
             #expect(try await status("/api/v1/analytics", admin).0 == .notFound)
             #expect(try await status("/api/v1/analytics?business=salon-rima&period=7d", admin).0 == .ok)
         }

@@ -278,3 +278,123 @@ import Testing
         }
     }
 }
+
+/// The conversation summary (the funnel, what customers asked for and did not get, the orders lost
+/// to an unavailable item or a pause) checked against the same figures counted in Swift over
+/// generated events.
+@Suite struct ConversationSummaryTests {
+    struct Event {
+        var branch: UUID
+        var customer: String
+        var at: Date
+        var kind: ConversationEvents.Kind
+        var detail: String?
+    }
+
+    @Test func theSummaryCountsWhatTheEventsSay() async throws {
+        let database = try await CatalogDatabase.make()
+        defer { database.pool.close() }
+        let business = try await BusinessDirectory.businesses(database.pool).first { $0.slug == "abu-salim-grill" }!
+        let branches = try await database.pool.query(
+            PostgresStatement(
+                "test.branches",
+                "SELECT b.id FROM branches b JOIN users u ON u.id = b.business_id WHERE u.slug = 'abu-salim-grill' ORDER BY b.key",
+                prepared: false
+            )
+        ).map { try $0.decode(UUID.self, "id") }
+        var generator = SeededGenerator(seed: 23)
+        let texts = ["pizza", "Pizza", "burger", "sushi?", "بيتزا", "wein l ma7al", "PIZZA"]
+        let items = ["Hummus", "hummus", "Kafta Sandwich", "Fattoush"]
+        let kinds: [ConversationEvents.Kind] = [
+            .started, .started, .cart, .cart, .confirmed, .confirmed, .notUnderstood, .unavailable, .unavailable,
+            .paused, .handOff,
+        ]
+        let start = Date(timeIntervalSinceNow: -10 * 86_400)
+        let events = (0..<700).map { _ in
+            let kind = kinds[Int.random(in: 0..<kinds.count, using: &generator)]
+            return Event(
+                branch: branches[Int.random(in: 0..<2, using: &generator)],
+                customer: "9617100\(String(format: "%04d", Int.random(in: 0..<15, using: &generator)))",
+                at: start.addingTimeInterval(Double(Int.random(in: 0..<(10 * 86_400), using: &generator))),
+                kind: kind,
+                detail: kind == .notUnderstood
+                    ? texts[Int.random(in: 0..<texts.count, using: &generator)]
+                    : kind == .unavailable ? items[Int.random(in: 0..<items.count, using: &generator)] : nil
+            )
+        }
+        try await database.pool.withTransaction { connection in
+            for event in events {
+                try await connection.query(
+                    PostgresStatement(
+                        "test.event",
+                        "INSERT INTO conversation_events (business_id, branch_id, customer, at, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+                        prepared: false
+                    ),
+                    [business.id, event.branch, event.customer, event.at, event.kind.rawValue, event.detail]
+                )
+            }
+        }
+        let beirut = TimeZone(identifier: "Asia/Beirut")!
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = beirut
+        // Whole range, one branch, and a range cut in the middle of days.
+        for (from, until, branch) in [
+            (start, Date(timeIntervalSinceNow: 1), nil as UUID?),
+            (start, Date(timeIntervalSinceNow: 1), branches[1]),
+            (start.addingTimeInterval(2.5 * 86_400), start.addingTimeInterval(7.25 * 86_400), nil),
+        ] {
+            let chosen = events.filter { $0.at >= from && $0.at < until && (branch == nil || $0.branch == branch) }
+            var counts: [String: Int] = [:]
+            var asked: [String: [String: Int]] = [:]
+            for event in chosen {
+                counts[event.kind.rawValue, default: 0] += 1
+                if let detail = event.detail {
+                    asked[event.kind.rawValue, default: [:]][detail.lowercased(), default: 0] += 1
+                }
+            }
+            // A customer's day that met an unavailable item (or a pause) is lost unless the customer
+            // confirmed an order (in any branch, at any time) from its first such moment until two
+            // hours after its last.
+            var missed: [String: Int] = [:]
+            var lost: [String: Int] = [:]
+            let grouped = Dictionary(grouping: chosen.filter { $0.kind == .unavailable || $0.kind == .paused }) {
+                "\($0.customer) \($0.kind.rawValue) \(calendar.startOfDay(for: $0.at))"
+            }
+            for group in grouped.values {
+                let first = group.map(\.at).min()!
+                let last = group.map(\.at).max()!
+                let kind = group[0].kind.rawValue
+                missed[kind, default: 0] += 1
+                let ordered = events.contains {
+                    $0.kind == .confirmed && $0.customer == group[0].customer && $0.at >= first
+                        && $0.at < last.addingTimeInterval(7_200)
+                }
+                if !ordered { lost[kind, default: 0] += 1 }
+            }
+            let summary = try await database.pool.withTransaction { connection in
+                try await ConversationEvents.summary(
+                    business: business.id,
+                    from: from,
+                    until: until,
+                    branch: branch,
+                    zone: "Asia/Beirut",
+                    on: connection
+                )
+            }
+            #expect(summary.counts == counts)
+            #expect(summary.missed == missed)
+            #expect(summary.lost == lost)
+            #expect(lost.values.reduce(0, +) > 0 && lost != missed, "the generated events lose some orders, not all")
+            #expect(
+                Dictionary(uniqueKeysWithValues: summary.notUnderstood.map { ($0.text, $0.count) })
+                    == asked["not_understood"]
+            )
+            #expect(
+                Dictionary(uniqueKeysWithValues: summary.unavailable.map { ($0.item, $0.count) })
+                    == asked["unavailable"]
+            )
+            // Most asked first.
+            #expect(summary.notUnderstood.map(\.count) == summary.notUnderstood.map(\.count).sorted(by: >))
+        }
+    }
+}

@@ -150,6 +150,7 @@ struct AnalyticsPages<Context: DashboardRequestContext>: Sendable {
             },
             "funnelChart": AnalyticsCharts.bars(
                 [
+                    (text["funnel_started"] ?? "", Double(report.conversations.counts["started"] ?? 0)),
                     (text["funnel_carts"] ?? "", Double(report.conversations.counts["cart"] ?? 0)),
                     (text["funnel_confirmed"] ?? "", Double(report.conversations.counts["confirmed"] ?? 0)),
                     (text["funnel_completed"] ?? "", Double(summary.orders.value)),
@@ -161,8 +162,16 @@ struct AnalyticsPages<Context: DashboardRequestContext>: Sendable {
                 ("not_understood", "missed_not_understood"), ("unavailable", "missed_unavailable"),
                 ("paused", "missed_paused"), ("hand_off", "missed_hand_off"),
             ].map { kind, label -> [String: Any] in
-                ["label": text[label] ?? kind, "count": report.conversations.counts[kind] ?? 0]
-            },
+                ["label": text[label] ?? kind, "count": String(report.conversations.counts[kind] ?? 0)]
+            }
+                // Of the customers' days that met an unavailable item or a pause, those without an order.
+                + ["unavailable", "paused"].map { kind -> [String: Any] in
+                    let conversations = report.conversations
+                    return [
+                        "label": text["lost_\(kind)"] ?? kind,
+                        "count": "\(conversations.lost[kind] ?? 0) / \(conversations.missed[kind] ?? 0)",
+                    ]
+                },
             "demand": report.conversations.unavailable.map { ["text": $0.item, "count": $0.count] as [String: Any] }
                 + report.conversations.notUnderstood.prefix(10).map {
                     ["text": $0.text, "count": $0.count] as [String: Any]

@@ -177,6 +177,7 @@ enum AnalyticsTables {
             return AnalyticsTable(
                 columns: ["step", "count"],
                 rows: [
+                    [.text("conversations_begun"), .int(counts["started"] ?? 0)],
                     [.text("carts_begun"), .int(counts["cart"] ?? 0)],
                     [.text("orders_confirmed"), .int(counts["confirmed"] ?? 0)],
                     [.text("orders_completed"), .int(report.summary.orders.value)],
@@ -184,6 +185,10 @@ enum AnalyticsTables {
                     [.text("asked_while_unavailable"), .int(counts["unavailable"] ?? 0)],
                     [.text("refused_while_paused"), .int(counts["paused"] ?? 0)],
                     [.text("hand_offs"), .int(counts["hand_off"] ?? 0)],
+                    [.text("days_with_unavailable_item"), .int(report.conversations.missed["unavailable"] ?? 0)],
+                    [.text("orders_lost_unavailable"), .int(report.conversations.lost["unavailable"] ?? 0)],
+                    [.text("days_with_pause_refusal"), .int(report.conversations.missed["paused"] ?? 0)],
+                    [.text("orders_lost_paused"), .int(report.conversations.lost["paused"] ?? 0)],
                 ]
             )
         case "demand":

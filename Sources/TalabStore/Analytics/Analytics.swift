@@ -210,18 +210,18 @@ public enum Analytics {
     /// Room for the report's sorts and hashes in memory (a year of one business is a few MB).
     static let memory = PostgresStatement("analytics.memory", "SELECT set_config('work_mem', '64MB', true)")
 
-    /// Which rows a reading may see: a business's scope (row-level security), an admin's request
-    /// (the admin path, recorded), or the platform's own (the benchmark, the rollup's tests).
+    /// Which rows a reading may see: a business's scope (row-level security), or the platform's
+    /// own (the benchmark, the rollup's tests). The admin path reads in one transaction of its own
+    /// (`figures(…, on:)`), so that its request is recorded once.
     public enum Reader: Sendable {
         case business(UUID)
-        case admin(AdminRequest)
         case platform
     }
 
     /// What `range` came to for `business` (one branch, or all), each list cut at `limit`. Without
     /// `detailed` (a range compared with), items are every item's sums, without names or options,
     /// and customers only counted. The days, the items and the customers are read side by side,
-    /// each in a transaction of its own, except on the admin path (one transaction, one record).
+    /// each in a transaction of its own.
     public static func figures(
         business: UUID,
         range: Range,
@@ -243,11 +243,9 @@ public enum Analytics {
             }
             return switch reader {
             case .business(let id): try await pool.withBusiness(id, prepared)
-            case .admin(let request): try await pool.withAdmin(request, prepared)
             case .platform: try await pool.withTransaction(prepared)
             }
         }
-        if case .admin = reader { return try await run { try await Analytics.figures(query, on: $0) } }
         async let days = run { try await query.days(on: $0) }
         async let items = run { try await query.items(on: $0) }
         async let customers = run { try await query.customers(on: $0) }

@@ -44,6 +44,20 @@ public struct EngineHandler: ConversationHandler {
         guard let input = EngineHandler.input(context.message.content) else {
             return HandledMessage(replies: [.markRead(messageID, typing: false)])
         }
+        // What the business's analytics count of this message (migrations 0030, 0031).
+        let customer = context.customer.waID ?? context.customer.userID.map { "user:\($0)" } ?? ""
+        func note(_ kind: ConversationEvents.Kind, _ detail: String? = nil) async throws {
+            try await ConversationEvents.record(
+                kind,
+                detail: detail,
+                business: context.business.id,
+                branch: context.business.branches.first { $0.key == branchKey }?.id,
+                customer: customer,
+                on: connection
+            )
+        }
+        // A first message, or the first after the idle limit: a conversation begins.
+        if stored.state == nil { try await note(.started) }
         var messages: [OutboundMessage] = [.markRead(messageID)]
         let language = state.language ?? tenant.business.defaultLanguage ?? .english
 
@@ -78,18 +92,6 @@ public struct EngineHandler: ConversationHandler {
         let (replies, effects) = engine.handle(input, state: &state, now: now, calendar: calendar)
         messages += replies.flatMap { reply in
             EngineHandler.messages(reply, engine: engine, language: engine.replyLanguage(state.language ?? language))
-        }
-        // What the business's analytics count of this message (migration 0030).
-        let customer = context.customer.waID ?? context.customer.userID.map { "user:\($0)" } ?? ""
-        func note(_ kind: ConversationEvents.Kind, _ detail: String? = nil) async throws {
-            try await ConversationEvents.record(
-                kind,
-                detail: detail,
-                business: context.business.id,
-                branch: branchID,
-                customer: customer,
-                on: connection
-            )
         }
         for reply in replies {
             if reply.phrase == "not_understood", case .text(let text) = input { try await note(.notUnderstood, text) }

@@ -1,0 +1,8 @@
+-- The top of the funnel (issue #17): a conversation begun (a customer's first message, or the first
+-- after the idle limit started it over), and the index that finds a customer's later events (an order
+-- confirmed after an item was unavailable or the branch paused, or never: an order lost).
+
+ALTER TABLE conversation_events DROP CONSTRAINT conversation_events_kind_check;
+ALTER TABLE conversation_events ADD CONSTRAINT conversation_events_kind_check
+    CHECK (kind IN ('started', 'cart', 'confirmed', 'not_understood', 'unavailable', 'paused', 'hand_off'));
+CREATE INDEX conversation_events_customer_idx ON conversation_events (business_id, customer, at);
