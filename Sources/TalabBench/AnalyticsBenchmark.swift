@@ -164,6 +164,15 @@ public struct AnalyticsBenchmark: Sendable {
             "generating \(min(365, days)) days of conversation events for the \(measured.count) businesses measured"
         )
         try await pool.withConnection { connection in
+            // The benchmark's businesses exist only in the rollup: their events keep no reference
+            // to `users` and `branches` in this database of its own.
+            try await connection.executeScript(
+                """
+                ALTER TABLE conversation_events DROP CONSTRAINT conversation_events_business_id_fkey,
+                    DROP CONSTRAINT conversation_events_branch_id_fkey
+                """,
+                name: "bench.events_unreferenced"
+            )
             try await connection.executeScript(
                 AnalyticsBenchmark.conversationEvents(businesses: measured, days: min(365, days)),
                 name: "bench.events"

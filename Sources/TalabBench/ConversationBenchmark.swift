@@ -48,7 +48,10 @@ public struct ConversationBenchmark: Sendable {
         let corpus = try ConversationCorpus.load(from: corpus)
         let source = try GitCommitSource(repository: GitRepository(discoveringFrom: repository.path), revision: "HEAD")
         let validation = try TenantLoader().load(from: source)
-        let tenants = Dictionary(validation.tenants.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first })
+        var tenants = Dictionary(validation.tenants.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first })
+        // A corpus may bring its own businesses: the Tenants/ folder beside it (menus the engine
+        // was never tuned on, issue #18).
+        for tenant in try ConversationCorpus.tenants(beside: self.corpus) { tenants[tenant.slug] = tenant }
         var report = try corpus.run(tenants: tenants)
         for _ in 1..<max(passes, 1) { report.engineSeconds += try corpus.run(tenants: tenants).engineSeconds }
         return report

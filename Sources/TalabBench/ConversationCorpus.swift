@@ -58,6 +58,18 @@ public struct ConversationCorpus: Sendable {
         public let description: String
     }
 
+    /// The businesses of the `Tenants/` folder beside a corpus folder, if it has one, validated as
+    /// `talab plan` would; a tenant with errors is an error naming them.
+    public static func tenants(beside folder: URL) throws -> [TenantConfig] {
+        let root = folder.standardizedFileURL.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: root.appendingPathComponent("Tenants").path) else { return [] }
+        let validation = try TenantLoader().load(from: WorktreeSource(root: root))
+        guard validation.isValid else {
+            throw FormatError(description: validation.errors.map { "\($0)" }.joined(separator: "\n"))
+        }
+        return validation.tenants
+    }
+
     /// Reads every `.yaml` file of the folder.
     public static func load(from folder: URL) throws -> ConversationCorpus {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
@@ -215,6 +227,12 @@ public struct CorpusReport: Sendable {
         public var languagesRight = 0
         public var turns = 0
         public var turnsPassed = 0
+        /// Carts holding a line the customer did not ask for: what they would pay for wrongly
+        /// (a miss only leaves out or asks; this is the worst failure).
+        public var wrongCarts = 0
+        /// Lines whose words fit several items, and how many of them the engine asked about.
+        public var clarifications = 0
+        public var clarificationsAsked = 0
     }
 
     public var byLanguage: [Language: Tally] = [:]
@@ -234,7 +252,7 @@ public struct CorpusReport: Sendable {
         func percent(_ right: Int, _ all: Int) -> String {
             all == 0 ? "     -" : String(format: "%5.1f%%", Double(right) * 100 / Double(all))
         }
-        var lines = ["language   turns  passed  intent          exact cart      language"]
+        var lines = ["language   turns  passed  intent          exact cart      language  wrong cart  asked"]
         for language in Language.allCases {
             guard let tally = byLanguage[language] else { continue }
             lines.append(
@@ -243,6 +261,9 @@ public struct CorpusReport: Sendable {
                     + "  " + percent(tally.intentsRight, tally.intents) + String(format: " (%3d)", tally.intents)
                     + "  " + percent(tally.cartsExact, tally.carts) + String(format: " (%3d)", tally.carts)
                     + "  " + percent(tally.languagesRight, tally.languages)
+                    + String(format: "  %10d", tally.wrongCarts)
+                    + (tally.clarifications == 0
+                        ? "      -" : String(format: "  %d/%d", tally.clarificationsAsked, tally.clarifications))
             )
         }
         lines.append("ungrounded replies: \(ungrounded.count)")
@@ -334,11 +355,20 @@ extension ConversationCorpus {
                         if got == expected.sorted() {
                             tally.cartsExact += 1
                         } else {
-                            miss("cart \(got), expected \(expected)")
+                            var unasked = got
+                            for line in expected.map(ConversationCorpus.normalizedLine) {
+                                if let index = unasked.firstIndex(of: line) { unasked.remove(at: index) }
+                            }
+                            if !unasked.isEmpty { tally.wrongCarts += 1 }
+                            miss("cart \(got), expected \(expected)\(unasked.isEmpty ? "" : " (wrong: \(unasked))")")
                         }
                     }
                     if let awaiting = turn.awaiting {
                         let got = state.awaiting.map { "\($0)" } ?? "nothing"
+                        if awaiting == "whichItem" {
+                            tally.clarifications += 1
+                            if got.hasPrefix(awaiting) { tally.clarificationsAsked += 1 }
+                        }
                         if !got.hasPrefix(awaiting) { miss("awaiting \(got), expected \(awaiting)") }
                     }
                     if let effect = turn.effect {

@@ -294,6 +294,7 @@ extension BenchCommand {
         @Option(help: "Customers chatting at once; 0 skips the round trips.") var conversations = 100
         @Option(help: "Messages each customer sends.") var messages = 10
         @Option(help: "Seconds a customer takes to answer (jittered ±50 %).") var think = 1.0
+        @Option(help: "Misses printed, each with what was expected.") var misses = 20
 
         func run() async throws {
             try await reportingFailure {
@@ -312,7 +313,7 @@ extension BenchCommand {
                 let report = try benchmark.replayCorpus()
                 print("talab bench conversation: corpus \(corpus) against \(repo) at HEAD")
                 print(report.text, terminator: "")
-                for failure in report.failures.prefix(20) { print("  miss: \(failure)") }
+                for failure in report.failures.prefix(misses) { print("  miss: \(failure)") }
                 for problem in report.ungrounded.prefix(20) { print("  ungrounded: \(problem)") }
                 if conversations > 0 {
                     let trips = try await withBenchCluster { server, migrations, _ in
