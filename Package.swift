@@ -51,7 +51,11 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CMalloc"),
-        .target(name: "TalabCore", resources: [.copy("Resources/Strings")], swiftSettings: swiftSettings),
+        .target(
+            name: "TalabCore",
+            resources: [.copy("Resources/Strings"), .copy("Resources/Lexicon")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TalabConfig",
             dependencies: ["TalabCore", "CGit2", "CLibYAML"],

@@ -47,39 +47,145 @@ public struct OrderParser: Sendable {
         self.optionMatchers = optionMatchers
     }
 
+    /// Words that join one item to the next: a segment of the message ends there.
+    static let connectors: Set<String> = [
+        "and", "w", "و", "et", "wa", "plus", "aw", "او", "ou", "or", "ni", "nor", "ولا", "wla",
+    ]
+
+    /// Words of asking that may stand between a name and its number (`do you have X? 3 please`).
+    static let asking: Set<String> = [
+        "baddi", "badde", "bade", "bddi", "bdi", "بدي", "بدنا", "want", "take", "ill", "i", "ll", "prends", "prendre",
+        "j", "en", "je", "veux", "voudrais", "please", "pls", "plz", "svp", "stp", "give", "me", "get", "jeble",
+        "jible", "jebli", "جبلي", "عطيني", "3tine", "a3tine", "iza", "btrid", "law", "smaht", "من", "فضلك", "then",
+    ]
+
+    /// "without garlic or onions", "bala toum w kabis", "sans ail ni oignons": a "without" carries
+    /// over the list it starts, so every choice of the list is a removal; it stops at a number, an
+    /// item or a word that is not joined by a connector.
+    func spreadingNegation(_ text: String) -> String {
+        let reading = itemMatcher.read(text)
+        let words = reading.words
+        guard words.contains(where: ItemMatcher.without.contains) else { return text }
+        let itemStarts = Set(reading.mentions.map(\.start))
+        var result: [String] = []
+        var negation: String?
+        for (index, word) in words.enumerated() {
+            if ItemMatcher.without.contains(word) {
+                negation = word
+            } else if let current = negation, index > 0, OrderParser.connectors.contains(words[index - 1]) {
+                if itemStarts.contains(index) || NumberWords.quantity(word) != nil {
+                    negation = nil
+                } else if !OrderParser.connectors.contains(word) {
+                    result.append(current)
+                }
+            } else if NumberWords.quantity(word) != nil || itemStarts.contains(index) {
+                negation = nil
+            }
+            result.append(word)
+        }
+        return result.joined(separator: " ")
+    }
+
     public func parse(_ text: String) -> Result {
         var result = Result()
-        // A word that is an option of the item before it (`cheese`, `toum zyede`) is not an item,
-        // even when the menu also sells it on its own.
-        var mentions: [ItemMatcher.Mention] = []
-        var optionsOfLast: [ItemMatcher.Mention] = []
-        for mention in itemMatcher.mentions(in: text) {
-            let covered = optionsOfLast.contains { option in
-                mention.start >= option.start
-                    && mention.start < option.start + option.phrase.split(separator: " ").count
+        let text = spreadingNegation(text)
+        let reading = itemMatcher.read(text)
+        let words = reading.words
+        var mentions = reading.mentions
+        var options: [Int: [ItemMatcher.Mention]] = [:]
+        func optionsOf(_ mention: ItemMatcher.Mention) -> [ItemMatcher.Mention] {
+            guard let key = mention.key, let matcher = optionMatchers[key] else { return [] }
+            if let known = options[mention.start] { return known }
+            let found = matcher.read(text).mentions.filter { $0.key != nil }
+            options[mention.start] = found
+            return found
+        }
+        func covers(_ options: [ItemMatcher.Mention], _ mention: ItemMatcher.Mention) -> Bool {
+            options.contains { $0.start <= mention.start && $0.end >= mention.end }
+        }
+        // Two names side by side, nothing between them: one is the other's option (`zaatar
+        // croissants`, `taouk jebne`), or the second names the first again (`strawberry shakes`).
+        var index = 0
+        while index + 1 < mentions.count {
+            let (first, second) = (mentions[index], mentions[index + 1])
+            let gap = words[first.end..<second.start]
+            guard !gap.contains(where: { OrderParser.connectors.contains($0) || NumberWords.quantity($0) != nil })
+            else {
+                index += 1
+                continue
             }
-            if covered { continue }
-            mentions.append(mention)
-            optionsOfLast =
-                mention.key.flatMap { optionMatchers[$0] }?.mentions(in: text).filter {
-                    $0.start > mention.start && $0.key != nil
-                } ?? []
+            if covers(optionsOf(first), second)
+                || second.key == nil && first.key.map(second.candidates.contains) == true
+            {
+                mentions.remove(at: index + 1)
+            } else if covers(optionsOf(second), first)
+                || first.key == nil && second.key.map(first.candidates.contains) == true
+            {
+                mentions.remove(at: index)
+            } else {
+                index += 1
+            }
+        }
+        // A name that is a choice of the item named before it is that choice, even past an "and"
+        // (`taouk ma3 jebne w toum zyede`, `un houmous à la viande`).
+        index = 1
+        while index < mentions.count {
+            let trailing = optionsOf(mentions[index - 1]).filter { $0.start >= mentions[index - 1].end }
+            if covers(trailing, mentions[index]) { mentions.remove(at: index) } else { index += 1 }
+        }
+        // "2 zaatar manakish and a cheese one": a name that fits several items is read with the
+        // words of the item named before it (its head noun) when that settles it.
+        for position in mentions.indices.dropFirst() where mentions[position].key == nil {
+            let previous = mentions[position - 1]
+            let own = Array(reading.known[mentions[position].start..<mentions[position].end])
+            let heads = reading.known[previous.start..<previous.end]
+            // The same head again (`chicken shawarma w 2 shawarma`) is asked about, not guessed.
+            guard !own.contains(where: heads.contains) else { continue }
+            for head in heads {
+                if let key = itemMatcher.item(named: own + [head]) ?? itemMatcher.item(named: [head] + own) {
+                    mentions[position] = mentions[position].settled(key)
+                    break
+                }
+            }
+        }
+        // Each mention's segment: from the end of the previous one's (after the last connector
+        // between them, or at a number starting the next) to the start of the next one's.
+        var bounds: [(Int, Int)] = []
+        var start = 0
+        for (position, mention) in mentions.enumerated() {
+            var end = words.count
+            if position + 1 < mentions.count {
+                let next = mentions[position + 1]
+                end = next.start
+                if let connector = (mention.end..<next.start).last(where: { OrderParser.connectors.contains(words[$0]) }
+                ) {
+                    end = connector
+                } else if let number = (mention.end..<next.start).first(where: {
+                    Int(words[$0]) != nil || NumberWords.spelled[words[$0]] != nil
+                }) {
+                    end = number
+                }
+            }
+            bounds.append((start, end))
+            start = end < words.count && OrderParser.connectors.contains(words[end]) ? end + 1 : end
         }
         for (position, mention) in mentions.enumerated() {
             guard let key = mention.key, let item = items[key] else {
-                result.ambiguous.append((mention.phrase, mention.candidates, mention.quantity))
+                result.ambiguous.append(
+                    (mention.phrase, mention.candidates, quantity(mention, bounds[position], words, []))
+                )
                 continue
             }
             guard item.availability == .available else {
                 result.unavailable.append(key)
                 continue
             }
-            // Options belong to the item named before them: the words up to the next item.
-            let end = position + 1 < mentions.count ? mentions[position + 1].start : Int.max
-            let chosen = (optionMatchers[key]?.mentions(in: text) ?? []).filter {
-                $0.start > mention.start && $0.start < end && $0.key != nil
+            // Options are the item's choices named in its segment, before or after its name.
+            let (from, to) = bounds[position]
+            let chosen = optionsOf(mention).filter {
+                $0.start >= from && $0.end <= to && ($0.end <= mention.start || $0.start >= mention.end)
             }
-            var options: [Cart.Option] = []
+            var picked: [Cart.Option] = []
             for group in item.options {
                 let picks = group.choices.filter { choice in
                     chosen.contains { $0.key == "\(group.key)/\(choice.key)" }
@@ -88,18 +194,55 @@ public struct OrderParser: Sendable {
                 if let maximum = group.maxChoices, picks.count > maximum {
                     result.tooManyChoices.append((key, group.key))
                 }
-                options += picks.map { Cart.Option(key: "\(group.key)/\($0.key)", name: $0.name, priceDelta: $0.price) }
+                picked += picks.map { Cart.Option(key: "\(group.key)/\($0.key)", name: $0.name, priceDelta: $0.price) }
             }
             result.lines.append(
                 Cart.Line(
                     itemKey: key,
                     name: item.name,
                     unitPrice: item.price,
-                    quantity: mention.quantity,
-                    options: options
+                    quantity: quantity(mention, bounds[position], words, chosen),
+                    options: picked
                 )
             )
         }
         return result
+    }
+
+    /// How many of an item its segment asks for: the number just before its name, else one before
+    /// its options (`2 large juices`), else a multiplier after it (`x2`, `3x`), else a number after
+    /// it (`كبة ٤`, `kishk 2`), else two for a dual (`منقوشتين`), else one. Numbers inside a
+    /// choice's name (`3 scoops`) are the choice's.
+    func quantity(
+        _ mention: ItemMatcher.Mention,
+        _ bounds: (Int, Int),
+        _ words: [String],
+        _ options: [ItemMatcher.Mention]
+    ) -> Int {
+        let (from, to) = bounds
+        func free(_ index: Int) -> Bool { !options.contains { $0.start <= index && index < $0.end } }
+        if mention.quantityStated, free(mention.start - 1) || mention.start == 0 { return mention.quantity }
+        for index in stride(from: mention.start - 1, through: from, by: -1) where free(index) {
+            if let value = NumberWords.quantity(words[index]) { return value }
+        }
+        let after = Array(max(mention.end, from)..<max(to, mention.end)).filter(free)
+        let tail = Array(max(mention.end, from)..<max(to, mention.end))
+        for index in after {
+            let word = words[index]
+            if word == "x", index + 1 < words.count, let value = Int(words[index + 1]), (1...99).contains(value) {
+                return value
+            }
+            if word.hasPrefix("x") || word.hasSuffix("x"), let value = NumberWords.quantity(word) { return value }
+        }
+        // A number after the name counts when only choices or words of asking stand between
+        // (`كبة ٤`, `kishk manouche 2`, `fi kebbe? baddi 3`), not a time (`bokra 3al 4`).
+        for index in after {
+            let word = words[index]
+            if Int(word) != nil || NumberWords.spelled[word] != nil {
+                if let value = NumberWords.quantity(word), !["a", "an", "un", "une"].contains(word) { return value }
+            }
+            if !OrderParser.asking.contains(word) { break }
+        }
+        return mention.dual ? 2 : 1
     }
 }

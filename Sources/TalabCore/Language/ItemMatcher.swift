@@ -29,8 +29,38 @@ public struct ItemMatcher: Sendable {
         public let distance: Int
         /// Where the phrase starts, in words of the normalized message.
         public let start: Int
+        /// How many words of the message the phrase takes.
+        public var length: Int = 1
+        /// Whether a word of the phrase was a dual (`منقوشتين`, `tabtein`): two of it.
+        public var dual = false
 
         public var key: String? { candidates.count == 1 ? candidates[0] : nil }
+        public var end: Int { start + length }
+
+        /// The same place, read as naming `key` alone.
+        public func settled(_ key: String) -> Mention {
+            var mention = Mention(
+                candidates: [key],
+                quantity: quantity,
+                quantityStated: quantityStated,
+                phrase: phrase,
+                distance: distance,
+                start: start
+            )
+            mention.length = length
+            mention.dual = dual
+            return mention
+        }
+    }
+
+    /// A message as the matcher read it: its words, each word as the names know it (a plural, a
+    /// dual, another spelling or a lexicon word made the name's word), and the mentions found.
+    public struct Reading: Sendable {
+        public let words: [String]
+        public let known: [String]
+        /// Positions of words that were duals.
+        public let duals: Set<Int>
+        public let mentions: [Mention]
     }
 
     private let phrases: [String: Set<String>]
@@ -41,9 +71,14 @@ public struct ItemMatcher: Sendable {
     private let longest: Int
     /// Whether a phrase after "without" (`bala`, `sans`, `no`) is skipped: it names an option.
     private let skipsWithout: Bool
+    /// Words the names do not have, to the names' word of the same lexicon group.
+    private let substitutes: [String: String]
+    /// Every phrase by its transliteration keys, with whether it is written in Arabic script: a
+    /// phrase of the other script with the same key is the same words (`kbir`, كبير).
+    private let phraseKeys: [String: [(phrase: String, arabic: Bool)]]
 
     /// `skipsWithout`: false for a matcher of option choices, whose names include `bala toum`.
-    public init(entries: [Entry], skipsWithout: Bool = true) {
+    public init(entries: [Entry], skipsWithout: Bool = true, lexicon: MenuLexicon = .shipped) {
         self.skipsWithout = skipsWithout
         var phrases: [String: Set<String>] = [:]
         for entry in entries {
@@ -63,7 +98,10 @@ public struct ItemMatcher: Sendable {
             // "no fries" is never meant by "fries" alone: a negative name needs its negation.
             let parts = phrase.split(separator: " ")
             if parts.count > 1, ItemMatcher.without.contains(String(parts[0])) { continue }
-            for word in parts where word.count >= 4 && !ItemMatcher.isFunctionWord(String(word)) {
+            for word in parts
+            where word.count >= 4 && !ItemMatcher.isFunctionWord(String(word))
+                && !lexicon.containers.contains(String(word))
+            {
                 words[String(word), default: []].formUnion(keys)
             }
         }
@@ -75,7 +113,19 @@ public struct ItemMatcher: Sendable {
         }
         self.byLength = byLength
         self.longest = byLength.keys.max() ?? 1
-        knownWords = Set(phrases.keys.flatMap { $0.split(separator: " ").map(String.init) })
+        let knownWords = Set(phrases.keys.flatMap { $0.split(separator: " ").map(String.init) })
+        self.knownWords = knownWords
+        substitutes = lexicon.substitutes(for: knownWords)
+        var phraseKeys: [String: [(phrase: String, arabic: Bool)]] = [:]
+        for phrase in phrases.keys {
+            let words = phrase.split(separator: " ").map(String.init)
+            let arabic = words.allSatisfy(Transliteration.isArabicScript)
+            guard arabic || !words.contains(where: Transliteration.isArabicScript) else { continue }
+            for key in Transliteration.keys(phrase: words) where key.count >= 2 {
+                phraseKeys[key, default: []].append((phrase, arabic))
+            }
+        }
+        self.phraseKeys = phraseKeys
     }
 
     /// For option choices, every "without" word is one: "without onions" is "bala basal"'s group
@@ -85,7 +135,7 @@ public struct ItemMatcher: Sendable {
     }
 
     /// Every word of every name, to tell a conjunction glued to a name (`وحمص`) from a word.
-    private let knownWords: Set<String>
+    let knownWords: Set<String>
 
     /// `وحمص` ("and hummus"): Arabic writes "and" joined to the next word; split it off when the
     /// rest is a word of a name and the whole is not.
@@ -101,9 +151,78 @@ public struct ItemMatcher: Sendable {
         return knownWords.contains(ItemMatcher.singular(rest)) ? rest : word
     }
 
-    public func mentions(in text: String) -> [Mention] {
+    public func mentions(in text: String) -> [Mention] { read(text).mentions }
+
+    /// The one item whose name is exactly these words (as the names know them), if one is.
+    public func item(named words: [String]) -> String? {
+        guard let keys = phrases[words.joined(separator: " ")], keys.count == 1 else { return nil }
+        return keys.first
+    }
+
+    /// The word as the names know it, if a rule makes it one of theirs: a plural or a dual (`كبتين`,
+    /// `thés`, `tabtein`), a feminine or construct ending (`صغيرة`, `man2oushet`), or a word of the
+    /// lexicon; and whether it was a dual.
+    func known(_ word: String) -> (word: String, dual: Bool)? {
+        let singular = ItemMatcher.canonical(ItemMatcher.singular(word), options: !skipsWithout)
+        if knownWords.contains(singular) { return (singular, false) }
+        for (stem, dual) in ItemMatcher.stems(of: singular) {
+            if knownWords.contains(stem) { return (stem, dual) }
+            if let substitute = substitutes[stem] { return (substitute, dual) }
+        }
+        return substitutes[singular].map { ($0, false) }
+    }
+
+    /// What a word may be without an ending, longest ending first, with whether it was a dual.
+    static func stems(of word: String) -> [(String, Bool)] {
+        var stems: [(String, Bool)] = []
+        let characters = Array(word)
+        func drop(_ count: Int) -> String? {
+            characters.count - count >= 2 ? String(characters.dropLast(count)) : nil
+        }
+        if Transliteration.isArabicScript(word) {
+            let marker = "\u{0647}"  // ة, as the normalizer writes it
+            // Duals: كاستين → كاسه, عصيرين → عصير; sound plurals: سندويشات → سندويش(ه).
+            if word.hasSuffix("تين"), let stem = drop(3) { stems += [(stem + marker, true), (stem + "ت", true)] }
+            if word.hasSuffix("ين"), let stem = drop(2) { stems += [(stem, true), (stem + marker, true)] }
+            if word.hasSuffix("ات"), let stem = drop(2) { stems += [(stem + marker, false), (stem, false)] }
+            // A feminine ending agreeing with its noun: صغيره → صغير; or its absence.
+            if word.hasSuffix(marker), let stem = drop(1) { stems.append((stem, false)) }
+            if !word.hasSuffix(marker) { stems.append((word + marker, false)) }
+        } else if word.allSatisfy(\.isLetter) {
+            // Arabizi duals (`tabtein`, `kestein`), construct endings (`man2oushet`, `kesset`).
+            for ending in ["tein", "tain", "ten", "ein"]
+            where word.hasSuffix(ending) && characters.count > ending.count + 2 {
+                let stem = String(characters.dropLast(ending.count))
+                stems += [(stem + "e", true), (stem + "a", true), (stem, true)]
+            }
+            for ending in ["et", "it"] where word.hasSuffix(ending) && characters.count > 4 {
+                let stem = String(characters.dropLast(2))
+                stems += [(stem + "e", false), (stem + "a", false), (stem, false)]
+            }
+            // Plurals and agreement: `thes`, `sandwiches`, `grande`, `zghire`.
+            if word.hasSuffix("es"), let stem = drop(2) { stems.append((stem, false)) }
+            if word.hasSuffix("s"), let stem = drop(1) { stems.append((stem, false)) }
+            if word.hasSuffix("e"), let stem = drop(1) { stems.append((stem, false)) }
+            if word.hasSuffix("eh"), let stem = drop(1) { stems.append((stem, false)) }
+        }
+        return stems
+    }
+
+    /// Reads the message: its words as the names know them, then each place that names an item:
+    /// the longest phrase of a name (or its transliteration in the other script, or a near spelling)
+    /// starting there.
+    public func read(_ text: String) -> Reading {
         let words = TextNormalizer.words(TextNormalizer.normalize(text)).map { unglued(String($0)) }
-        let singulars = words.map { ItemMatcher.canonical(ItemMatcher.singular($0), options: !skipsWithout) }
+        var singulars: [String] = []
+        var duals: Set<Int> = []
+        for (index, word) in words.enumerated() {
+            if let (known, dual) = known(word) {
+                singulars.append(known)
+                if dual { duals.insert(index) }
+            } else {
+                singulars.append(ItemMatcher.canonical(ItemMatcher.singular(word), options: !skipsWithout))
+            }
+        }
         var mentions: [Mention] = []
         var index = 0
         while index < words.count {
@@ -113,9 +232,9 @@ public struct ItemMatcher: Sendable {
                 continue
             }
             var found: (length: Int, keys: Set<String>, distance: Int)?
-            for length in stride(from: min(longest, words.count - index), through: 1, by: -1) {
+            for length in stride(from: min(longest + 1, words.count - index), through: 1, by: -1) {
                 let window = Array(singulars[index..<index + length])
-                if let keys = phrases[window.joined(separator: " ")] {
+                if length <= longest, let keys = phrases[window.joined(separator: " ")] {
                     found = (length, keys, 0)
                     break
                 }
@@ -123,7 +242,11 @@ public struct ItemMatcher: Sendable {
                     found = (1, keys, 0)
                     break
                 }
-                if let fuzzy = closest(window) {
+                if let keys = transliterated(window) {
+                    found = (length, keys, 0)
+                    break
+                }
+                if length <= longest, let fuzzy = closest(window) {
                     found = (length, fuzzy.keys, fuzzy.distance)
                     break
                 }
@@ -142,19 +265,42 @@ public struct ItemMatcher: Sendable {
                     quantity = Int(words[after + 1]).flatMap { (1...99).contains($0) ? $0 : nil }
                 }
             }
-            mentions.append(
-                Mention(
-                    candidates: found.keys.sorted(),
-                    quantity: quantity ?? 1,
-                    quantityStated: quantity != nil,
-                    phrase: words[index..<after].joined(separator: " "),
-                    distance: found.distance,
-                    start: index
-                )
+            var mention = Mention(
+                candidates: found.keys.sorted(),
+                quantity: quantity ?? 1,
+                quantityStated: quantity != nil,
+                phrase: words[index..<after].joined(separator: " "),
+                distance: found.distance,
+                start: index
             )
+            mention.length = found.length
+            mention.dual = (index..<after).contains(where: duals.contains)
+            mentions.append(mention)
             index = after
         }
-        return mentions
+        return Reading(words: words, known: singulars, duals: duals, mentions: mentions)
+    }
+
+    /// The items a window names when read in the other script (`la7me bi 3ajin`, لحم بعجين): a
+    /// window of one script, neither starting nor ending with a function word or a number.
+    private func transliterated(_ window: [String]) -> Set<String>? {
+        guard let first = window.first, let last = window.last,
+            !ItemMatcher.isFunctionWord(first), !ItemMatcher.isFunctionWord(last),
+            window.reduce(0, { $0 + $1.count }) >= 3
+        else { return nil }
+        let arabic = Transliteration.isArabicScript(first)
+        guard window.allSatisfy({ Transliteration.isArabicScript($0) == arabic }),
+            !window.allSatisfy(knownWords.contains)
+        else { return nil }
+        var keys: Set<String> = []
+        // Two consonants are a word's key only for a word of four letters or more (`shay`, شاي).
+        let shortest = window.count == 1 && window[0].count >= 4 ? 2 : 3
+        for key in Transliteration.keys(phrase: window) where key.count >= shortest {
+            for entry in phraseKeys[key] ?? [] where entry.arabic != arabic {
+                keys.formUnion(phrases[entry.phrase] ?? [])
+            }
+        }
+        return keys.isEmpty ? nil : keys
     }
 
     /// The known phrases of the same length within the typo allowance, if one distance wins.

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Talab's built-in menu lexicon (`Resources/Lexicon/menu-lexicon.json`), shared by every tenant:
+/// the ways customers write a dish, a size or a container that menus never list (`manakish` and
+/// مناقيش for منقوشة, `jus` for juice, `zghire` for small). Owners write a name once; a word of a
+/// group stands for the group's word their menu uses.
+public struct MenuLexicon: Sendable {
+    /// Groups of normalized words that name one thing.
+    public let groups: [[String]]
+    /// Cups, plates, bottles: words that name no item alone (`kasset 3asir` is a juice).
+    public let containers: Set<String>
+
+    public init(groups: [[String]], containers: Set<String>) {
+        self.groups = groups
+        self.containers = containers
+    }
+
+    public static let shipped: MenuLexicon = {
+        struct File: Decodable {
+            let dishes: [[String]]
+            let options: [[String]]
+            let containers: [String]
+        }
+        guard
+            let url = Bundle.module.url(forResource: "menu-lexicon", withExtension: "json", subdirectory: "Lexicon")
+                ?? Bundle.module.url(forResource: "menu-lexicon", withExtension: "json"),
+            let data = try? Data(contentsOf: url),
+            let file = try? JSONDecoder().decode(File.self, from: data)
+        else { preconditionFailure("TalabCore's menu lexicon is missing from its resources") }
+        func normalized(_ word: String) -> String { TextNormalizer.normalize(word) }
+        return MenuLexicon(
+            groups: (file.dishes + file.options).map { $0.map(normalized) },
+            containers: Set(file.containers.map(normalized))
+        )
+    }()
+
+    /// For a vocabulary (the words of a tenant's names), each lexicon word it does not have, to the
+    /// word of the same group it has.
+    func substitutes(for vocabulary: Set<String>) -> [String: String] {
+        var substitutes: [String: String] = [:]
+        for group in groups {
+            guard let known = group.first(where: vocabulary.contains) else { continue }
+            for word in group where !vocabulary.contains(word) && substitutes[word] == nil {
+                substitutes[word] = known
+            }
+        }
+        return substitutes
+    }
+}
