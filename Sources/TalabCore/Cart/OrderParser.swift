@@ -52,6 +52,11 @@ public struct OrderParser: Sendable {
         "and", "w", "و", "et", "wa", "plus", "aw", "او", "ou", "or", "ni", "nor", "ولا", "wla",
     ]
 
+    /// A number written as digits or spelled out, not an article (`a`, `un`, and `à` once normalized).
+    static func isNumber(_ word: String) -> Bool {
+        NumberWords.quantity(word) != nil && !["a", "an", "un", "une"].contains(word)
+    }
+
     /// Words of asking that may stand between a name and its number (`do you have X? 3 please`).
     static let asking: Set<String> = [
         "baddi", "badde", "bade", "bddi", "bdi", "بدي", "بدنا", "want", "take", "ill", "i", "ll", "prends", "prendre",
@@ -92,12 +97,12 @@ public struct OrderParser: Sendable {
         let reading = itemMatcher.read(text)
         let words = reading.words
         var mentions = reading.mentions
-        var options: [Int: [ItemMatcher.Mention]] = [:]
+        var options: [String: [ItemMatcher.Mention]] = [:]
         func optionsOf(_ mention: ItemMatcher.Mention) -> [ItemMatcher.Mention] {
             guard let key = mention.key, let matcher = optionMatchers[key] else { return [] }
-            if let known = options[mention.start] { return known }
+            if let known = options[key] { return known }
             let found = matcher.read(text).mentions.filter { $0.key != nil }
-            options[mention.start] = found
+            options[key] = found
             return found
         }
         func covers(_ options: [ItemMatcher.Mention], _ mention: ItemMatcher.Mention) -> Bool {
@@ -109,19 +114,21 @@ public struct OrderParser: Sendable {
         while index + 1 < mentions.count {
             let (first, second) = (mentions[index], mentions[index + 1])
             let gap = words[first.end..<second.start]
-            guard !gap.contains(where: { OrderParser.connectors.contains($0) || NumberWords.quantity($0) != nil })
-            else {
+            // "à" is no number: only digits and numbers spelled out part two names.
+            guard !gap.contains(where: { OrderParser.connectors.contains($0) || OrderParser.isNumber($0) }) else {
                 index += 1
                 continue
             }
-            if covers(optionsOf(first), second)
-                || second.key == nil && first.key.map(second.candidates.contains) == true
-            {
+            if covers(optionsOf(first), second) {
                 mentions.remove(at: index + 1)
-            } else if covers(optionsOf(second), first)
-                || first.key == nil && second.key.map(first.candidates.contains) == true
-            {
+            } else if covers(optionsOf(second), first) {
                 mentions.remove(at: index)
+            } else if second.key == nil || second.partial, let key = first.key, second.candidates.contains(key) {
+                mentions[index] = first.spanning(first.start, second.end)
+                mentions.remove(at: index + 1)
+            } else if first.key == nil || first.partial, let key = second.key, first.candidates.contains(key) {
+                mentions[index] = second.spanning(first.start, second.end)
+                mentions.remove(at: index + 1)
             } else {
                 index += 1
             }
@@ -147,6 +154,29 @@ public struct OrderParser: Sendable {
                     break
                 }
             }
+        }
+        // A name that fits several items is the one whose choices the words around it name
+        // (`قهوة وسط`: only the Turkish coffee has a medium sugar).
+        for position in mentions.indices where mentions[position].key == nil {
+            let mention = mentions[position]
+            let from = position > 0 ? mentions[position - 1].end : 0
+            let to = position + 1 < mentions.count ? mentions[position + 1].start : words.count
+            var best: (key: String, count: Int)?
+            var tie = false
+            for candidate in mention.candidates {
+                let named = (optionMatchers[candidate]?.read(text).mentions ?? []).filter {
+                    $0.key != nil && $0.start >= from && $0.end <= to
+                        && ($0.end <= mention.start || $0.start >= mention.end)
+                }.count
+                guard named > 0 else { continue }
+                if named > best?.count ?? 0 {
+                    best = (candidate, named)
+                    tie = false
+                } else if named == best?.count {
+                    tie = true
+                }
+            }
+            if let best, !tie { mentions[position] = mention.settled(best.key) }
         }
         // Each mention's segment: from the end of the previous one's (after the last connector
         // between them, or at a number starting the next) to the start of the next one's.

@@ -27,9 +27,29 @@ public struct ConversationEngine: Sendable {
         items = Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let names = all.flatMap { [$0.name] + $0.aliases + $0.translations.values }
         detector = LanguageDetector(
-            sharedWords: Set(names.flatMap { TextNormalizer.words(TextNormalizer.normalize($0)).map(String.init) })
+            sharedWords: Set(names.flatMap { TextNormalizer.words(TextNormalizer.normalize($0)).map(String.init) }),
+            arabicNames: all.flatMap {
+                [$0.translations[.arabic]] + $0.options.flatMap(\.choices).map { $0.translations[.arabic] }
+            }
+            .compactMap { $0 },
+            names: ConversationEngine.written(all)
         )
         schedule = OpeningSchedule(business: tenant.business, branch: branch)
+    }
+
+    /// Each name and translation of the items and their choices with the language it is written
+    /// in: its translations say so; the name itself is English when no English translation stands
+    /// beside it and it is written in Latin letters.
+    static func written(_ items: [ItemConfig]) -> [(text: String, language: Language)] {
+        func written(_ name: String, _ translations: [Language: String]) -> [(text: String, language: Language)] {
+            let latin = !name.unicodeScalars.contains(where: TextNormalizer.isArabic)
+            return (latin && translations[.english] == nil ? [(name, .english)] : [])
+                + translations.filter { $0.key != .arabic }.map { ($0.value, $0.key) }
+        }
+        return items.flatMap { item in
+            written(item.name, item.translations)
+                + item.options.flatMap(\.choices).flatMap { written($0.name, $0.translations) }
+        }
     }
 
     /// Reads one input and moves the conversation; `calendar` holds the bookings already taken (for

@@ -42,7 +42,19 @@ public enum IntentClassifier {
         }
         func has(_ phrases: Set<String>) -> Bool { !phrases.isDisjoint(with: runs) }
         var intents: [Intent] = []
-        let question = has(Phrases.questionWords) || normalized.contains("?") || normalized.contains("؟")
+        // "do you have moutabal? 2 please", "fi kebbe? baddi 3": a question answered with a number
+        // in the same message is an order.
+        let afterQuestion = normalized.split(
+            omittingEmptySubsequences: false,
+            whereSeparator: { $0 == "?" || $0 == "؟" }
+        )
+        let answered =
+            afterQuestion.count > 1
+            && TextNormalizer.words(String(afterQuestion.last ?? "")).contains {
+                NumberWords.quantity($0) != nil && !["a", "an", "un", "une"].contains(String($0))
+            }
+        let question =
+            !answered && (has(Phrases.questionWords) || normalized.contains("?") || normalized.contains("؟"))
         if has(Phrases.humanWords) { intents.append(.human) }
         if has(Phrases.cancelWords) { intents.append(.cancel) }
         if has(Phrases.statusWords) { intents.append(.orderStatus) }

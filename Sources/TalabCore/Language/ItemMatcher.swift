@@ -33,22 +33,29 @@ public struct ItemMatcher: Sendable {
         public var length: Int = 1
         /// Whether a word of the phrase was a dual (`منقوشتين`, `tabtein`): two of it.
         public var dual = false
+        /// Whether the phrase is one word of a longer name (`shake`, `shawarma`), not a whole name.
+        public var partial = false
 
         public var key: String? { candidates.count == 1 ? candidates[0] : nil }
         public var end: Int { start + length }
 
         /// The same place, read as naming `key` alone.
-        public func settled(_ key: String) -> Mention {
+        public func settled(_ key: String) -> Mention { spanning(start, end, candidates: [key]) }
+
+        /// The mention stretched over the words from `start` to `end` (two names of one item side
+        /// by side: `milkshakes à la fraise`).
+        public func spanning(_ start: Int, _ end: Int, candidates: [String]? = nil) -> Mention {
             var mention = Mention(
-                candidates: [key],
+                candidates: candidates ?? self.candidates,
                 quantity: quantity,
-                quantityStated: quantityStated,
+                quantityStated: quantityStated && start == self.start,
                 phrase: phrase,
                 distance: distance,
                 start: start
             )
-            mention.length = length
+            mention.length = end - start
             mention.dual = dual
+            mention.partial = partial
             return mention
         }
     }
@@ -76,6 +83,11 @@ public struct ItemMatcher: Sendable {
     /// Every phrase by its transliteration keys, with whether it is written in Arabic script: a
     /// phrase of the other script with the same key is the same words (`kbir`, كبير).
     private let phraseKeys: [String: [(phrase: String, arabic: Bool)]]
+    /// Phrases without the small words inside them ("manouche fromage" for "Manouché au fromage",
+    /// "jus orange" for "Jus d'orange"), to the phrases they come from.
+    private let loosePhrases: [String: Set<String>]
+    /// The names' words by their transliteration keys, with whether each is in Arabic script.
+    private let wordKeys: [String: [(word: String, arabic: Bool)]]
 
     /// `skipsWithout`: false for a matcher of option choices, whose names include `bala toum`.
     public init(entries: [Entry], skipsWithout: Bool = true, lexicon: MenuLexicon = .shipped) {
@@ -99,13 +111,36 @@ public struct ItemMatcher: Sendable {
             let parts = phrase.split(separator: " ")
             if parts.count > 1, ItemMatcher.without.contains(String(parts[0])) { continue }
             for word in parts
-            where word.count >= 4 && !ItemMatcher.isFunctionWord(String(word))
+            where word.count >= 3 && !ItemMatcher.isFunctionWord(String(word))
                 && !lexicon.containers.contains(String(word))
             {
                 words[String(word), default: []].formUnion(keys)
             }
         }
-        self.nameWords = words.filter { $0.value.count <= 3 }
+        // A word names what its lexicon group names (`juice`, `jus`, عصير), and what its
+        // transliteration in the other script names (`3asir`, عصير).
+        let knownWords = Set(phrases.keys.flatMap { $0.split(separator: " ").map(String.init) })
+        var related: [String: Set<String>] = [:]
+        for group in lexicon.groups {
+            let present = group.filter { words[$0] != nil }
+            for word in present { related[word, default: []].formUnion(present) }
+        }
+        var wordKeys: [String: [(word: String, arabic: Bool)]] = [:]
+        for word in knownWords where !ItemMatcher.isFunctionWord(word) {
+            for key in Transliteration.keys(word) where key.count >= 2 {
+                wordKeys[key, default: []].append((word, Transliteration.isArabicScript(word)))
+            }
+        }
+        self.wordKeys = wordKeys
+        for entries in wordKeys.values where Set(entries.map(\.arabic)).count == 2 {
+            let present = entries.map(\.word).filter { words[$0] != nil }
+            for word in present { related[word, default: []].formUnion(present) }
+        }
+        var widened = words
+        for (word, others) in related {
+            for other in others { widened[word, default: []].formUnion(words[other] ?? []) }
+        }
+        self.nameWords = widened.filter { $0.value.count <= 3 }
         var byLength: [Int: [(phrase: String, words: [String])]] = [:]
         for phrase in phrases.keys {
             let words = phrase.split(separator: " ").map(String.init)
@@ -113,14 +148,23 @@ public struct ItemMatcher: Sendable {
         }
         self.byLength = byLength
         self.longest = byLength.keys.max() ?? 1
-        let knownWords = Set(phrases.keys.flatMap { $0.split(separator: " ").map(String.init) })
         self.knownWords = knownWords
         substitutes = lexicon.substitutes(for: knownWords)
+        var loosePhrases: [String: Set<String>] = [:]
+        for phrase in phrases.keys {
+            let words = phrase.split(separator: " ").map(String.init)
+            let loose = ItemMatcher.loose(words)
+            if loose.count < words.count, !loose.isEmpty {
+                loosePhrases[loose.joined(separator: " "), default: []].insert(phrase)
+            }
+        }
+        self.loosePhrases = loosePhrases
         var phraseKeys: [String: [(phrase: String, arabic: Bool)]] = [:]
         for phrase in phrases.keys {
             let words = phrase.split(separator: " ").map(String.init)
-            let arabic = words.allSatisfy(Transliteration.isArabicScript)
-            guard arabic || !words.contains(where: Transliteration.isArabicScript) else { continue }
+            let letters = words.filter { $0.contains(where: \.isLetter) }
+            let arabic = letters.allSatisfy(Transliteration.isArabicScript)
+            guard arabic || !letters.contains(where: Transliteration.isArabicScript) else { continue }
             for key in Transliteration.keys(phrase: words) where key.count >= 2 {
                 phraseKeys[key, default: []].append((phrase, arabic))
             }
@@ -153,10 +197,11 @@ public struct ItemMatcher: Sendable {
 
     public func mentions(in text: String) -> [Mention] { read(text).mentions }
 
-    /// The one item whose name is exactly these words (as the names know them), if one is.
+    /// The one item whose name is these words (as the names know them, or in the other script),
+    /// if one is.
     public func item(named words: [String]) -> String? {
-        guard let keys = phrases[words.joined(separator: " ")], keys.count == 1 else { return nil }
-        return keys.first
+        let keys = phrases[words.joined(separator: " ")] ?? transliterated(words) ?? []
+        return keys.count == 1 ? keys.first : nil
     }
 
     /// The word as the names know it, if a rule makes it one of theirs: a plural or a dual (`كبتين`,
@@ -165,12 +210,49 @@ public struct ItemMatcher: Sendable {
     func known(_ word: String) -> (word: String, dual: Bool)? {
         let singular = ItemMatcher.canonical(ItemMatcher.singular(word), options: !skipsWithout)
         if knownWords.contains(singular) { return (singular, false) }
-        for (stem, dual) in ItemMatcher.stems(of: singular) {
-            if knownWords.contains(stem) { return (stem, dual) }
-            if let substitute = substitutes[stem] { return (substitute, dual) }
+        let stems = ItemMatcher.stems(of: singular)
+        for (stem, dual) in stems where knownWords.contains(stem) { return (stem, dual) }
+        // The same word in the other script (`kbir` كبير, `jebne` جبنة, بيبسي `pepsi`).
+        if !ItemMatcher.isFunctionWord(singular) {
+            if let other = transliterated(word: singular, written: singular) { return (other, false) }
+            // A form the rules made is held to the length of the word written (not اكل → اكله → `kale`).
+            for (stem, dual) in stems {
+                if let other = transliterated(word: stem, written: singular) { return (other, dual) }
+            }
         }
-        return substitutes[singular].map { ($0, false) }
+        if let substitute = substitutes[singular] { return (substitute, false) }
+        for (stem, dual) in stems { if let substitute = substitutes[stem] { return (substitute, dual) } }
+        return nil
     }
+
+    /// The one word of the names in the other script with the same transliteration key.
+    private func transliterated(word: String, written: String) -> String? {
+        let arabic = Transliteration.isArabicScript(word)
+        var found: String?
+        for key in Transliteration.matchingKeys(word, written: written, short: !skipsWithout) {
+            for entry in wordKeys[key] ?? [] where entry.arabic != arabic {
+                if found != nil, found != entry.word { return nil }
+                found = entry.word
+            }
+        }
+        return found
+    }
+
+    /// A phrase's words without the small words inside it: articles, prepositions, "with".
+    static func loose(_ words: [String]) -> [String] {
+        guard words.count > 2 else { return words }
+        let inner = words.dropFirst().dropLast().filter {
+            !(ItemMatcher.isFunctionWord($0) && !ItemMatcher.without.contains($0))
+                && !ItemMatcher.smallWords.contains($0)
+        }
+        return [words[0]] + inner + [words[words.count - 1]]
+    }
+
+    /// Articles and prepositions inside names, present or not as customers write them.
+    static let smallWords: Set<String> = [
+        "a", "an", "the", "of", "with", "l", "d", "la", "le", "les", "de", "des", "du", "au", "aux", "avec", "bi", "b",
+        "el", "al", "il", "bel", "bil", "ma3",
+    ]
 
     /// What a word may be without an ending, longest ending first, with whether it was a dual.
     static func stems(of word: String) -> [(String, Bool)] {
@@ -188,7 +270,7 @@ public struct ItemMatcher: Sendable {
             // A feminine ending agreeing with its noun: صغيره → صغير; or its absence.
             if word.hasSuffix(marker), let stem = drop(1) { stems.append((stem, false)) }
             if !word.hasSuffix(marker) { stems.append((word + marker, false)) }
-        } else if word.allSatisfy(\.isLetter) {
+        } else if word.contains(where: \.isLetter), word.allSatisfy({ $0.isLetter || $0.isNumber }) {
             // Arabizi duals (`tabtein`, `kestein`), construct endings (`man2oushet`, `kesset`).
             for ending in ["tein", "tain", "ten", "ein"]
             where word.hasSuffix(ending) && characters.count > ending.count + 2 {
@@ -232,18 +314,24 @@ public struct ItemMatcher: Sendable {
                 continue
             }
             var found: (length: Int, keys: Set<String>, distance: Int)?
-            for length in stride(from: min(longest + 1, words.count - index), through: 1, by: -1) {
+            var partial = false
+            for length in stride(from: min(longest + 2, words.count - index), through: 1, by: -1) {
                 let window = Array(singulars[index..<index + length])
                 if length <= longest, let keys = phrases[window.joined(separator: " ")] {
                     found = (length, keys, 0)
                     break
                 }
-                if length == 1, let keys = nameWords[window[0]] {
-                    found = (1, keys, 0)
+                if length >= 3, let origins = loosePhrases[ItemMatcher.loose(window).joined(separator: " ")] {
+                    found = (length, origins.reduce(into: Set<String>()) { $0.formUnion(phrases[$1] ?? []) }, 0)
                     break
                 }
                 if let keys = transliterated(window) {
                     found = (length, keys, 0)
+                    break
+                }
+                if length == 1, let keys = nameWords[window[0]] {
+                    found = (1, keys, 0)
+                    partial = true
                     break
                 }
                 if length <= longest, let fuzzy = closest(window) {
@@ -275,6 +363,7 @@ public struct ItemMatcher: Sendable {
             )
             mention.length = found.length
             mention.dual = (index..<after).contains(where: duals.contains)
+            mention.partial = partial
             mentions.append(mention)
             index = after
         }
@@ -288,15 +377,16 @@ public struct ItemMatcher: Sendable {
             !ItemMatcher.isFunctionWord(first), !ItemMatcher.isFunctionWord(last),
             window.reduce(0, { $0 + $1.count }) >= 3
         else { return nil }
-        let arabic = Transliteration.isArabicScript(first)
-        guard window.allSatisfy({ Transliteration.isArabicScript($0) == arabic }),
-            !window.allSatisfy(knownWords.contains)
-        else { return nil }
+        // Within one script a shared key is no evidence (`coke`, `cake`); a window of both is.
+        let letters = window.filter { $0.contains(where: \.isLetter) }
+        let arabic = letters.allSatisfy(Transliteration.isArabicScript)
+        let mixed = !arabic && letters.contains(where: Transliteration.isArabicScript)
+        // Words the names already have are read as they are: a word that fits several items
+        // (شاورما) is asked about, not settled by one item's alias in the other script.
+        guard mixed || !window.allSatisfy(knownWords.contains) else { return nil }
         var keys: Set<String> = []
-        // Two consonants are a word's key only for a word of four letters or more (`shay`, شاي).
-        let shortest = window.count == 1 && window[0].count >= 4 ? 2 : 3
-        for key in Transliteration.keys(phrase: window) where key.count >= shortest {
-            for entry in phraseKeys[key] ?? [] where entry.arabic != arabic {
+        for key in Transliteration.matchingKeys(phrase: window) {
+            for entry in phraseKeys[key] ?? [] where mixed || entry.arabic != arabic {
                 keys.formUnion(phrases[entry.phrase] ?? [])
             }
         }

@@ -15,11 +15,38 @@ public struct LanguageDetector: Sendable {
 
     /// Words that belong to every language of the menu: dish names, catalog words.
     public var sharedWords: Set<String>
+    /// Transliteration keys of the menu's words in Arabic script: a Latin word that is one of them
+    /// (`sabanikh` for سبانخ, `sede` for سادة) is Arabic written in Latin letters, Arabizi.
+    var arabicKeys: Set<String>
 
-    public init(sharedWords: Set<String> = []) {
+    /// Common words the menu writes in one language's names only (`spinach`, `fresh` in English
+    /// names; `épinards` in French translations), not dish names: weaker evidence of that language.
+    var nameWords: [String: Language] = [:]
+
+    public init(
+        sharedWords: Set<String> = [],
+        arabicNames: [String] = [],
+        names: [(text: String, language: Language)] = []
+    ) {
         // A catalog word that is also a word of one language ("au" in "Manouché au zaatar") stays evidence.
         let languageWords = LanguageDetector.arabizi.union(LanguageDetector.french).union(LanguageDetector.english)
         self.sharedWords = sharedWords.subtracting(languageWords).union(LanguageDetector.dishes)
+        arabicKeys = Set(
+            arabicNames.flatMap { TextNormalizer.words(TextNormalizer.normalize($0)) }
+                .flatMap { Transliteration.keys(String($0)) }.filter { $0.count >= 2 }
+        )
+        var languages: [String: Set<Language>] = [:]
+        for (text, language) in names {
+            for word in TextNormalizer.words(TextNormalizer.normalize(text)).map(String.init)
+            where !languageWords.contains(word) && !LanguageDetector.dishes.contains(word)
+                && word.count >= 3 && word.allSatisfy(\.isLetter)
+            {
+                languages[word, default: []].insert(language)
+            }
+        }
+        // A dish the lexicon knows is a dish in every language.
+        let dishes = Set(MenuLexicon.shipped.groups.joined())
+        nameWords = languages.filter { $0.value.count == 1 && !dishes.contains($0.key) }.mapValues { $0.first! }
     }
 
     public func detect(_ text: String, previous: Language? = nil, fallback: Language = .english) -> Detection {
@@ -31,7 +58,15 @@ public struct LanguageDetector: Sendable {
         }
         let total = scores.values.reduce(0, +)
         guard total > 0, let best = scores.values.max() else {
-            return Detection(language: previous ?? fallback, confidence: 0, scores: scores)
+            // Latin letters are never Arabic: without evidence they keep a Latin conversation's
+            // language, else the business's, else Lebanon's Latin script, Arabizi.
+            var language = previous ?? fallback
+            if language == .arabic, !normalized.unicodeScalars.contains(where: TextNormalizer.isArabic),
+                normalized.contains(where: \.isLetter)
+            {
+                language = [previous, fallback].compactMap { $0 }.first { $0 != .arabic } ?? .arabizi
+            }
+            return Detection(language: language, confidence: 0, scores: scores)
         }
         let leaders = scores.filter { $0.value == best }.map(\.key)
         let language: Language
@@ -50,12 +85,20 @@ public struct LanguageDetector: Sendable {
     /// What one normalized word says, and how strongly.
     func evidence(_ word: String) -> (Language, Double)? {
         if word.unicodeScalars.contains(where: TextNormalizer.isArabic) { return (.arabic, 1) }
-        if sharedWords.contains(word) || LanguageDetector.ambiguous.contains(word) { return nil }
+        if LanguageDetector.ambiguous.contains(word) { return nil }
+        let stem = word.count > 3 && word.hasSuffix("s") ? String(word.dropLast()) : word
+        if sharedWords.contains(word) || sharedWords.contains(stem) {
+            return (nameWords[word] ?? nameWords[stem]).map { ($0, 0.5) }
+        }
         if LanguageDetector.arabizi.contains(word) { return (.arabizi, 1) }
         if LanguageDetector.isArabiziDigitWord(word) { return (.arabizi, 1.5) }
         if word.allSatisfy(\.isNumber) { return nil }
         if LanguageDetector.french.contains(word) { return (.french, 1) }
         if LanguageDetector.english.contains(word) { return (.english, 1) }
+        // An Arabic word of the menu written in Latin letters (the menu's Latin names are no evidence).
+        if word.allSatisfy(\.isLetter), Transliteration.matchingKeys(word).contains(where: arabicKeys.contains) {
+            return (.arabizi, 0.75)
+        }
         return nil
     }
 
@@ -69,6 +112,8 @@ public struct LanguageDetector: Sendable {
             let rest = String(characters.dropFirst(leading.count))
             if units.contains(rest) || (leading.count > 1 && rest.allSatisfy(\.isLetter)) { return false }
         }
+        // A multiplier (`x2`, `x12`) is no letter.
+        if characters.first == "x", characters.count > 1, characters.dropFirst().allSatisfy(\.isNumber) { return false }
         return characters.contains { "2345679".contains($0) }
     }
 

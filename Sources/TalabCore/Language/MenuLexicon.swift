@@ -39,9 +39,12 @@ public struct MenuLexicon: Sendable {
     func substitutes(for vocabulary: Set<String>) -> [String: String] {
         var substitutes: [String: String] = [:]
         for group in groups {
-            guard let known = group.first(where: vocabulary.contains) else { continue }
+            let known = group.filter(vocabulary.contains)
+            guard let any = known.first else { continue }
             for word in group where !vocabulary.contains(word) && substitutes[word] == nil {
-                substitutes[word] = known
+                // The menu's word in the same script, if it has one (`manakish` → `manouche`).
+                let arabic = Transliteration.isArabicScript(word)
+                substitutes[word] = known.first { Transliteration.isArabicScript($0) == arabic } ?? any
             }
         }
         return substitutes

@@ -14,7 +14,9 @@ public enum Transliteration {
     /// The keys of one normalized word (see `TextNormalizer`), at most four; empty for a word of
     /// neither script, or of digits alone.
     public static func keys(_ word: String) -> [String] {
-        guard let first = word.unicodeScalars.first, !word.allSatisfy(\.isNumber) else { return [] }
+        guard let first = word.unicodeScalars.first else { return [] }
+        // A number is itself in both scripts (`3 tabet`, ٣ طابات).
+        if word.allSatisfy(\.isNumber) { return ["#" + word] }
         let sounds = TextNormalizer.isArabic(first) ? arabicSounds(word) : latinSounds(word)
         guard let sounds else { return [] }
         var keys: [String] = []
@@ -44,6 +46,23 @@ public enum Transliteration {
             }
         }
         return keys
+    }
+
+    /// The keys a word may be matched by: three consonants or more, or two for a word of four
+    /// letters or more whose every consonant they are (`shay` شاي, `sede` سادة; not منيو's `mn`).
+    /// `written` is the word as the customer wrote it when `word` is a form made from it (`kesse`
+    /// from `kesset`), and `short` lets a word of three letters match by two (`moz` موز: for the
+    /// few words of one item's choices).
+    public static func matchingKeys(_ word: String, written: String? = nil, short: Bool = false) -> [String] {
+        let keys = keys(word)
+        let letters = (written ?? word).count
+        let shortest = (letters >= 4 || short && letters == 3) && (keys.first?.count ?? 0) <= 2 ? 2 : 3
+        return keys.filter { $0.count >= shortest }
+    }
+
+    /// The keys a phrase may be matched by (one word's as `matchingKeys`, else three or more).
+    public static func matchingKeys(phrase words: [String]) -> [String] {
+        words.count == 1 ? matchingKeys(words[0]) : keys(phrase: words).filter { $0.count >= 3 }
     }
 
     /// The keys of a phrase: every reading of its words, joined (at most `limit` of them), so that
