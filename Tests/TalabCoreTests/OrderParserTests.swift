@@ -45,4 +45,43 @@ import Testing
         #expect(line.unitPrice == item.price)
         #expect(result.ambiguous.map(\.keys) == [["chicken-shawarma", "meat-shawarma"]])
     }
+
+    /// A line's items with their options sorted: `2 chicken-shawarma +remove/no-toum +size/large`.
+    static func sorted(_ text: String) -> [String] {
+        parser.parse(text).lines.map { line in
+            (["\(line.quantity) \(line.itemKey)"] + line.options.map(\.key).sorted()).joined(separator: " +")
+        }.sorted()
+    }
+
+    /// The kinds of line issue #18 lists, on the example restaurant (its examples, expectations
+    /// written before the run): the quantity elsewhere than before the name, forms the menu does
+    /// not list, options before the name, shared negation, elided head nouns.
+    @Test(arguments: [
+        ("falafel 3", ["3 falafel-sandwich"]),
+        ("كبة ٤", ["4 kibbeh"]),
+        ("3x falafel", ["3 falafel-sandwich"]),
+        ("shawarma djej kbir bala toum x2", ["2 chicken-shawarma +remove/no-toum +size/large"]),
+        ("2 large chicken shawarmas", ["2 chicken-shawarma +size/large"]),
+        ("كبتين", ["2 kibbeh"]),
+        ("٣ سندويشات فلافل", ["3 falafel-sandwich"]),
+        ("2 kibbehs", ["2 kibbeh"]),
+        ("meat shawarma no onions no tarator", ["1 meat-shawarma +remove/no-onion +remove/no-tarator"]),
+        ("meat shawarma without onions or tarator", ["1 meat-shawarma +remove/no-onion +remove/no-tarator"]),
+        ("shawarma viande sans oignons ni tarator", ["1 meat-shawarma +remove/no-onion +remove/no-tarator"]),
+        ("chicken shawarma bala toum w kabis", ["1 chicken-shawarma +remove/no-pickles +remove/no-toum"]),
+        ("شاورما دجاج بلا توم ولا كبيس", ["1 chicken-shawarma +remove/no-pickles +remove/no-toum"]),
+        ("2 shawarma djej w 1 lahme", ["1 meat-shawarma", "2 chicken-shawarma"]),
+        ("deux shawarmas poulet et une viande", ["1 meat-shawarma", "2 chicken-shawarma"]),
+        ("fi kebbe? baddi 3", ["3 kibbeh"]),
+        ("do you have moutabal? 2 please", ["2 moutabal"]),
+    ])
+    func linesAsCustomersWriteThemNotAsMenusList(text: String, expected: [String]) {
+        #expect(OrderParserTests.sorted(text) == expected.sorted(), "\(text)")
+    }
+
+    /// Never a confident wrong cart: one choice of a group of one, words read once.
+    @Test func aGroupOfOneChoiceIsNeverGivenTwo() {
+        let result = OrderParserTests.parser.parse("chicken shawarma large regular")
+        #expect(result.tooManyChoices.map(\.group) == ["size"])
+    }
 }

@@ -108,6 +108,29 @@ public struct OrderParser: Sendable {
         func covers(_ options: [ItemMatcher.Mention], _ mention: ItemMatcher.Mention) -> Bool {
             options.contains { $0.start <= mention.start && $0.end >= mention.end }
         }
+        // A name that fits several items is the one whose choices the words around it name
+        // (`قهوة وسط`: only the Turkish coffee has a medium sugar).
+        for position in mentions.indices where mentions[position].key == nil {
+            let mention = mentions[position]
+            let from = position > 0 ? mentions[position - 1].end : 0
+            let to = position + 1 < mentions.count ? mentions[position + 1].start : words.count
+            var best: (key: String, count: Int)?
+            var tie = false
+            for candidate in mention.candidates {
+                let named = (optionMatchers[candidate]?.read(text).mentions ?? []).filter {
+                    $0.key != nil && $0.start >= from && $0.end <= to
+                        && ($0.end <= mention.start || $0.start >= mention.end)
+                }.count
+                guard named > 0 else { continue }
+                if named > best?.count ?? 0 {
+                    best = (candidate, named)
+                    tie = false
+                } else if named == best?.count {
+                    tie = true
+                }
+            }
+            if let best, !tie { mentions[position] = mention.settled(best.key) }
+        }
         // Two names side by side, nothing between them: one is the other's option (`zaatar
         // croissants`, `taouk jebne`), or the second names the first again (`strawberry shakes`).
         var index = 0
@@ -154,29 +177,6 @@ public struct OrderParser: Sendable {
                     break
                 }
             }
-        }
-        // A name that fits several items is the one whose choices the words around it name
-        // (`قهوة وسط`: only the Turkish coffee has a medium sugar).
-        for position in mentions.indices where mentions[position].key == nil {
-            let mention = mentions[position]
-            let from = position > 0 ? mentions[position - 1].end : 0
-            let to = position + 1 < mentions.count ? mentions[position + 1].start : words.count
-            var best: (key: String, count: Int)?
-            var tie = false
-            for candidate in mention.candidates {
-                let named = (optionMatchers[candidate]?.read(text).mentions ?? []).filter {
-                    $0.key != nil && $0.start >= from && $0.end <= to
-                        && ($0.end <= mention.start || $0.start >= mention.end)
-                }.count
-                guard named > 0 else { continue }
-                if named > best?.count ?? 0 {
-                    best = (candidate, named)
-                    tie = false
-                } else if named == best?.count {
-                    tie = true
-                }
-            }
-            if let best, !tie { mentions[position] = mention.settled(best.key) }
         }
         // Each mention's segment: from the end of the previous one's (after the last connector
         // between them, or at a number starting the next) to the start of the next one's.

@@ -79,7 +79,7 @@ public struct ItemMatcher: Sendable {
     /// Whether a phrase after "without" (`bala`, `sans`, `no`) is skipped: it names an option.
     private let skipsWithout: Bool
     /// Words the names do not have, to the names' word of the same lexicon group.
-    private let substitutes: [String: String]
+    private let substitutes: [String: [String]]
     /// Every phrase by its transliteration keys, with whether it is written in Arabic script: a
     /// phrase of the other script with the same key is the same words (`kbir`, كبير).
     private let phraseKeys: [String: [(phrase: String, arabic: Bool)]]
@@ -214,22 +214,39 @@ public struct ItemMatcher: Sendable {
         for (stem, dual) in stems where knownWords.contains(stem) { return (stem, dual) }
         // The same word in the other script (`kbir` كبير, `jebne` جبنة, بيبسي `pepsi`).
         if !ItemMatcher.isFunctionWord(singular) {
-            if let other = transliterated(word: singular, written: singular) { return (other, false) }
+            // The word as written; what `singular` made of it is held to more (`kabis` is not
+            // `kabi`, كبة).
+            let plain = ItemMatcher.canonical(word, options: !skipsWithout)
+            if let other = transliterated(word: plain, written: plain) { return (other, false) }
+            if singular != plain, let other = transliterated(word: singular, written: plain, strict: true) {
+                return (other, false)
+            }
             // A form the rules made is held to the length of the word written (not اكل → اكله → `kale`).
+            // ...and needs three consonants in common: `kabis` is not كبة by way of `kabi`.
             for (stem, dual) in stems {
-                if let other = transliterated(word: stem, written: singular) { return (other, dual) }
+                if let other = transliterated(word: stem, written: singular, strict: true) { return (other, dual) }
             }
         }
-        if let substitute = substitutes[singular] { return (substitute, false) }
-        for (stem, dual) in stems { if let substitute = substitutes[stem] { return (substitute, dual) } }
+        if let substitute = substitutes[singular]?.first { return (substitute, false) }
+        for (stem, dual) in stems { if let substitute = substitutes[stem]?.first { return (substitute, dual) } }
         return nil
     }
 
+    /// The other words of the names a lexicon word may stand for (`kesset`: `cup`, and كاسة).
+    func alternatives(_ word: String) -> [String] {
+        let singular = ItemMatcher.canonical(ItemMatcher.singular(word), options: !skipsWithout)
+        guard !knownWords.contains(singular) else { return [] }
+        let words =
+            substitutes[singular] ?? ItemMatcher.stems(of: singular).lazy.compactMap { self.substitutes[$0.0] }.first
+        return Array((words ?? []).dropFirst())
+    }
+
     /// The one word of the names in the other script with the same transliteration key.
-    private func transliterated(word: String, written: String) -> String? {
+    private func transliterated(word: String, written: String, strict: Bool = false) -> String? {
         let arabic = Transliteration.isArabicScript(word)
         var found: String?
-        for key in Transliteration.matchingKeys(word, written: written, short: !skipsWithout) {
+        for key in Transliteration.matchingKeys(word, written: written, short: !skipsWithout)
+        where !strict || key.count >= 3 {
             for entry in wordKeys[key] ?? [] where entry.arabic != arabic {
                 if found != nil, found != entry.word { return nil }
                 found = entry.word
@@ -305,6 +322,24 @@ public struct ItemMatcher: Sendable {
                 singulars.append(ItemMatcher.canonical(ItemMatcher.singular(word), options: !skipsWithout))
             }
         }
+        // Where a lexicon word stands for several words of the names, the others are tried too.
+        var alternatives: [Int: [String]] = [:]
+        for (index, word) in words.enumerated() where !substitutes.isEmpty {
+            let others = self.alternatives(word)
+            if !others.isEmpty { alternatives[index] = others }
+        }
+        func windows(_ index: Int, _ length: Int) -> [[String]] {
+            let preferred = Array(singulars[index..<index + length])
+            var windows = [preferred]
+            for position in index..<index + length {
+                for other in alternatives[position] ?? [] where windows.count < 6 {
+                    var window = preferred
+                    window[position - index] = other
+                    windows.append(window)
+                }
+            }
+            return windows
+        }
         var mentions: [Mention] = []
         var index = 0
         while index < words.count {
@@ -315,19 +350,24 @@ public struct ItemMatcher: Sendable {
             }
             var found: (length: Int, keys: Set<String>, distance: Int)?
             var partial = false
-            for length in stride(from: min(longest + 2, words.count - index), through: 1, by: -1) {
+            lengths: for length in stride(from: min(longest + 2, words.count - index), through: 1, by: -1) {
                 let window = Array(singulars[index..<index + length])
-                if length <= longest, let keys = phrases[window.joined(separator: " ")] {
-                    found = (length, keys, 0)
-                    break
-                }
-                if length >= 3, let origins = loosePhrases[ItemMatcher.loose(window).joined(separator: " ")] {
-                    found = (length, origins.reduce(into: Set<String>()) { $0.formUnion(phrases[$1] ?? []) }, 0)
-                    break
-                }
-                if let keys = transliterated(window) {
-                    found = (length, keys, 0)
-                    break
+                for window in windows(index, length) {
+                    if length <= longest, let keys = phrases[window.joined(separator: " ")] {
+                        found = (length, keys, 0)
+                        break lengths
+                    }
+                    if length >= 3, let origins = loosePhrases[ItemMatcher.loose(window).joined(separator: " ")] {
+                        found = (length, origins.reduce(into: Set<String>()) { $0.formUnion(phrases[$1] ?? []) }, 0)
+                        break lengths
+                    }
+                    let written = words[index..<index + length].map {
+                        ItemMatcher.canonical($0, options: !skipsWithout)
+                    }
+                    if let keys = transliterated(window, written: written) {
+                        found = (length, keys, 0)
+                        break lengths
+                    }
                 }
                 if length == 1, let keys = nameWords[window[0]] {
                     found = (1, keys, 0)
@@ -372,7 +412,9 @@ public struct ItemMatcher: Sendable {
 
     /// The items a window names when read in the other script (`la7me bi 3ajin`, لحم بعجين): a
     /// window of one script, neither starting nor ending with a function word or a number.
-    private func transliterated(_ window: [String]) -> Set<String>? {
+    /// `written`: the window's words as the customer wrote them; a window the rules changed
+    /// (`kabis` made `kabi`) needs three consonants in common.
+    private func transliterated(_ window: [String], written: [String]? = nil) -> Set<String>? {
         guard let first = window.first, let last = window.last,
             !ItemMatcher.isFunctionWord(first), !ItemMatcher.isFunctionWord(last),
             window.reduce(0, { $0 + $1.count }) >= 3
@@ -385,7 +427,8 @@ public struct ItemMatcher: Sendable {
         // (شاورما) is asked about, not settled by one item's alias in the other script.
         guard mixed || !window.allSatisfy(knownWords.contains) else { return nil }
         var keys: Set<String> = []
-        for key in Transliteration.matchingKeys(phrase: window) {
+        let changed = written.map { $0 != window } ?? false
+        for key in Transliteration.matchingKeys(phrase: window) where !changed || key.count >= 3 {
             for entry in phraseKeys[key] ?? [] where mixed || entry.arabic != arabic {
                 keys.formUnion(phrases[entry.phrase] ?? [])
             }
@@ -435,7 +478,7 @@ public struct ItemMatcher: Sendable {
     /// A word without a plural ending: `shawarmas` → `shawarma`, `oignons` → `oignon`, `fries` stays.
     static func singular(_ word: String) -> String {
         // The Arabic article and the particles glued to it: الحمص, والحمص, بالحمص → حمص.
-        for prefix in ["وال", "بال", "فال", "كال", "ال", "لل"]
+        for prefix in ["وال", "بال", "ال", "لل"]
         where word.hasPrefix(prefix) && word.count >= prefix.count + 2 {
             return String(word.dropFirst(prefix.count))
         }

@@ -35,16 +35,17 @@ public struct MenuLexicon: Sendable {
     }()
 
     /// For a vocabulary (the words of a tenant's names), each lexicon word it does not have, to the
-    /// word of the same group it has.
-    func substitutes(for vocabulary: Set<String>) -> [String: String] {
-        var substitutes: [String: String] = [:]
+    /// words of the same group it has: the one in the same script first (`manakish` → `manouche`).
+    func substitutes(for vocabulary: Set<String>) -> [String: [String]] {
+        var substitutes: [String: [String]] = [:]
         for group in groups {
             let known = group.filter(vocabulary.contains)
-            guard let any = known.first else { continue }
+            guard !known.isEmpty else { continue }
             for word in group where !vocabulary.contains(word) && substitutes[word] == nil {
-                // The menu's word in the same script, if it has one (`manakish` → `manouche`).
                 let arabic = Transliteration.isArabicScript(word)
-                substitutes[word] = known.first { Transliteration.isArabicScript($0) == arabic } ?? any
+                substitutes[word] =
+                    known.filter { Transliteration.isArabicScript($0) == arabic }
+                    + known.filter { Transliteration.isArabicScript($0) != arabic }
             }
         }
         return substitutes

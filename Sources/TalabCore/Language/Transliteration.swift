@@ -92,9 +92,9 @@ public enum Transliteration {
     private static func arabicSounds(_ word: String) -> [Character]? {
         var scalars = Array(word.unicodeScalars)
         // The article and the particles glued to it: الحمص, بالنعنع, وال…
-        for prefix in ["وال", "بال", "فال", "كال", "لل", "ال"] {
+        for prefix in ["وال", "بال", "لل", "ال"] {
             let prefixScalars = Array(prefix.unicodeScalars)
-            if scalars.count >= prefixScalars.count + 2, Array(scalars.prefix(prefixScalars.count)) == prefixScalars {
+            if scalars.count >= prefixScalars.count + 3, Array(scalars.prefix(prefixScalars.count)) == prefixScalars {
                 scalars = Array(scalars.prefix(prefixScalars.count - 2)) + scalars.dropFirst(prefixScalars.count)
                 break
             }
