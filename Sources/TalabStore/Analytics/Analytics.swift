@@ -154,7 +154,8 @@ public enum Analytics {
     /// the repeat and the returning customers are counted from.
     /// Each customer's days (a branch's day each: the same day at two branches is one visit, its
     /// gap 0), with the gap since their previous day; no grouping by day first (it was half the
-    /// statement's time over a year).
+    /// statement's time over a year), and "ordered on two days or more" as first day < last day
+    /// instead of counting distinct days.
     static let visits = """
         WITH visits AS (
             SELECT c.customer, m.date, c.orders, c.spent
@@ -167,7 +168,7 @@ public enum Analytics {
         ), customers AS (
             SELECT customer, sum(orders) FILTER (WHERE date >= :from::date)::int AS orders,
                    sum(spent) FILTER (WHERE date >= :from::date) AS spent,
-                   count(*) FILTER (WHERE date >= :from::date AND gap IS DISTINCT FROM 0)::int AS days,
+                   min(date) FILTER (WHERE date >= :from::date) < max(date) AS several_days,
                    max(date) AS last_date,
                    bool_or(date >= :from::date AND gap BETWEEN 1 AND 30) AS returned
             FROM gaps GROUP BY customer HAVING count(*) FILTER (WHERE date >= :from::date) > 0
@@ -179,7 +180,7 @@ public enum Analytics {
         named: """
             \(visits), counted AS (
                 SELECT c.*, count(*) OVER () AS total,
-                       count(*) FILTER (WHERE c.days >= 2 OR s.first_date < :from::date) OVER () AS repeating,
+                       count(*) FILTER (WHERE c.several_days OR s.first_date < :from::date) OVER () AS repeating,
                        count(*) FILTER (WHERE c.returned) OVER () AS returning
                 FROM customers c
                 LEFT JOIN business_customers_seen s ON s.business_id = :business AND s.customer = c.customer
@@ -199,13 +200,13 @@ public enum Analytics {
         "analytics.customer_totals",
         named: """
             WITH customers AS (
-                SELECT c.customer, count(DISTINCT m.date) AS days
+                SELECT c.customer, min(m.date) < max(m.date) AS several_days
                 FROM daily_business_metrics m
                 CROSS JOIN LATERAL unnest(m.customer_keys) AS c(customer)
                 WHERE \(rangeCondition) GROUP BY c.customer
             )
             SELECT count(*)::int AS total,
-                   count(*) FILTER (WHERE c.days >= 2 OR s.first_date < :from::date)::int AS repeating
+                   count(*) FILTER (WHERE c.several_days OR s.first_date < :from::date)::int AS repeating
             FROM customers c
             LEFT JOIN business_customers_seen s ON s.business_id = :business AND s.customer = c.customer
             """
