@@ -60,6 +60,19 @@ public struct Cart: Sendable, Hashable, Codable {
         }
     }
 
+    /// Changes the line at `index` (its quantity, its options); a quantity below one removes it.
+    public mutating func update(at index: Int, _ change: (inout Line) -> Void) {
+        guard lines.indices.contains(index) else { return }
+        change(&lines[index])
+        if lines[index].quantity < 1 { lines.remove(at: index) }
+    }
+
+    /// Puts `line` in the place of the line at `index`.
+    public mutating func replace(at index: Int, with line: Line) {
+        guard lines.indices.contains(index) else { return }
+        lines[index] = line
+    }
+
     /// Picks an option of a group for the last line of `itemKey`, replacing the group's oldest
     /// pick when the group is full; false when the cart has no such line.
     public mutating func choose(_ option: Option, group: String, maximum: Int?, for itemKey: String) -> Bool {

@@ -15,6 +15,9 @@ public struct OrderParser: Sendable {
         public var missingChoices: [(item: String, group: String)] = []
         public var tooManyChoices: [(item: String, group: String)] = []
 
+        /// For each line, whether the customer wrote its quantity (else it is one).
+        public var stated: [Bool] = []
+
         /// Whether the message named catalog items at all (available, ambiguous or not).
         public var namesItems: Bool { !lines.isEmpty || !ambiguous.isEmpty || !unavailable.isEmpty }
     }
@@ -45,6 +48,11 @@ public struct OrderParser: Sendable {
             optionMatchers[item.key] = ItemMatcher(entries: entries, skipsWithout: false)
         }
         self.optionMatchers = optionMatchers
+    }
+
+    /// The choices of `itemKey` (`group/choice`) the text names, by any of their names.
+    public func choices(of itemKey: String, in text: String) -> [String] {
+        (optionMatchers[itemKey]?.mentions(in: spreadingNegation(text)) ?? []).compactMap(\.key)
     }
 
     /// Words that join one item to the next: a segment of the message ends there.
@@ -91,12 +99,18 @@ public struct OrderParser: Sendable {
         return result.joined(separator: " ")
     }
 
-    public func parse(_ text: String) -> Result {
+    /// Reads `text`; a name that fits several items, one of which is in `prefer` (the cart's
+    /// items, for an edit), is that one.
+    public func parse(_ text: String, prefer: Set<String> = []) -> Result {
         var result = Result()
         let text = spreadingNegation(text)
         let reading = itemMatcher.read(text)
         let words = reading.words
         var mentions = reading.mentions
+        for position in mentions.indices where mentions[position].key == nil {
+            let preferred = mentions[position].candidates.filter(prefer.contains)
+            if preferred.count == 1 { mentions[position] = mentions[position].settled(preferred[0]) }
+        }
         var options: [String: [ItemMatcher.Mention]] = [:]
         func optionsOf(_ mention: ItemMatcher.Mention) -> [ItemMatcher.Mention] {
             guard let key = mention.key, let matcher = optionMatchers[key] else { return [] }
@@ -202,7 +216,7 @@ public struct OrderParser: Sendable {
         for (position, mention) in mentions.enumerated() {
             guard let key = mention.key, let item = items[key] else {
                 result.ambiguous.append(
-                    (mention.phrase, mention.candidates, quantity(mention, bounds[position], words, []))
+                    (mention.phrase, mention.candidates, quantity(mention, bounds[position], words, []).value)
                 )
                 continue
             }
@@ -226,15 +240,11 @@ public struct OrderParser: Sendable {
                 }
                 picked += picks.map { Cart.Option(key: "\(group.key)/\($0.key)", name: $0.name, priceDelta: $0.price) }
             }
+            let (count, stated) = quantity(mention, bounds[position], words, chosen)
             result.lines.append(
-                Cart.Line(
-                    itemKey: key,
-                    name: item.name,
-                    unitPrice: item.price,
-                    quantity: quantity(mention, bounds[position], words, chosen),
-                    options: picked
-                )
+                Cart.Line(itemKey: key, name: item.name, unitPrice: item.price, quantity: count, options: picked)
             )
+            result.stated.append(stated)
         }
         return result
     }
@@ -248,31 +258,35 @@ public struct OrderParser: Sendable {
         _ bounds: (Int, Int),
         _ words: [String],
         _ options: [ItemMatcher.Mention]
-    ) -> Int {
+    ) -> (value: Int, stated: Bool) {
         let (from, to) = bounds
         func free(_ index: Int) -> Bool { !options.contains { $0.start <= index && index < $0.end } }
-        if mention.quantityStated, free(mention.start - 1) || mention.start == 0 { return mention.quantity }
+        if mention.quantityStated, free(mention.start - 1) || mention.start == 0 { return (mention.quantity, true) }
         for index in stride(from: mention.start - 1, through: from, by: -1) where free(index) {
-            if let value = NumberWords.quantity(words[index]) { return value }
+            if let value = NumberWords.quantity(words[index]) { return (value, true) }
         }
         let after = Array(max(mention.end, from)..<max(to, mention.end)).filter(free)
         let tail = Array(max(mention.end, from)..<max(to, mention.end))
         for index in after {
             let word = words[index]
             if word == "x", index + 1 < words.count, let value = Int(words[index + 1]), (1...99).contains(value) {
-                return value
+                return (value, true)
             }
-            if word.hasPrefix("x") || word.hasSuffix("x"), let value = NumberWords.quantity(word) { return value }
+            if word.hasPrefix("x") || word.hasSuffix("x"), let value = NumberWords.quantity(word) {
+                return (value, true)
+            }
         }
         // A number after the name counts when only choices or words of asking stand between
         // (`كبة ٤`, `kishk manouche 2`, `fi kebbe? baddi 3`), not a time (`bokra 3al 4`).
         for index in after {
             let word = words[index]
             if Int(word) != nil || NumberWords.spelled[word] != nil {
-                if let value = NumberWords.quantity(word), !["a", "an", "un", "une"].contains(word) { return value }
+                if let value = NumberWords.quantity(word), !["a", "an", "un", "une"].contains(word) {
+                    return (value, true)
+                }
             }
             if !OrderParser.asking.contains(word) { break }
         }
-        return mention.dual ? 2 : 1
+        return mention.dual ? (2, true) : (1, false)
     }
 }

@@ -30,16 +30,7 @@ public enum IntentClassifier {
     /// The intents the message shows, strongest first; `namesItems` says whether it named catalog items.
     public static func classify(_ text: String, namesItems: Bool) -> [Intent] {
         let normalized = TextNormalizer.normalize(text)
-        let words = TextNormalizer.words(normalized).map(String.init)
-        // Every run of up to `longestPhrase` words, to look phrases up instead of searching the text.
-        var runs = Set<String>()
-        for start in words.indices {
-            var run = ""
-            for end in start..<min(words.count, start + Phrases.longest) {
-                run += (end == start ? "" : " ") + words[end]
-                runs.insert(run)
-            }
-        }
+        let runs = IntentClassifier.runs(text)
         func has(_ phrases: Set<String>) -> Bool { !phrases.isDisjoint(with: runs) }
         var intents: [Intent] = []
         // "do you have moutabal? 2 please", "fi kebbe? baddi 3": a question answered with a number
@@ -80,6 +71,27 @@ public enum IntentClassifier {
         var seen: Set<Intent> = []
         let unique = intents.filter { seen.insert($0).inserted }
         return unique.isEmpty ? [.unknown] : unique
+    }
+
+    /// Every run of up to `Phrases.longest` words of the text, normalized: phrases are looked up
+    /// among them instead of searched for in the text.
+    static func runs(_ text: String) -> Set<String> {
+        let words = TextNormalizer.words(TextNormalizer.normalize(text)).map(String.init)
+        var runs = Set<String>()
+        for start in words.indices {
+            var run = ""
+            for end in start..<min(words.count, start + Phrases.longest) {
+                run += (end == start ? "" : " ") + words[end]
+                runs.insert(run)
+            }
+        }
+        return runs
+    }
+
+    /// The first number the text states (digits or spelled out; not an article).
+    static func number(in text: String) -> Int? {
+        TextNormalizer.words(TextNormalizer.normalize(text)).lazy.map(String.init)
+            .filter { !["a", "an", "un", "une"].contains($0) }.compactMap(NumberWords.quantity).first
     }
 
     /// The phrase lists, normalized once as the messages are.

@@ -59,6 +59,10 @@ struct Turn {
             return
         default: break
         }
+        // A change to what the cart already holds, read against its lines first.
+        if [.addItems, .removeItem, .unknown, .itemQuestion].contains(intent), editCart(text, intent: intent, &state) {
+            return
+        }
         switch intent {
         case .human:
             say("talk_to_person")
