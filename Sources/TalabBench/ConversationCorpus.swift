@@ -341,7 +341,7 @@ extension ConversationCorpus {
                     }
                     if let expected = turn.intent, case .say(let text) = turn.input {
                         let parsed = parser.parse(text)
-                        let intent = IntentClassifier.classify(text, namesItems: parsed.namesItems)[0]
+                        let intent = IntentClassifier.classify(text, parsed: parsed)[0]
                         tally.intents += 1
                         if intent == expected {
                             tally.intentsRight += 1

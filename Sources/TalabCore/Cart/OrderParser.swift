@@ -17,6 +17,10 @@ public struct OrderParser: Sendable {
 
         /// For each line, whether the customer wrote its quantity (else it is one).
         public var stated: [Bool] = []
+        /// The words that named items by being one word of their names (`drinks` for Soft Drink).
+        public var partialWords: [String] = []
+        /// Whether some item was named by more than one word of its name.
+        public var namesWholeItem = false
 
         /// Whether the message named catalog items at all (available, ambiguous or not).
         public var namesItems: Bool { !lines.isEmpty || !ambiguous.isEmpty || !unavailable.isEmpty }
@@ -190,6 +194,13 @@ public struct OrderParser: Sendable {
                     mentions[position] = mentions[position].settled(key)
                     break
                 }
+            }
+        }
+        for mention in mentions {
+            if mention.partial, mention.length == 1 {
+                result.partialWords.append(mention.phrase)
+            } else {
+                result.namesWholeItem = true
             }
         }
         // Each mention's segment: from the end of the previous one's (after the last connector

@@ -9,6 +9,9 @@ public enum Intent: String, Sendable, CaseIterable {
     case showMenu
     /// "how much is…", "fi …?": a question about an item.
     case itemQuestion
+    /// "anything vegetarian?", "what's in the mixed grill?", "what do you recommend?": a question
+    /// about the menu the catalog answers (tags, descriptions, featured items, prices).
+    case menuQuestion
     case addItems
     case removeItem
     case showCart
@@ -27,6 +30,20 @@ public enum Intent: String, Sendable, CaseIterable {
 }
 
 public enum IntentClassifier {
+    /// The intents of a message read against a menu: a kind of thing asked about (`what drinks
+    /// do you have?`) names no item even where a word of a name is the kind's (Soft Drink).
+    public static func classify(_ text: String, parsed: OrderParser.Result) -> [Intent] {
+        let runs = IntentClassifier.runs(text)
+        let asking =
+            text.contains("?") || text.contains("؟") || !Phrases.kindQuestionWords.isDisjoint(with: runs)
+            || !Phrases.questionWords.isDisjoint(with: runs)
+        let kindAsked = asking && !Phrases.kindWords.isDisjoint(with: runs)
+        let onlyKinds =
+            !parsed.namesWholeItem
+            && parsed.partialWords.allSatisfy { runs.contains($0) && Phrases.kindWords.contains($0) }
+        return classify(text, namesItems: parsed.namesItems && !(kindAsked && onlyKinds))
+    }
+
     /// The intents the message shows, strongest first; `namesItems` says whether it named catalog items.
     public static func classify(_ text: String, namesItems: Bool) -> [Intent] {
         let normalized = TextNormalizer.normalize(text)
@@ -51,6 +68,14 @@ public enum IntentClassifier {
         if has(Phrases.statusWords) { intents.append(.orderStatus) }
         if has(Phrases.hoursWords) { intents.append(.openingHours) }
         if has(Phrases.policyWords) { intents.append(.policy) }
+        // Questions the catalog answers beyond a price: a kind of thing (tags), what is in a dish,
+        // what the house recommends, the cheapest.
+        if has(Phrases.recommendWords) || has(Phrases.cheapestWords)
+            || (has(Phrases.describeWords) && namesItems)
+            || (!namesItems && has(Phrases.kindWords) && (question || has(Phrases.kindQuestionWords)))
+        {
+            intents.append(.menuQuestion)
+        }
         if has(Phrases.removeWords), namesItems { intents.append(.removeItem) }
         if namesItems {
             intents.append(
@@ -105,6 +130,12 @@ public enum IntentClassifier {
         static let menuWords = normalized(IntentClassifier.menuWords)
         static let cartWords = normalized(IntentClassifier.cartWords)
         static let removeWords = normalized(IntentClassifier.removeWords)
+        static let recommendWords = normalized(IntentClassifier.recommendWords)
+        static let cheapestWords = normalized(IntentClassifier.cheapestWords)
+        static let describeWords = normalized(IntentClassifier.describeWords)
+        static let kindQuestionWords = normalized(IntentClassifier.kindQuestionWords)
+        /// Every word of the lexicon's tag groups (`vegetarian`, `nabati`, حلويات, `boissons`).
+        static let kindWords = Set(MenuLexicon.shipped.tags.joined())
         static let deliveryWords = normalized(IntentClassifier.deliveryWords)
         static let takeawayWords = normalized(IntentClassifier.takeawayWords)
         static let onSiteWords = normalized(IntentClassifier.onSiteWords)
@@ -119,7 +150,8 @@ public enum IntentClassifier {
         static let greetingWords = normalized(IntentClassifier.greetingWords)
         static let longest: Int = {
             let all: [Set<String>] = [
-                questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, deliveryWords, takeawayWords,
+                questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, recommendWords, cheapestWords,
+                describeWords, kindQuestionWords, kindWords, deliveryWords, takeawayWords,
                 onSiteWords, confirmWords, declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords,
                 thanksWords, greetingWords,
             ]
@@ -149,6 +181,27 @@ public enum IntentClassifier {
     static let cartWords = [
         "cart", "my order so far", "what did i order", "panier", "ma commande", "shu talabt", "chou talabt", "الطلب",
         "السله", "شو طلبت", "basket", "ai commande", "qu est ce que j ai commande",
+    ]
+    static let recommendWords = [
+        "recommend", "recommendation", "recommendations", "suggest", "suggestion", "what's good", "whats good",
+        "best seller", "most popular", "btnsa7", "btnsa7ni", "btnsa7na", "tnsa7ni", "tnsa7na", "bet2oulna",
+        "بتنصح", "بتنصحني", "بتنصحنا", "انصحني", "تنصحني", "recommandez", "recommandes", "conseillez", "conseilles",
+        "suggérez", "specialite", "spécialité", "spécialités",
+    ]
+    static let cheapestWords = [
+        "cheapest", "least expensive", "lowest price", "arkhas", "ar5as", "arkhass", "أرخص", "ارخص",
+        "moins cher", "le moins cher", "moins chère",
+    ]
+    static let describeWords = [
+        "what's in", "whats in", "what is in", "what comes with", "what's on", "whats on", "what is on",
+        "ingredients", "description", "made of", "shu fi bel", "shu fi bil", "chou fi bel", "shu fiya", "shu fi 3al",
+        "shu bi", "qu est ce qu il y a dans", "qu y a t il dans", "c est quoi", "il y a quoi dans", "mkawinet",
+        "مكونات", "شو فيها", "شو فيه",
+    ]
+    /// Words that make a kind of thing a question without a question mark ("which salads do you have").
+    static let kindQuestionWords = [
+        "what", "which", "any", "anything", "do you have", "shu", "chou", "shou", "fi shi", "fi chi", "شو", "في شي",
+        "quel", "quels", "quelle", "quelles", "avez vous", "vous avez",
     ]
     static let removeWords = [
         "remove", "without the", "take out", "delete", "shil", "chil", "chile", "shile", "enlever", "retirer", "enleve",

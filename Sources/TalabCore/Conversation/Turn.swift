@@ -44,7 +44,7 @@ struct Turn {
     mutating func read(_ text: String, _ state: inout ConversationState) {
         if let name = CustomerName.said(in: text) { state.customerName = name }
         let parsed = engine.parser.parse(text)
-        let intents = IntentClassifier.classify(text, namesItems: parsed.namesItems)
+        let intents = IntentClassifier.classify(text, parsed: parsed)
         let intent = intents[0]
         let requested = engine.schedule.flatMap { TimeExpression.resolve(text, now: now, timeZone: $0.timeZone) }
         // An answer to the question the conversation asked.
@@ -96,6 +96,7 @@ struct Turn {
             }
             if let requested { schedule(requested, &state) }
             if type != nil || (requested != nil && !state.cart.isEmpty) { checkout(&state) }
+        case .menuQuestion: answerMenuQuestion(text, parsed)
         case .showMenu: showMenu(named: text)
         case .showCart: showCart(state)
         case .delivery, .takeaway, .onSite:

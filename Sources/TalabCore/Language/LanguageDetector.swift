@@ -151,7 +151,8 @@ public struct LanguageDetector: Sendable {
         "moi", "aussi", "encore", "plus", "moins", "peu", "beaucoup", "bien", "tres", "oignons", "oignon", "ail",
         "fromage", "grand", "grande", "petit", "petite", "reserver", "reservation", "terrain", "coupe", "cheveux",
         "rendez", "vous", "apres", "matin", "aujourd", "hui", "bonne", "nuit", "au", "aux", "en", "chez", "dans",
-        "accord", "plutot", "remboursement", "possible", "voudrions", "portion", "assiette", "ai", "pouvez", "livrer", "fermes",
+        "accord", "plutot", "remboursement", "possible", "voudrions", "portion", "assiette", "ai", "pouvez", "livrer",
+        "fermes",
     ]
 
     static let english: Set<String> = [

@@ -10,9 +10,18 @@ public struct MenuLexicon: Sendable {
     /// Cups, plates, bottles: words that name no item alone (`kasset 3asir` is a juice).
     public let containers: Set<String>
 
-    public init(groups: [[String]], containers: Set<String>) {
+    /// What customers call the kinds of things menus tag (`nabati`, حلويات, `boissons`), each
+    /// group's first word the tag's usual key.
+    public let tags: [[String]]
+    /// The tags a tag takes in: a vegan dish is vegetarian.
+    public let includes: [String: [String]]
+
+    public init(groups: [[String]], containers: Set<String>, tags: [[String]] = [], includes: [String: [String]] = [:])
+    {
         self.groups = groups
         self.containers = containers
+        self.tags = tags
+        self.includes = includes
     }
 
     public static let shipped: MenuLexicon = {
@@ -20,6 +29,8 @@ public struct MenuLexicon: Sendable {
             let dishes: [[String]]
             let options: [[String]]
             let containers: [String]
+            let tags: [[String]]
+            let includes: [String: [String]]
         }
         guard
             let url = Bundle.module.url(forResource: "menu-lexicon", withExtension: "json", subdirectory: "Lexicon")
@@ -30,7 +41,9 @@ public struct MenuLexicon: Sendable {
         func normalized(_ word: String) -> String { TextNormalizer.normalize(word) }
         return MenuLexicon(
             groups: (file.dishes + file.options).map { $0.map(normalized) },
-            containers: Set(file.containers.map(normalized))
+            containers: Set(file.containers.map(normalized)),
+            tags: file.tags.map { $0.map(normalized) },
+            includes: file.includes
         )
     }()
 
