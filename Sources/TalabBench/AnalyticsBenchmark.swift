@@ -146,7 +146,9 @@ public struct AnalyticsBenchmark: Sendable {
         try await admin.executeScript("CREATE DATABASE \(name)", name: "bench.create")
         let url = server.database(name)
         try await Migrator(migrations: migrations).migrate(url)
-        let pool = PostgresPool(url: url, maxConnections: 6)
+        // As `talab serve` has it (`Server.Settings.poolSize`): a report reads seven parts side by
+        // side (two ranges of three, and the conversations), so a smaller pool would queue them.
+        let pool = PostgresPool(url: url, maxConnections: 8)
         defer { pool.close() }
         let clock = ContinuousClock()
 
