@@ -353,6 +353,16 @@ import Testing
         #expect(summary.missed["unavailable"] == 2)
         #expect(summary.lost["unavailable"] == 1)
         #expect(summary.unavailable.first?.item == "hummus" && summary.unavailable.first?.count == 2)
+        // Beside an order, a word that names nothing on the menu is what the customer did not get.
+        try await send(
+            ServerFixture.textPayload(
+                to: ExampleCatalog.hamraNumber,
+                from: other,
+                id: "wamid.F4",
+                text: "2 falafel w pizza"
+            )
+        )
+        #expect(try await count("kind = 'unmatched' AND detail = 'pizza'") == 1)
         // 300 letters with a combining accent each (600 code points) are not read either: the message
         // is still handled, its event keeps 200 code points.
         let accented = String(repeating: "e\u{301}", count: 300)

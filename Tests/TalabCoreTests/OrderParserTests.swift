@@ -84,4 +84,17 @@ import Testing
         let result = OrderParserTests.parser.parse("chicken shawarma large regular")
         #expect(result.tooManyChoices.map(\.group) == ["size"])
     }
+
+    /// Words beside an order that name nothing on the menu are kept for the business's analytics.
+    @Test(arguments: [
+        ("2 falafel w pizza please", ["pizza"]),
+        ("baddi 2 shawarma djej kbir bala toum w sushi", ["sushi"]),
+        ("2 chicken shawarma large bala toum", []),
+        ("I'd like 3 hummus and a fattoush for delivery", []),
+        ("je voudrais deux houmous et une raclette", ["raclette"]),
+        ("بدي ٢ فلافل و بيتزا", ["بيتزا"]),
+    ])
+    func wordsThatNameNothingOnTheMenuAreKept(text: String, expected: [String]) {
+        #expect(OrderParserTests.parser.parse(text).unmatched == expected, "\(text)")
+    }
 }

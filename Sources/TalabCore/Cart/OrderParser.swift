@@ -21,6 +21,9 @@ public struct OrderParser: Sendable {
         public var partialWords: [String] = []
         /// Whether some item was named by more than one word of its name.
         public var namesWholeItem = false
+        /// In a message that named items, the words beside them that name nothing the menu has
+        /// (`2 shawarma w pizza`: `pizza`): what customers asked for and did not get.
+        public var unmatched: [String] = []
 
         /// Whether the message named catalog items at all (available, ambiguous or not).
         public var namesItems: Bool { !lines.isEmpty || !ambiguous.isEmpty || !unavailable.isEmpty }
@@ -52,7 +55,15 @@ public struct OrderParser: Sendable {
             optionMatchers[item.key] = ItemMatcher(entries: entries, skipsWithout: false)
         }
         self.optionMatchers = optionMatchers
+        optionWords = Set(
+            items.values.flatMap(\.options).flatMap(\.choices)
+                .flatMap { [$0.name] + $0.translations.values + $0.aliases + [$0.key] }
+                .flatMap { TextNormalizer.words(TextNormalizer.normalize($0)).map { ItemMatcher.singular(String($0)) } }
+        )
     }
+
+    /// Every word of every choice's names: words of the menu, never "not on the menu".
+    private let optionWords: Set<String>
 
     /// The choices of `itemKey` (`group/choice`) the text names, by any of their names.
     public func choices(of itemKey: String, in text: String) -> [String] {
@@ -224,7 +235,14 @@ public struct OrderParser: Sendable {
             bounds.append((start, end))
             start = end < words.count && OrderParser.connectors.contains(words[end]) ? end + 1 : end
         }
+        var covered = Set(mentions.flatMap { $0.start..<$0.end })
         for (position, mention) in mentions.enumerated() {
+            if mention.key != nil {
+                let (from, to) = bounds[position]
+                for option in optionsOf(mention) where option.start >= from && option.end <= to {
+                    covered.formUnion(option.start..<option.end)
+                }
+            }
             guard let key = mention.key, let item = items[key] else {
                 result.ambiguous.append(
                     (mention.phrase, mention.candidates, quantity(mention, bounds[position], words, []).value)
@@ -257,7 +275,31 @@ public struct OrderParser: Sendable {
             )
             result.stated.append(stated)
         }
+        if !mentions.isEmpty { result.unmatched = unmatched(words, reading.known, covered: covered) }
         return result
+    }
+
+    /// Runs of the words no mention, choice, number or small word accounts for.
+    func unmatched(_ words: [String], _ known: [String], covered: Set<Int>) -> [String] {
+        var runs: [String] = []
+        var run: [String] = []
+        for (index, word) in words.enumerated() {
+            let accounted =
+                covered.contains(index) || word.count < 3 || !word.contains(where: \.isLetter)
+                || NumberWords.quantity(word) != nil || OrderParser.connectors.contains(word)
+                || OrderParser.asking.contains(word) || ItemMatcher.isFunctionWord(word)
+                || ItemMatcher.smallWords.contains(word) || MenuLexicon.shipped.containers.contains(word)
+                || IntentClassifier.Phrases.vocabulary.contains(word) || itemMatcher.knownWords.contains(known[index])
+                || optionWords.contains(known[index])
+            if accounted {
+                if !run.isEmpty { runs.append(run.joined(separator: " ")) }
+                run = []
+            } else {
+                run.append(word)
+            }
+        }
+        if !run.isEmpty { runs.append(run.joined(separator: " ")) }
+        return runs
     }
 
     /// How many of an item its segment asks for: the number just before its name, else one before

@@ -81,6 +81,9 @@ public enum EngineEffect: Sendable, Equatable {
     case orderStatus(Language)
     /// The customer asked for a person.
     case handOff
+    /// Words beside the items ordered that name nothing the menu has (`pizza` in `2 shawarma w
+    /// pizza`), for the business's analytics of what customers asked for and did not get.
+    case unmatched([String])
 }
 
 /// A conversation's memory between messages; stored by the runtime, survives restarts.

@@ -134,6 +134,15 @@ public enum IntentClassifier {
         static let cheapestWords = normalized(IntentClassifier.cheapestWords)
         static let describeWords = normalized(IntentClassifier.describeWords)
         static let kindQuestionWords = normalized(IntentClassifier.kindQuestionWords)
+        /// Every word of every phrase list: words of asking, never of an item.
+        static let vocabulary: Set<String> = {
+            let lists = [
+                questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, recommendWords, cheapestWords,
+                describeWords, kindQuestionWords, deliveryWords, takeawayWords, onSiteWords, confirmWords,
+                declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords, thanksWords, greetingWords,
+            ]
+            return Set(lists.joined().flatMap { $0.split(separator: " ").map(String.init) })
+        }()
         /// Every word of the lexicon's tag groups (`vegetarian`, `nabati`, حلويات, `boissons`).
         static let kindWords = Set(MenuLexicon.shipped.tags.joined())
         static let deliveryWords = normalized(IntentClassifier.deliveryWords)

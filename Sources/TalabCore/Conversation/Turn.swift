@@ -83,6 +83,7 @@ struct Turn {
             }
             unavailable(parsed.unavailable)
         case .addItems, .removeItem:
+            if intent == .addItems, !parsed.unmatched.isEmpty { effects.append(.unmatched(parsed.unmatched)) }
             add(parsed, removing: intent == .removeItem, &state)
             // "…, delivery": the way to receive it, said in the same message.
             let type = intents.lazy.compactMap(Turn.deliveryType).first

@@ -8,6 +8,8 @@ public enum ConversationEvents {
         case notUnderstood = "not_understood"
         case unavailable, paused
         case handOff = "hand_off"
+        /// Words beside an order that named nothing on the menu (`pizza` in `2 shawarma w pizza`).
+        case unmatched
     }
 
     static let insert = PostgresStatement(
@@ -37,7 +39,8 @@ public enum ConversationEvents {
     /// for) most often that they did not get.
     public struct Summary: Sendable, Equatable {
         public var counts: [String: Int] = [:]
-        /// The texts the bot could not read, most frequent first (as written, case folded).
+        /// The texts the bot could not read, and the words beside orders that named nothing on the
+        /// menu, most frequent first (as written, case folded).
         public var notUnderstood: [(text: String, count: Int)] = []
         /// Items asked for while not available, most frequent first.
         public var unavailable: [(item: String, count: Int)] = []
@@ -68,11 +71,12 @@ public enum ConversationEvents {
     static let details = PostgresStatement(
         "events.details",
         named: """
-            SELECT kind, lower(detail) AS detail, count(*)::int AS n FROM conversation_events
+            SELECT CASE kind WHEN 'unavailable' THEN 'unavailable' ELSE 'not_understood' END AS kind,
+                   lower(detail) AS detail, count(*)::int AS n FROM conversation_events
             WHERE business_id = :business AND at >= :from AND at < :until
               AND (:branch::uuid IS NULL OR branch_id = :branch)
-              AND kind IN ('not_understood', 'unavailable') AND detail IS NOT NULL
-            GROUP BY kind, lower(detail) ORDER BY n DESC, detail LIMIT 60
+              AND kind IN ('not_understood', 'unavailable', 'unmatched') AND detail IS NOT NULL
+            GROUP BY 1, lower(detail) ORDER BY n DESC, detail LIMIT 60
             """
     )
     static let lost = PostgresStatement(

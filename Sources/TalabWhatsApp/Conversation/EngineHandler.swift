@@ -139,6 +139,8 @@ public struct EngineHandler: ConversationHandler {
             case .orderStatus(let replyLanguage):
                 messages += try await status(replyLanguage, tenant: tenant, context: context, on: connection)
             case .handOff: try await note(.handOff)
+            case .unmatched(let phrases):
+                for phrase in phrases.prefix(3) { try await note(.unmatched, phrase) }
             }
         }
         try await save(state, branchKey, context, on: connection)

@@ -1,10 +1,11 @@
 -- The top of the funnel (issue #17): a conversation begun (a customer's first message, or the first
--- after the idle limit started it over), and the index that finds a customer's later events (an order
+-- after the idle limit started it over); words beside an order that named nothing on the menu
+-- (`pizza` in `2 shawarma w pizza`, kind unmatched); and the index that finds a customer's later events (an order
 -- confirmed after an item was unavailable or the branch paused, or never: an order lost).
 
 ALTER TABLE conversation_events DROP CONSTRAINT conversation_events_kind_check;
 ALTER TABLE conversation_events ADD CONSTRAINT conversation_events_kind_check
-    CHECK (kind IN ('started', 'cart', 'confirmed', 'not_understood', 'unavailable', 'paused', 'hand_off'));
+    CHECK (kind IN ('started', 'cart', 'confirmed', 'not_understood', 'unavailable', 'paused', 'hand_off', 'unmatched'));
 CREATE INDEX conversation_events_customer_idx ON conversation_events (business_id, customer, at);
 
 -- A year of a business's events is counted from the index alone (kind and branch beside the time),
