@@ -130,6 +130,11 @@ public enum Transliteration {
         return sounds
     }
 
+    /// Two Latin letters for one sound: `sh`/`ch` ش, `kh` خ, `gh` غ, `th`, `dh`, `ph`.
+    private static let digraphs: [String: Character] = [
+        "sh": "S", "ch": "S", "kh": "x", "gh": "g", "th": "t", "dh": "d", "ph": "f",
+    ]
+
     private static func latinSounds(_ word: String) -> [Character]? {
         let characters = Array(word)
         var sounds: [Character] = []
@@ -138,25 +143,12 @@ public enum Transliteration {
             let character = characters[index]
             let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
             index += 1
+            if let next, let sound = digraphs[String([character, next])] {
+                sounds.append(sound)
+                index += 1
+                continue
+            }
             switch (character, next) {
-            case ("s", "h"), ("c", "h"):
-                sounds.append("S")
-                index += 1
-            case ("k", "h"):
-                sounds.append("x")
-                index += 1
-            case ("g", "h"):
-                sounds.append("g")
-                index += 1
-            case ("t", "h"):
-                sounds.append("t")
-                index += 1
-            case ("d", "h"):
-                sounds.append("d")
-                index += 1
-            case ("p", "h"):
-                sounds.append("f")
-                index += 1
             case ("a", _), ("e", _), ("i", _), ("o", _), ("u", _), ("2", _): sounds.append("_")
             case ("y", _): sounds.append("Y")
             case ("w", _): sounds.append("W")
