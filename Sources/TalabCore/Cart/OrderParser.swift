@@ -70,6 +70,34 @@ public struct OrderParser: Sendable {
         (optionMatchers[itemKey]?.mentions(in: spreadingNegation(text)) ?? []).compactMap(\.key)
     }
 
+    /// Modifiers that mean "the usual one" (`Classic Burger` is the burger).
+    static let plainModifiers: Set<String> = [
+        "classic", "original", "regular", "plain", "normal", "traditional", "classique", "simple", "3adi", "عادي",
+        "كلاسيك", "كلاسيكي", "asli", "اصلي",
+    ]
+
+    /// An unknown word made of two of the menu's words is the two (`cheeseburger`, `chickenburger`).
+    func compoundsSplit(_ text: String) -> String {
+        let words = TextNormalizer.words(TextNormalizer.normalize(text)).map(String.init)
+        let vocabulary = itemMatcher.knownWords.union(optionWords)
+        guard words.contains(where: { $0.count >= 8 && !vocabulary.contains(ItemMatcher.singular($0)) }) else {
+            return text
+        }
+        return words.map { word -> String in
+            let characters = Array(ItemMatcher.singular(word))
+            guard characters.count >= 8, !vocabulary.contains(String(characters)), characters.allSatisfy(\.isLetter)
+            else {
+                return word
+            }
+            for cut in 3...(characters.count - 3) {
+                let head = String(characters[..<cut])
+                let tail = String(characters[cut...])
+                if vocabulary.contains(head), vocabulary.contains(tail) { return head + " " + tail }
+            }
+            return word
+        }.joined(separator: " ")
+    }
+
     /// Words that join one item to the next: a segment of the message ends there.
     static let connectors: Set<String> = [
         "and", "w", "و", "et", "wa", "plus", "aw", "او", "ou", "or", "ni", "nor", "ولا", "wla",
@@ -118,7 +146,7 @@ public struct OrderParser: Sendable {
     /// items, for an edit), is that one.
     public func parse(_ text: String, prefer: Set<String> = []) -> Result {
         var result = Result()
-        let text = spreadingNegation(text)
+        let text = spreadingNegation(compoundsSplit(text))
         let reading = itemMatcher.read(text)
         let words = reading.words
         var mentions = reading.mentions
@@ -177,9 +205,11 @@ public struct OrderParser: Sendable {
                 mentions.remove(at: index)
             } else if second.key == nil || second.partial, let key = first.key, second.candidates.contains(key) {
                 mentions[index] = first.spanning(first.start, second.end)
+                mentions[index].dual = first.dual || second.dual
                 mentions.remove(at: index + 1)
             } else if first.key == nil || first.partial, let key = second.key, first.candidates.contains(key) {
                 mentions[index] = second.spanning(first.start, second.end)
+                mentions[index].dual = first.dual || second.dual
                 mentions.remove(at: index + 1)
             } else {
                 index += 1
@@ -206,6 +236,22 @@ public struct OrderParser: Sendable {
                     break
                 }
             }
+        }
+        // "a burger" where the menu has a Classic Burger and a Crispy Chicken Burger: the one
+        // whose name is the word with only a plain modifier (classic, original, عادي) is meant.
+        for position in mentions.indices where mentions[position].key == nil {
+            let words = Set(reading.known[mentions[position].start..<mentions[position].end])
+            let plain = mentions[position].candidates.filter { key in
+                guard let item = items[key] else { return false }
+                return ([item.name] + item.translations.values).contains { name in
+                    let nameWords = TextNormalizer.words(TextNormalizer.normalize(name)).map {
+                        ItemMatcher.singular(String($0))
+                    }
+                    return words.isSubset(of: nameWords)
+                        && nameWords.allSatisfy { words.contains($0) || OrderParser.plainModifiers.contains($0) }
+                }
+            }
+            if plain.count == 1 { mentions[position] = mentions[position].settled(plain[0]) }
         }
         for mention in mentions {
             if mention.partial, mention.length == 1 {

@@ -44,9 +44,7 @@ public struct LanguageDetector: Sendable {
                 languages[word, default: []].insert(language)
             }
         }
-        // A dish the lexicon knows is a dish in every language.
-        let dishes = Set(MenuLexicon.shipped.groups.joined())
-        nameWords = languages.filter { $0.value.count == 1 && !dishes.contains($0.key) }.mapValues { $0.first! }
+        nameWords = languages.filter { $0.value.count == 1 }.mapValues { $0.first! }
     }
 
     public func detect(_ text: String, previous: Language? = nil, fallback: Language = .english) -> Detection {
@@ -86,7 +84,8 @@ public struct LanguageDetector: Sendable {
     func evidence(_ word: String) -> (Language, Double)? {
         if word.unicodeScalars.contains(where: TextNormalizer.isArabic) { return (.arabic, 1) }
         if LanguageDetector.ambiguous.contains(word) { return nil }
-        let stem = word.count > 3 && word.hasSuffix("s") ? String(word.dropLast()) : word
+        // A plural in -s or -x (`waters`, `eaux`) is its name's word.
+        let stem = word.count > 3 && (word.hasSuffix("s") || word.hasSuffix("x")) ? String(word.dropLast()) : word
         if sharedWords.contains(word) || sharedWords.contains(stem) {
             return (nameWords[word] ?? nameWords[stem]).map { ($0, 0.5) }
         }
