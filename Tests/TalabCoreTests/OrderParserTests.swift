@@ -97,4 +97,11 @@ import Testing
     func wordsThatNameNothingOnTheMenuAreKept(text: String, expected: [String]) {
         #expect(OrderParserTests.parser.parse(text).unmatched == expected, "\(text)")
     }
+
+    /// A message longer than any order a person writes (a hostile 4,096 characters) is read as far
+    /// as the matcher's limit: what follows is not read, and the cost stays that of a long order.
+    @Test func aMessageLongerThanAnyOrderIsReadAsFarAsTheLimit() {
+        let filler = Array(repeating: "yalla", count: ItemMatcher.wordLimit).joined(separator: " ")
+        #expect(OrderParserTests.sorted("2 falafel " + filler + " 3 hummus") == ["2 falafel-sandwich"])
+    }
 }

@@ -156,9 +156,13 @@ public struct OrderParser: Sendable {
         }
         var options: [String: [ItemMatcher.Mention]] = [:]
         func optionsOf(_ mention: ItemMatcher.Mention) -> [ItemMatcher.Mention] {
-            guard let key = mention.key, let matcher = optionMatchers[key] else { return [] }
+            guard let key = mention.key else { return [] }
+            return choicesNamed(key)
+        }
+        // Every choice of an item the text names, read once per item.
+        func choicesNamed(_ key: String) -> [ItemMatcher.Mention] {
             if let known = options[key] { return known }
-            let found = matcher.read(text).mentions.filter { $0.key != nil }
+            let found = (optionMatchers[key]?.read(text).mentions ?? []).filter { $0.key != nil }
             options[key] = found
             return found
         }
@@ -174,7 +178,7 @@ public struct OrderParser: Sendable {
             var best: (key: String, count: Int)?
             var tie = false
             for candidate in mention.candidates {
-                let named = (optionMatchers[candidate]?.read(text).mentions ?? []).filter {
+                let named = choicesNamed(candidate).filter {
                     $0.key != nil && $0.start >= from && $0.end <= to
                         && ($0.end <= mention.start || $0.start >= mention.end)
                 }.count

@@ -197,6 +197,9 @@ public struct ItemMatcher: Sendable {
 
     public func mentions(in text: String) -> [Mention] { read(text).mentions }
 
+    /// The words of a message the matcher reads (about thirty items with their choices).
+    public static let wordLimit = 160
+
     /// The one item whose name is these words (as the names know them, or in the other script),
     /// if one is.
     public func item(named words: [String]) -> String? {
@@ -311,7 +314,10 @@ public struct ItemMatcher: Sendable {
     /// the longest phrase of a name (or its transliteration in the other script, or a near spelling)
     /// starting there.
     public func read(_ text: String) -> Reading {
-        let words = TextNormalizer.words(TextNormalizer.normalize(text)).map { unglued(String($0)) }
+        // A message longer than any order a person writes is read as far as `wordLimit` words: a
+        // hostile 4,096 characters cost no more than a long order.
+        let words = TextNormalizer.words(TextNormalizer.normalize(text)).prefix(ItemMatcher.wordLimit)
+            .map { unglued(String($0)) }
         var singulars: [String] = []
         var duals: Set<Int> = []
         for (index, word) in words.enumerated() {
