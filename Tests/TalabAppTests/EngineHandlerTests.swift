@@ -290,6 +290,25 @@ import Testing
 
     /// What the analytics count of conversations (migration 0030): a cart begun and confirmed, a line
     /// the bot could not read (with its text), an item asked for while out of stock (by its name).
+    /// The engines kept built are bounded: past the limit the least recently used business's go,
+    /// and its next message builds them again.
+    @Test func theEnginesKeptAreBoundedAndRebuiltWhenNeeded() async throws {
+        let handler = EngineHandler(cachedBusinesses: 1)
+        let fixture = try await ServerFixture.make(handler: handler)
+        defer { fixture.parts.pool.close() }
+        try await fixture.deliver(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.C1", text: "menu")
+        )
+        try await fixture.deliver(ServerFixture.textPayload(to: ExampleCatalog.padelNumber, id: "wamid.C2", text: "hi"))
+        #expect(handler.cachedBusinesses == 1)
+        try await fixture.deliver(
+            ServerFixture.textPayload(to: ExampleCatalog.hamraNumber, id: "wamid.C3", text: "2 falafel takeaway")
+        )
+        #expect(handler.cachedBusinesses == 1)
+        #expect(try await fixture.count("SELECT count(*)::int FROM webhook_inbox WHERE state <> 'done'") == 0)
+        #expect(try await fixture.count("SELECT count(*)::int FROM conversation_events WHERE kind = 'cart'") == 1)
+    }
+
     @Test func theMomentsABoardNeverShowsAreCounted() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }

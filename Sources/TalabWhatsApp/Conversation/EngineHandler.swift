@@ -12,11 +12,16 @@ public struct EngineHandler: ConversationHandler {
     public let phrasebook: Phrasebook
     private let cache: EngineCache
 
-    public init(idleExpiry: TimeInterval = 2 * 60 * 60, phrasebook: Phrasebook = .shipped) {
+    /// `cachedBusinesses`: how many businesses' engines are kept built (the least recently used go).
+    public init(idleExpiry: TimeInterval = 2 * 60 * 60, phrasebook: Phrasebook = .shipped, cachedBusinesses: Int = 512)
+    {
         self.idleExpiry = idleExpiry
         self.phrasebook = phrasebook
-        self.cache = EngineCache(phrasebook: phrasebook)
+        self.cache = EngineCache(phrasebook: phrasebook, limit: cachedBusinesses)
     }
+
+    /// How many businesses' engines are kept built.
+    public var cachedBusinesses: Int { cache.count }
 
     public func replies(to context: InboundContext, on connection: PostgresConnection) async throws -> [OutboundMessage]
     {
