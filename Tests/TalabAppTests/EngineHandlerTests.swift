@@ -309,6 +309,49 @@ import Testing
         #expect(try await fixture.count("SELECT count(*)::int FROM conversation_events WHERE kind = 'cart'") == 1)
     }
 
+    /// "the same again": the customer's last order goes into the cart again, priced from the
+    /// catalog as it is now, and is placed again on confirmation.
+    @Test func theSameAgainPutsTheLastOrderInTheCart() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        let send = fixture.deliver
+        let number = ExampleCatalog.hamraNumber
+        // Nothing ordered yet: the customer is told so.
+        try await send(ServerFixture.textPayload(to: number, id: "wamid.R0", text: "same as last time"))
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders") == 0)
+        try await send(
+            ServerFixture.textPayload(
+                to: number,
+                id: "wamid.R1",
+                text: "2 chicken shawarma large bala toum w 1 fattoush, takeaway"
+            )
+        )
+        try await send(ServerFixture.buttonPayload(to: number, id: "wamid.R2", button: "confirm"))
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders") == 1)
+        try await send(ServerFixture.textPayload(to: number, id: "wamid.R3", text: "the same again please"))
+        try await send(ServerFixture.textPayload(to: number, id: "wamid.R4", text: "takeaway"))
+        try await send(ServerFixture.buttonPayload(to: number, id: "wamid.R5", button: "confirm"))
+        #expect(try await fixture.count("SELECT count(*)::int FROM orders") == 2)
+        // The second order is the first again: the same items, quantities and choices.
+        let orders = try await fixture.parts.pool.query(
+            PostgresStatement(
+                "test.order_lines",
+                """
+                SELECT (SELECT string_agg(i.key || ' ' || oi.quantity || ' ' || coalesce(
+                            (SELECT string_agg(o.key, ',' ORDER BY o.key) FROM order_item_options oo
+                             JOIN item_options o ON o.id = oo.item_option_id WHERE oo.order_item_id = oi.id), ''),
+                            ';' ORDER BY i.key)
+                        FROM order_items oi JOIN items i ON i.id = oi.item_id WHERE oi.order_id = ord.id) AS lines
+                FROM orders ord ORDER BY ord.created_at
+                """,
+                prepared: false
+            )
+        ).map { try $0.decode(String.self, "lines") }
+        #expect(orders.count == 2 && orders.first == orders.last, "\(orders)")
+        #expect(orders.first == "chicken-shawarma 2 large,no-toum;fattoush 1 ", "\(orders)")
+        #expect(try await fixture.count("SELECT count(*)::int FROM order_items") == 4)
+    }
+
     @Test func theMomentsABoardNeverShowsAreCounted() async throws {
         let fixture = try await ServerFixture.make(engine: true)
         defer { fixture.parts.pool.close() }

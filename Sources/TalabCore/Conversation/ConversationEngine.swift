@@ -107,6 +107,55 @@ public struct ConversationEngine: Sendable {
         return turn.replies
     }
 
+    /// A line of an order placed before: the item, how many, the choices (`group/choice`).
+    public struct PreviousLine: Sendable, Equatable {
+        public let itemKey: String
+        public let quantity: Int
+        public let options: [String]
+
+        public init(itemKey: String, quantity: Int, options: [String]) {
+            self.itemKey = itemKey
+            self.quantity = quantity
+            self.options = options
+        }
+    }
+
+    /// "the same again": the lines of the customer's last order go into the cart again, priced from
+    /// the catalog as it is now; an item no longer available is said so, a choice no longer offered
+    /// is left out; with no order before, the customer is told.
+    public func repeatOrder(_ previous: [PreviousLine], state: inout ConversationState, now: Date) -> [EngineReply] {
+        var turn = Turn(engine: self, now: now, calendar: BookingCalendar())
+        turn.written = state.language ?? tenant.business.defaultLanguage ?? .english
+        guard !previous.isEmpty else {
+            turn.say("no_previous_order", choices: [turn.menuChoice])
+            return turn.replies
+        }
+        var result = OrderParser.Result()
+        for line in previous {
+            guard let item = items[line.itemKey] else { continue }
+            guard item.availability == .available else {
+                result.unavailable.append(item.key)
+                continue
+            }
+            let options = item.options.flatMap { group in
+                group.choices.filter { choice in
+                    choice.availability == .available && line.options.contains("\(group.key)/\(choice.key)")
+                }.map { Cart.Option(key: "\(group.key)/\($0.key)", name: $0.name, priceDelta: $0.price) }
+            }
+            result.lines.append(
+                Cart.Line(
+                    itemKey: item.key,
+                    name: item.name,
+                    unitPrice: item.price,
+                    quantity: line.quantity,
+                    options: options
+                )
+            )
+        }
+        turn.add(result, removing: false, &state)
+        return turn.replies
+    }
+
     /// The language replies are written in: the customer's, except that a business may answer
     /// Arabizi in Arabic script.
     public func replyLanguage(_ written: Language) -> Language {

@@ -84,6 +84,9 @@ public enum EngineEffect: Sendable, Equatable {
     /// Words beside the items ordered that name nothing the menu has (`pizza` in `2 shawarma w
     /// pizza`), for the business's analytics of what customers asked for and did not get.
     case unmatched([String])
+    /// "the same again": the runtime reads the customer's last order and hands its lines to
+    /// `ConversationEngine.repeatOrder`.
+    case repeatLastOrder
 }
 
 /// A conversation's memory between messages; stored by the runtime, survives restarts.

@@ -12,6 +12,8 @@ public enum Intent: String, Sendable, CaseIterable {
     /// "anything vegetarian?", "what's in the mixed grill?", "what do you recommend?": a question
     /// about the menu the catalog answers (tags, descriptions, featured items, prices).
     case menuQuestion
+    /// "the same again", "nafs el talab": the customer's last order, once more.
+    case repeatOrder
     case addItems
     case removeItem
     case showCart
@@ -68,6 +70,8 @@ public enum IntentClassifier {
         if has(Phrases.statusWords) { intents.append(.orderStatus) }
         if has(Phrases.hoursWords) { intents.append(.openingHours) }
         if has(Phrases.policyWords) { intents.append(.policy) }
+        // "the same again" is its own words: a word of it that happens to fit a name is not an order.
+        if has(Phrases.repeatWords) { return [.repeatOrder] }
         // Questions the catalog answers beyond a price: a kind of thing (tags), what is in a dish,
         // what the house recommends, the cheapest.
         if has(Phrases.recommendWords) || has(Phrases.cheapestWords)
@@ -131,6 +135,7 @@ public enum IntentClassifier {
         static let cartWords = normalized(IntentClassifier.cartWords)
         static let removeWords = normalized(IntentClassifier.removeWords)
         static let recommendWords = normalized(IntentClassifier.recommendWords)
+        static let repeatWords = normalized(IntentClassifier.repeatWords)
         static let cheapestWords = normalized(IntentClassifier.cheapestWords)
         static let describeWords = normalized(IntentClassifier.describeWords)
         static let kindQuestionWords = normalized(IntentClassifier.kindQuestionWords)
@@ -138,7 +143,7 @@ public enum IntentClassifier {
         static let vocabulary: Set<String> = {
             let lists = [
                 questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, recommendWords, cheapestWords,
-                describeWords, kindQuestionWords, deliveryWords, takeawayWords, onSiteWords, confirmWords,
+                describeWords, kindQuestionWords, repeatWords, deliveryWords, takeawayWords, onSiteWords, confirmWords,
                 declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords, thanksWords, greetingWords,
             ]
             return Set(lists.joined().flatMap { $0.split(separator: " ").map(String.init) })
@@ -160,7 +165,7 @@ public enum IntentClassifier {
         static let longest: Int = {
             let all: [Set<String>] = [
                 questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, recommendWords, cheapestWords,
-                describeWords, kindQuestionWords, kindWords, deliveryWords, takeawayWords,
+                describeWords, kindQuestionWords, kindWords, repeatWords, deliveryWords, takeawayWords,
                 onSiteWords, confirmWords, declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords,
                 thanksWords, greetingWords,
             ]
@@ -196,6 +201,14 @@ public enum IntentClassifier {
         "best seller", "most popular", "btnsa7", "btnsa7ni", "btnsa7na", "tnsa7ni", "tnsa7na", "bet2oulna",
         "بتنصح", "بتنصحني", "بتنصحنا", "انصحني", "تنصحني", "recommandez", "recommandes", "conseillez", "conseilles",
         "suggérez", "specialite", "spécialité", "spécialités",
+    ]
+    static let repeatWords = [
+        "same again", "the same again", "same as last time", "same order", "same as before", "my usual", "the usual",
+        "repeat my order", "repeat my last order", "order again", "nafs el talab", "nafs l talab", "nafs el order",
+        "nafs l order", "metl l marra l madye", "metel l marra l madye", "metl el marra l madye", "نفس الطلب",
+        "نفس الطلبية", "متل المرة الماضية", "مثل المرة الماضية", "زي المرة الماضية", "la meme chose",
+        "même chose", "meme chose", "comme d'habitude", "comme d habitude", "comme la derniere fois",
+        "comme la dernière fois", "la même commande", "la meme commande",
     ]
     static let cheapestWords = [
         "cheapest", "least expensive", "lowest price", "arkhas", "ar5as", "arkhass", "أرخص", "ارخص",

@@ -98,6 +98,7 @@ struct Turn {
             if let requested { schedule(requested, &state) }
             if type != nil || (requested != nil && !state.cart.isEmpty) { checkout(&state) }
         case .menuQuestion: answerMenuQuestion(text, parsed)
+        case .repeatOrder: effects.append(.repeatLastOrder)
         case .showMenu: showMenu(named: text)
         case .showCart: showCart(state)
         case .delivery, .takeaway, .onSite:

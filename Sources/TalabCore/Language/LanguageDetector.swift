@@ -163,7 +163,7 @@ public struct LanguageDetector: Sendable {
         "ten", "extra", "large", "small", "medium", "book", "booking", "court", "slot", "haircut", "appointment",
         "address", "do", "does", "your", "where", "status", "some", "more", "less", "also", "add", "remove", "change",
         "instead", "cart", "confirm", "need", "just", "only", "any", "there", "good", "great", "go", "ahead", "sorry",
-        "send",
+        "send", "same", "again", "last", "time", "usual", "as",
     ]
 
     /// Names of dishes that every language uses as they are.

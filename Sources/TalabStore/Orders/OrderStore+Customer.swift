@@ -24,6 +24,40 @@ extension OrderStore {
         return (try row.decode(UUID.self, "id"), try row.decode(String.self, "status"))
     }
 
+    static let lastOrderLines = PostgresStatement(
+        "orders.last_lines_of_customer",
+        """
+        WITH last AS (
+            SELECT id FROM orders
+            WHERE business_id = $1 AND (customer_phone_number = $2 OR whatsapp_user_id = $3) AND status <> 'cancelled'
+            ORDER BY created_at DESC LIMIT 1
+        )
+        SELECT i.key::text AS item, oi.quantity,
+               coalesce(array_agg(g.key || '/' || o.key ORDER BY g.key, o.key) FILTER (WHERE o.id IS NOT NULL), '{}')::text[] AS options
+        FROM last JOIN order_items oi ON oi.order_id = last.id JOIN items i ON i.id = oi.item_id
+        LEFT JOIN order_item_options oo ON oo.order_item_id = oi.id
+        LEFT JOIN item_options o ON o.id = oo.item_option_id
+        LEFT JOIN item_option_groups g ON g.id = o.group_id
+        GROUP BY oi.id, i.key, oi.quantity, oi.created_at ORDER BY oi.created_at, oi.id
+        """
+    )
+
+    /// The lines of the customer's last order not cancelled (still in the live tables; an order
+    /// archived to the history is not repeated): item key, quantity, choices as `group/choice`.
+    public static func lastOrderLines(
+        business: UUID,
+        phone: String?,
+        userID: String?,
+        on connection: PostgresConnection
+    ) async throws -> [(item: String, quantity: Int, options: [String])] {
+        try await connection.query(lastOrderLines, [business, phone, userID]).map {
+            (
+                try $0.decode(String.self, "item"), try $0.decode(Int.self, "quantity"),
+                try $0.decode([String].self, "options")
+            )
+        }
+    }
+
     static let upcomingBookings = PostgresStatement(
         "orders.upcoming_bookings",
         """

@@ -144,6 +144,16 @@ public struct EngineHandler: ConversationHandler {
             case .orderStatus(let replyLanguage):
                 messages += try await status(replyLanguage, tenant: tenant, context: context, on: connection)
             case .handOff: try await note(.handOff)
+            case .repeatLastOrder:
+                let previous = try await OrderStore.lastOrderLines(
+                    business: context.business.id,
+                    phone: context.customer.waID,
+                    userID: context.customer.userID,
+                    on: connection
+                ).map { ConversationEngine.PreviousLine(itemKey: $0.item, quantity: $0.quantity, options: $0.options) }
+                let replies = engine.repeatOrder(previous, state: &state, now: now)
+                let language = engine.replyLanguage(state.language ?? language)
+                messages += replies.flatMap { EngineHandler.messages($0, engine: engine, language: language) }
             case .unmatched(let phrases):
                 for phrase in phrases.prefix(3) { try await note(.unmatched, phrase) }
             }
