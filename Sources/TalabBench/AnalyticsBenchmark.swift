@@ -140,12 +140,7 @@ public struct AnalyticsBenchmark: Sendable {
     ) async throws
         -> Report
     {
-        let name = "talab_bench_analytics"
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", name: "bench.drop")
-        try await admin.executeScript("CREATE DATABASE \(name)", name: "bench.create")
-        let url = server.database(name)
-        try await Migrator(migrations: migrations).migrate(url)
+        let url = try await BenchDatabase.fresh("talab_bench_analytics", on: server, migrations: migrations)
         // As `talab serve` has it (`Server.Settings.poolSize`): a report reads seven parts side by
         // side (two ranges of three, and the conversations), so a smaller pool would queue them.
         let pool = PostgresPool(url: url, maxConnections: 8)
@@ -196,46 +191,19 @@ public struct AnalyticsBenchmark: Sendable {
                 let business = AnalyticsBenchmark.business(index * 7 % businesses)
                 let range = Analytics.Range(from: today.offset(1 - length), through: today)
                 let begun = clock.now
-                // As the dashboard reads them: the two ranges side by side, and their parts.
-                async let current = Analytics.figures(
+                // As the dashboard reads it: the two ranges and the conversations side by side.
+                let report = try await AnalyticsReport.read(
                     business: business,
                     range: range,
                     branch: nil,
+                    zone: TimeZone(identifier: "Asia/Beirut")!,
+                    currency: "USD",
                     reader: .platform,
                     pool: pool
                 )
-                async let before = Analytics.figures(
-                    business: business,
-                    range: range.previous,
-                    branch: nil,
-                    detailed: false,
-                    reader: .platform,
-                    pool: pool
-                )
-                let zone = TimeZone(identifier: "Asia/Beirut")!
-                let start = range.from.bounds(in: zone)?.0 ?? Date()
-                let end = range.through.bounds(in: zone)?.1 ?? Date()
-                async let summary = pool.withTransaction { connection in
-                    try await ConversationEvents.summary(
-                        business: business,
-                        from: start,
-                        until: end,
-                        branch: nil,
-                        zone: zone.identifier,
-                        on: connection
-                    )
-                }
-                let (figures, previous, conversations) = try await (current, before, summary)
-                guard conversations.counts["started"] ?? 0 > 0 else {
+                guard report.conversations.counts["started"] ?? 0 > 0 else {
                     throw ClusterError("no conversations in the report of \(business)")
                 }
-                let report = AnalyticsReport(
-                    range: range,
-                    figures: figures,
-                    previous: previous,
-                    currency: "USD",
-                    branchNames: [:]
-                )
                 guard report.summary.orders.value > 0 else { throw ClusterError("an empty report for \(business)") }
                 times.append((clock.now - begun).seconds)
             }

@@ -61,11 +61,7 @@ public struct DatabaseBenchmark: Sendable {
     ) async throws
         -> Report
     {
-        let database = "talab_bench"
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.executeScript("DROP DATABASE IF EXISTS \(database) WITH (FORCE)", name: "bench.drop")
-        try await admin.executeScript("CREATE DATABASE \(database)", name: "bench.create")
-        let url = server.database(database)
+        let url = try await BenchDatabase.fresh("talab_bench", on: server)
         progress("filling pgbench tables at scale \(scale) (\(scale * 100_000) accounts)")
         try await pgbench(binaries, url, ["-i", "-q", "-s", String(scale)])
         let pool = PostgresPool(url: url, maxConnections: connections)

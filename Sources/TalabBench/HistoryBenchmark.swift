@@ -97,12 +97,7 @@ public struct HistoryBenchmark: Sendable {
         project: URL,
         progress: @Sendable (String) -> Void
     ) async throws -> Report {
-        let name = "talab_bench_history"
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", name: "bench.drop")
-        try await admin.executeScript("CREATE DATABASE \(name)", name: "bench.create")
-        let url = server.database(name)
-        try await Migrator(migrations: migrations).migrate(url)
+        let url = try await BenchDatabase.fresh("talab_bench_history", on: server, migrations: migrations)
         let masterKey = Data(repeating: 7, count: 32).base64EncodedString()
         try await WebhookBenchmark.applyExample(url, masterKey: masterKey, project: project)
         let pool = PostgresPool(url: url, maxConnections: max(archivers, 2))

@@ -38,11 +38,7 @@ public struct ReconcileBenchmark: Sendable {
         progress("generating \(tenants) tenants × \(items) items")
         _ = try ConfigBenchmark(tenants: tenants, items: items, repetitions: 1, keepAt: folder).run { _ in }
 
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.executeScript("DROP DATABASE IF EXISTS talab_bench_reconcile WITH (FORCE)", name: "bench.drop")
-        try await admin.executeScript("CREATE DATABASE talab_bench_reconcile", name: "bench.create")
-        let url = server.database("talab_bench_reconcile")
-        try await Migrator(migrations: migrations).migrate(url)
+        let url = try await BenchDatabase.fresh("talab_bench_reconcile", on: server, migrations: migrations)
         let pool = PostgresPool(url: url, maxConnections: 2)
         defer { pool.close() }
         let secrets = BenchSecrets()

@@ -189,11 +189,7 @@ public struct WebhookBenchmark: Sendable {
         project: URL,
         progress: @Sendable (String) -> Void
     ) async throws -> DatabaseURL {
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", name: "bench.drop")
-        try await admin.executeScript("CREATE DATABASE \(name)", name: "bench.create")
-        let url = server.database(name)
-        try await Migrator(migrations: migrations).migrate(url)
+        let url = try await BenchDatabase.fresh(name, on: server, migrations: migrations)
         progress("applying the example tenants")
         try await applyExample(url, masterKey: masterKey, project: project)
         return url

@@ -122,73 +122,33 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
                 _ = try await rollup.rollup(business: scope.business, date: today)
             }
         }
-        let business = scope.business.id
-        let branch = scope.branch
-        let zoneID = zone.identifier
-        let start = scope.range.from.bounds(in: zone)?.0 ?? Date()
-        let end = scope.range.through.bounds(in: zone)?.1 ?? Date()
-        @Sendable func events(_ connection: PostgresConnection) async throws -> ConversationEvents.Summary {
-            try await ConversationEvents.summary(
-                business: business,
-                from: start,
-                until: end,
-                branch: branch,
-                zone: zoneID,
-                on: connection
-            )
-        }
-        let figures: Analytics.Figures
-        let previous: Analytics.Figures
-        let conversations: ConversationEvents.Summary
-        var names: [UUID: String] = [:]
+        let business = scope.business
         if let admin = scope.admin {
             // The admin path: everything in one transaction, the request recorded once.
-            (figures, previous, conversations) = try await pool.withAdmin(admin) { connection in
-                (
-                    try await Analytics.figures(business: business, range: scope.range, branch: branch, on: connection),
-                    try await Analytics.figures(
-                        business: business,
-                        range: scope.range.previous,
-                        branch: branch,
-                        detailed: false,
-                        on: connection
-                    ),
-                    try await events(connection)
+            return try await pool.withAdmin(admin) { connection in
+                try await AnalyticsReport.read(
+                    business: business.id,
+                    range: scope.range,
+                    branch: scope.branch,
+                    zone: zone,
+                    currency: business.currency,
+                    branchNames: try await Analytics.branchNames(business: business.id, pool: pool),
+                    on: connection
                 )
             }
-        } else {
-            // The two ranges and the conversations side by side (and within each range, its
-            // parts): on two cores about half the time of one after the other.
-            async let current = Analytics.figures(
-                business: business,
-                range: scope.range,
-                branch: branch,
-                reader: .business(business),
-                pool: pool
-            )
-            async let before = Analytics.figures(
-                business: business,
-                range: scope.range.previous,
-                branch: branch,
-                detailed: false,
-                reader: .business(business),
-                pool: pool
-            )
-            async let summary = pool.withBusiness(business) { try await events($0) }
-            (figures, previous, conversations) = try await (current, before, summary)
-            let profile = try await pool.withBusiness(business) { try await OrderBoard.profile(on: $0) }
-            names = Dictionary((profile?.branches ?? []).map { ($0.id, $0.name) }) { first, _ in first }
         }
-        var report = AnalyticsReport(
+        let profile = try await pool.withBusiness(business.id) { try await OrderBoard.profile(on: $0) }
+        let names = Dictionary((profile?.branches ?? []).map { ($0.id, $0.name) }) { first, _ in first }
+        return try await AnalyticsReport.read(
+            business: business.id,
             range: scope.range,
-            figures: figures,
-            previous: previous,
-            currency: scope.business.currency,
-            branchNames: names.isEmpty
-                ? try await Analytics.branchNames(business: scope.business.id, pool: pool) : names
+            branch: scope.branch,
+            zone: zone,
+            currency: business.currency,
+            branchNames: names.isEmpty ? try await Analytics.branchNames(business: business.id, pool: pool) : names,
+            reader: .business(business.id),
+            pool: pool
         )
-        report.conversations = conversations
-        return report
     }
 
     // MARK: the API

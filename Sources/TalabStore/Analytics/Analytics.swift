@@ -220,6 +220,17 @@ public enum Analytics {
     public enum Reader: Sendable {
         case business(UUID)
         case platform
+
+        /// `body` in a transaction that sees what this reader may.
+        func transaction<Value: Sendable>(
+            _ pool: PostgresPool,
+            _ body: @Sendable (PostgresConnection) async throws -> Value
+        ) async throws -> Value {
+            switch self {
+            case .business(let id): try await pool.withBusiness(id, body)
+            case .platform: try await pool.withTransaction(body)
+            }
+        }
     }
 
     /// What `range` came to for `business` (one branch, or all), each list cut at `limit`. Without
@@ -241,13 +252,9 @@ public enum Analytics {
         ) async throws
             -> Value
         {
-            let prepared = { (connection: PostgresConnection) async throws -> Value in
+            try await reader.transaction(pool) { connection in
                 try await connection.query(memory)
                 return try await body(connection)
-            }
-            return switch reader {
-            case .business(let id): try await pool.withBusiness(id, prepared)
-            case .platform: try await pool.withTransaction(prepared)
             }
         }
         async let days = run { try await query.days(on: $0) }
