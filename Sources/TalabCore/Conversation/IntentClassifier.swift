@@ -140,14 +140,7 @@ public enum IntentClassifier {
         static let describeWords = normalized(IntentClassifier.describeWords)
         static let kindQuestionWords = normalized(IntentClassifier.kindQuestionWords)
         /// Every word of every phrase list: words of asking, never of an item.
-        static let vocabulary: Set<String> = {
-            let lists = [
-                questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, recommendWords, cheapestWords,
-                describeWords, kindQuestionWords, repeatWords, deliveryWords, takeawayWords, onSiteWords, confirmWords,
-                declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords, thanksWords, greetingWords,
-            ]
-            return Set(lists.joined().flatMap { $0.split(separator: " ").map(String.init) })
-        }()
+        static let vocabulary = Set(asking.joined().flatMap { $0.split(separator: " ").map(String.init) })
         /// Every word of the lexicon's tag groups (`vegetarian`, `nabati`, حلويات, `boissons`).
         static let kindWords = Set(MenuLexicon.shipped.tags.joined())
         static let deliveryWords = normalized(IntentClassifier.deliveryWords)
@@ -162,15 +155,13 @@ public enum IntentClassifier {
         static let humanWords = normalized(IntentClassifier.humanWords)
         static let thanksWords = normalized(IntentClassifier.thanksWords)
         static let greetingWords = normalized(IntentClassifier.greetingWords)
-        static let longest: Int = {
-            let all: [Set<String>] = [
-                questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, recommendWords, cheapestWords,
-                describeWords, kindQuestionWords, kindWords, repeatWords, deliveryWords, takeawayWords,
-                onSiteWords, confirmWords, declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords,
-                thanksWords, greetingWords,
-            ]
-            return all.joined().map { $0.split(separator: " ").count }.max() ?? 1
-        }()
+        /// Every list of words of asking (the kinds of thing are words of the menu's, not asking).
+        static let asking: [Set<String>] = [
+            questionWords, priceWords, orderWords, menuWords, cartWords, removeWords, recommendWords, cheapestWords,
+            describeWords, kindQuestionWords, repeatWords, deliveryWords, takeawayWords, onSiteWords, confirmWords,
+            declineWords, cancelWords, statusWords, hoursWords, policyWords, humanWords, thanksWords, greetingWords,
+        ]
+        static let longest = (asking + [kindWords]).joined().map { $0.split(separator: " ").count }.max() ?? 1
     }
 
     static let questionWords = [
