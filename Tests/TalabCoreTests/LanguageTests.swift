@@ -77,6 +77,22 @@ import Testing
         #expect(accuracy >= 0.95, "\(wrong.joined(separator: "\n"))")
     }
 
+    /// A dish's name is the customer's choice of a name, not of a language: the words of the menu's
+    /// English or French names count only in a line with no other evidence.
+    @Test func functionWordsOutweighTheMenusNames() {
+        let detector = LanguageDetector(
+            sharedWords: ["chicken", "burger", "classic", "single", "plate", "francisco", "cheese"],
+            names: [("Chicken Burger", .english), ("Classic", .english), ("Single", .english), ("Plate", .english)]
+        )
+        #expect(detector.detect("chicken burger w classic single", fallback: .arabic).language == .arabizi)
+        #expect(detector.detect("chicken burger classic", fallback: .arabizi).language == .english)
+        // A choice's word in a plural the menu does not write.
+        #expect(detector.detect("2 shish taouk plates", fallback: .arabic).language == .english)
+        // A name with a plural ending is English or French grammar, not Arabizi.
+        #expect(detector.detect("3 franciscos", fallback: .arabizi).language != .arabizi)
+        #expect(detector.detect("4 sandwichs francisco", fallback: .arabizi).language == .french)
+    }
+
     @Test func noEvidenceKeepsTheConversationsLanguageAndQuantitiesAreNotArabizi() {
         let detector = LanguageDetector()
         for line in ["ok", "👍", "2", "2 shawarma", "3x falafel"] {

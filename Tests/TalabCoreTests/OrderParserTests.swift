@@ -1,4 +1,5 @@
 import Foundation
+import TalabBench
 import TalabConfig
 import TalabCore
 import Testing
@@ -96,6 +97,43 @@ import Testing
     ])
     func wordsThatNameNothingOnTheMenuAreKept(text: String, expected: [String]) {
         #expect(OrderParserTests.parser.parse(text).unmatched == expected, "\(text)")
+    }
+
+    /// The grill of the unseen set (`Fixtures/unseen`): portions are choices, and names of three
+    /// words are ordered by two of them.
+    static let grill: OrderParser = {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/unseen/conversations")
+        let tenant = try! ConversationCorpus.tenants(beside: folder).first { $0.slug == "mashawi-abou-fadi" }!
+        return OrderParser(menus: tenant.menus)
+    }()
+
+    @Test(arguments: [
+        // A dual of a choice is two of the item: two plates, two sandwiches.
+        ("صحنين شيش طاووق", ["2 shish-taouk +portion/plate"]),
+        ("سندويشين طاووق", ["2 shish-taouk +portion/sandwich"]),
+        ("طاووق سندويشين بلا كبيس", ["2 shish-taouk +portion/sandwich +remove/no-pickles"]),
+        // Two words of a longer name that only one item has.
+        ("نص فروج", ["1 half-chicken"]),
+        ("2 farrouj kamel", ["2 whole-chicken"]),
+    ])
+    func dualsOfChoicesAndPartsOfLongerNames(text: String, expected: [String]) {
+        let lines = OrderParserTests.grill.parse(text).lines.map { line in
+            (["\(line.quantity) \(line.itemKey)"] + line.options.map(\.key).sorted()).joined(separator: " +")
+        }
+        #expect(lines == expected, "\(text)")
+    }
+
+    /// Two words of a longer name that several items share are asked about; small words alone
+    /// (`à la` of `Citronnade à la menthe`) name nothing.
+    @Test func partsOfNamesThatFitSeveralItemsOrNoneAreNotGuessed() {
+        #expect(OrderParserTests.grill.parse("فروج مشوي").ambiguous.map(\.keys) == [["half-chicken", "whole-chicken"]])
+        let matcher = ItemMatcher(entries: [
+            .init(key: "lemonade", names: ["Citronnade à la menthe"]),
+            .init(key: "shake", names: ["Milkshake fraise"]),
+        ])
+        let candidates = matcher.mentions(in: "trois milkshakes à la fraise").map(\.candidates)
+        #expect(!candidates.isEmpty && candidates.allSatisfy { $0 == ["shake"] }, "\(candidates)")
     }
 
     /// A message longer than any order a person writes (a hostile 4,096 characters) is read as far

@@ -390,6 +390,8 @@ public struct OrderParser: Sendable {
             }
             if !OrderParser.asking.contains(word) { break }
         }
-        return mention.dual ? (2, true) : (1, false)
+        // A dual of the name, or of a choice of it in its segment (`صحنين شيش طاووق`: two plates).
+        let dualChoice = options.contains { $0.dual && $0.start >= from && $0.end <= max(to, mention.end) }
+        return mention.dual || dualChoice ? (2, true) : (1, false)
     }
 }

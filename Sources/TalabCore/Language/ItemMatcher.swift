@@ -88,6 +88,9 @@ public struct ItemMatcher: Sendable {
     private let loosePhrases: [String: Set<String>]
     /// The names' words by their transliteration keys, with whether each is in Arabic script.
     private let wordKeys: [String: [(word: String, arabic: Bool)]]
+    /// Runs of two or more words inside a longer name that are in one item's names only (`نص فروج`
+    /// of `نص فروج مشوي` beside `فروج مشوي كامل`): the customer left out the rest.
+    private let innerPhrases: [String: String]
 
     /// `skipsWithout`: false for a matcher of option choices, whose names include `bala toum`.
     public init(entries: [Entry], skipsWithout: Bool = true, lexicon: MenuLexicon = .shipped) {
@@ -159,6 +162,26 @@ public struct ItemMatcher: Sendable {
             }
         }
         self.loosePhrases = loosePhrases
+        var inner: [String: Set<String>] = [:]
+        for (phrase, keys) in phrases {
+            let words = phrase.split(separator: " ").map(String.init)
+            guard words.count >= 3 else { continue }
+            for length in 2..<words.count {
+                for start in 0...(words.count - length) {
+                    let run = words[start..<start + length]
+                    // Two words that name something at least: not `a la` of `Citronnade à la menthe`.
+                    let content = run.filter {
+                        !ItemMatcher.isFunctionWord($0) && !ItemMatcher.smallWords.contains($0)
+                            && !LanguageDetector.ambiguous.contains($0) && $0.count >= 2
+                    }
+                    guard content.count >= 2, let first = run.first, let last = run.last, content.first == first,
+                        content.last == last
+                    else { continue }
+                    inner[run.joined(separator: " "), default: []].formUnion(keys)
+                }
+            }
+        }
+        innerPhrases = inner.compactMapValues { $0.count == 1 ? $0.first : nil }.filter { phrases[$0.key] == nil }
         var phraseKeys: [String: [(phrase: String, arabic: Bool)]] = [:]
         for phrase in phrases.keys {
             let words = phrase.split(separator: " ").map(String.init)
@@ -365,6 +388,10 @@ public struct ItemMatcher: Sendable {
                     }
                     if length >= 3, let origins = loosePhrases[ItemMatcher.loose(window).joined(separator: " ")] {
                         found = (length, origins.reduce(into: Set<String>()) { $0.formUnion(phrases[$1] ?? []) }, 0)
+                        break lengths
+                    }
+                    if length >= 2, let key = innerPhrases[window.joined(separator: " ")] {
+                        found = (length, [key], 0)
                         break lengths
                     }
                     let written = words[index..<index + length].map {

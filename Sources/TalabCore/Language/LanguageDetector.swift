@@ -48,12 +48,27 @@ public struct LanguageDetector: Sendable {
     }
 
     public func detect(_ text: String, previous: Language? = nil, fallback: Language = .english) -> Detection {
+        // Words of the menu's names (`classic`, `chocolat`) are the customer's choice of a dish's
+        // name, not of a language: they count only when nothing else in the line does
+        // (`chicken burger w classic single` is Arabizi).
         var scores: [Language: Double] = [:]
+        var weak: [Language: Double] = [:]
         let normalized = TextNormalizer.normalize(text)
         for word in TextNormalizer.words(normalized) {
-            guard let (language, weight) = evidence(String(word)) else { continue }
-            scores[language, default: 0] += weight
+            let word = String(word)
+            if let (language, weight) = evidence(word) {
+                if weight < LanguageDetector.strong {
+                    weak[language, default: 0] += weight
+                } else {
+                    scores[language, default: 0] += weight
+                }
+            } else if pluralOfName(word) {
+                // A dish's name with a plural ending (`franciscos`, `mochis`): English or French grammar.
+                weak[.english, default: 0] += 0.25
+                weak[.french, default: 0] += 0.25
+            }
         }
+        if scores.isEmpty { scores = weak }
         let total = scores.values.reduce(0, +)
         guard total > 0, let best = scores.values.max() else {
             // Latin letters are never Arabic: without evidence they keep a Latin conversation's
@@ -86,20 +101,30 @@ public struct LanguageDetector: Sendable {
         if LanguageDetector.ambiguous.contains(word) { return nil }
         // A plural in -s or -x (`waters`, `eaux`) is its name's word.
         let stem = word.count > 3 && (word.hasSuffix("s") || word.hasSuffix("x")) ? String(word.dropLast()) : word
-        if sharedWords.contains(word) || sharedWords.contains(stem) {
-            return (nameWords[word] ?? nameWords[stem]).map { ($0, 0.5) }
-        }
+        if sharedWords.contains(word) { return nameWords[word].map { ($0, 0.5) } }
         if LanguageDetector.arabizi.contains(word) { return (.arabizi, 1) }
         if LanguageDetector.isArabiziDigitWord(word) { return (.arabizi, 1.5) }
         if word.allSatisfy(\.isNumber) { return nil }
         if LanguageDetector.french.contains(word) { return (.french, 1) }
         if LanguageDetector.english.contains(word) { return (.english, 1) }
+        if sharedWords.contains(stem) { return nameWords[stem].map { ($0, 0.5) } }
+        // A word of the menu's names in one language only (`plates` of the choice Plate).
+        if let language = nameWords[word] ?? nameWords[stem] { return (language, 0.5) }
         // An Arabic word of the menu written in Latin letters (the menu's Latin names are no evidence).
         if word.allSatisfy(\.isLetter), Transliteration.matchingKeys(word).contains(where: arabicKeys.contains) {
             return (.arabizi, 0.75)
         }
         return nil
     }
+
+    /// Whether the word is a name of the menu's with a plural ending its name does not have.
+    func pluralOfName(_ word: String) -> Bool {
+        word.count > 3 && (word.hasSuffix("s") || word.hasSuffix("x")) && !sharedWords.contains(word)
+            && sharedWords.contains(String(word.dropLast())) && nameWords[String(word.dropLast())] == nil
+    }
+
+    /// The weight from which a word is evidence of its own (a function word, a digit for a letter).
+    static let strong = 0.75
 
     /// A digit for a letter inside a word (`ma3`, `sa7`, `5alas`, `la2`, `2alb`), not a quantity or a
     /// unit stuck to a number (`2x`, `18h`, `7pm`, `500g`, `3pcs`).
@@ -151,7 +176,7 @@ public struct LanguageDetector: Sendable {
         "fromage", "grand", "grande", "petit", "petite", "reserver", "reservation", "terrain", "coupe", "cheveux",
         "rendez", "vous", "apres", "matin", "aujourd", "hui", "bonne", "nuit", "au", "aux", "en", "chez", "dans",
         "accord", "plutot", "remboursement", "possible", "voudrions", "portion", "assiette", "ai", "pouvez", "livrer",
-        "fermes",
+        "fermes", "sandwichs",
     ]
 
     static let english: Set<String> = [
@@ -163,7 +188,7 @@ public struct LanguageDetector: Sendable {
         "ten", "extra", "large", "small", "medium", "book", "booking", "court", "slot", "haircut", "appointment",
         "address", "do", "does", "your", "where", "status", "some", "more", "less", "also", "add", "remove", "change",
         "instead", "cart", "confirm", "need", "just", "only", "any", "there", "good", "great", "go", "ahead", "sorry",
-        "send", "same", "again", "last", "time", "usual", "as",
+        "send", "same", "again", "last", "time", "usual", "as", "sandwiches",
     ]
 
     /// Names of dishes that every language uses as they are.
