@@ -101,12 +101,29 @@ import Testing
 
     /// The grill of the unseen set (`Fixtures/unseen`): portions are choices, and names of three
     /// words are ordered by two of them.
-    static let grill: OrderParser = {
+    static let grill = unseen("mashawi-abou-fadi")
+    static let pizzeria = unseen("pizza-nostra")
+
+    static func unseen(_ slug: String) -> OrderParser {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/unseen/conversations")
-        let tenant = try! ConversationCorpus.tenants(beside: folder).first { $0.slug == "mashawi-abou-fadi" }!
+        let tenant = try! ConversationCorpus.tenants(beside: folder).first { $0.slug == slug }!
         return OrderParser(menus: tenant.menus)
-    }()
+    }
+
+    /// A word of one item's name inside a choice of another the customer named (`pizza with extra
+    /// cheese` where a Four Cheese is on the menu) is that choice, never a second item; it settles
+    /// which of the items the first name fits.
+    @Test func aChoiceIsNotReadAsAnotherItem() {
+        let result = OrderParserTests.pizzeria.parse("large pizza with extra cheese and olives")
+        #expect(result.lines.map(\.itemKey) == ["vegetarian"])
+        #expect(
+            result.lines.first?.options.map(\.key).sorted() == ["extras/extra-cheese", "extras/olives", "size/large"]
+        )
+        #expect(result.ambiguous.isEmpty)
+        // Named before the pizza, the Four Cheese is still an item.
+        #expect(OrderParserTests.pizzeria.parse("four cheese large and a margherita small").lines.count == 2)
+    }
 
     @Test(arguments: [
         // A dual of a choice is two of the item: two plates, two sandwiches.

@@ -221,10 +221,21 @@ public struct OrderParser: Sendable {
         }
         // A name that is a choice of the item named before it is that choice, even past an "and"
         // (`taouk ma3 jebne w toum zyede`, `un houmous à la viande`).
+        // When the name before fits several items, a word of a longer name inside a choice of one
+        // of them (`pizza with extra cheese`: not the Four Cheese) is that choice, and tells which.
         index = 1
         while index < mentions.count {
-            let trailing = optionsOf(mentions[index - 1]).filter { $0.start >= mentions[index - 1].end }
-            if covers(trailing, mentions[index]) { mentions.remove(at: index) } else { index += 1 }
+            let previous = mentions[index - 1]
+            let keys = previous.key.map { [$0] } ?? (mentions[index].partial ? previous.candidates : [])
+            let covering = keys.filter { key in
+                covers(choicesNamed(key).filter { $0.start >= previous.end }, mentions[index])
+            }
+            guard !covering.isEmpty else {
+                index += 1
+                continue
+            }
+            if previous.key == nil, covering.count == 1 { mentions[index - 1] = previous.settled(covering[0]) }
+            mentions.remove(at: index)
         }
         // "2 zaatar manakish and a cheese one": a name that fits several items is read with the
         // words of the item named before it (its head noun) when that settles it.

@@ -105,8 +105,12 @@ public struct LanguageDetector: Sendable {
         if LanguageDetector.arabizi.contains(word) { return (.arabizi, 1) }
         if LanguageDetector.isArabiziDigitWord(word) { return (.arabizi, 1.5) }
         if word.allSatisfy(\.isNumber) { return nil }
-        if LanguageDetector.french.contains(word) { return (.french, 1) }
-        if LanguageDetector.english.contains(word) { return (.english, 1) }
+        // A word of the language's own list, or its plural (`petites`; not `thés` for `the`).
+        let plural = stem.count >= 4 ? stem : word
+        if LanguageDetector.french.contains(word) || LanguageDetector.french.contains(plural) { return (.french, 1) }
+        if LanguageDetector.english.contains(word) || LanguageDetector.english.contains(plural) {
+            return (.english, 1)
+        }
         if sharedWords.contains(stem) { return nameWords[stem].map { ($0, 0.5) } }
         // A word of the menu's names in one language only (`plates` of the choice Plate).
         if let language = nameWords[word] ?? nameWords[stem] { return (language, 0.5) }
