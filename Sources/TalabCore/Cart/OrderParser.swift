@@ -29,9 +29,9 @@ public struct OrderParser: Sendable {
         public var namesItems: Bool { !lines.isEmpty || !ambiguous.isEmpty || !unavailable.isEmpty }
     }
 
-    private let items: [String: ItemConfig]
-    private let itemMatcher: ItemMatcher
-    private let optionMatchers: [String: ItemMatcher]
+    let items: [String: ItemConfig]
+    let itemMatcher: ItemMatcher
+    let optionMatchers: [String: ItemMatcher]
 
     public init(menus: [MenuConfig]) {
         var items: [String: ItemConfig] = [:]
@@ -143,201 +143,16 @@ public struct OrderParser: Sendable {
     }
 
     /// Reads `text`; a name that fits several items, one of which is in `prefer` (the cart's
-    /// items, for an edit), is that one.
+    /// items, for an edit), is that one. The passes, in order, are `OrderParser.Message`'s.
     public func parse(_ text: String, prefer: Set<String> = []) -> Result {
-        var result = Result()
-        let text = spreadingNegation(compoundsSplit(text))
-        let reading = itemMatcher.read(text)
-        let words = reading.words
-        var mentions = reading.mentions
-        for position in mentions.indices where mentions[position].key == nil {
-            let preferred = mentions[position].candidates.filter(prefer.contains)
-            if preferred.count == 1 { mentions[position] = mentions[position].settled(preferred[0]) }
-        }
-        var options: [String: [ItemMatcher.Mention]] = [:]
-        func optionsOf(_ mention: ItemMatcher.Mention) -> [ItemMatcher.Mention] {
-            guard let key = mention.key else { return [] }
-            return choicesNamed(key)
-        }
-        // Every choice of an item the text names, read once per item.
-        func choicesNamed(_ key: String) -> [ItemMatcher.Mention] {
-            if let known = options[key] { return known }
-            let found = (optionMatchers[key]?.read(text).mentions ?? []).filter { $0.key != nil }
-            options[key] = found
-            return found
-        }
-        func covers(_ options: [ItemMatcher.Mention], _ mention: ItemMatcher.Mention) -> Bool {
-            options.contains { $0.start <= mention.start && $0.end >= mention.end }
-        }
-        // A name that fits several items is the one whose choices the words around it name
-        // (`قهوة وسط`: only the Turkish coffee has a medium sugar).
-        for position in mentions.indices where mentions[position].key == nil {
-            let mention = mentions[position]
-            let from = position > 0 ? mentions[position - 1].end : 0
-            let to = position + 1 < mentions.count ? mentions[position + 1].start : words.count
-            var best: (key: String, count: Int)?
-            var tie = false
-            for candidate in mention.candidates {
-                let named = choicesNamed(candidate).filter {
-                    $0.key != nil && $0.start >= from && $0.end <= to
-                        && ($0.end <= mention.start || $0.start >= mention.end)
-                }.count
-                guard named > 0 else { continue }
-                if named > best?.count ?? 0 {
-                    best = (candidate, named)
-                    tie = false
-                } else if named == best?.count {
-                    tie = true
-                }
-            }
-            if let best, !tie { mentions[position] = mention.settled(best.key) }
-        }
-        // Two names side by side, nothing between them: one is the other's option (`zaatar
-        // croissants`, `taouk jebne`), or the second names the first again (`strawberry shakes`).
-        var index = 0
-        while index + 1 < mentions.count {
-            let (first, second) = (mentions[index], mentions[index + 1])
-            let gap = words[first.end..<second.start]
-            // "à" is no number: only digits and numbers spelled out part two names.
-            guard !gap.contains(where: { OrderParser.connectors.contains($0) || OrderParser.isNumber($0) }) else {
-                index += 1
-                continue
-            }
-            if covers(optionsOf(first), second) {
-                mentions.remove(at: index + 1)
-            } else if covers(optionsOf(second), first) {
-                mentions.remove(at: index)
-            } else if second.key == nil || second.partial, let key = first.key, second.candidates.contains(key) {
-                mentions[index] = first.spanning(first.start, second.end)
-                mentions[index].dual = first.dual || second.dual
-                mentions.remove(at: index + 1)
-            } else if first.key == nil || first.partial, let key = second.key, first.candidates.contains(key) {
-                mentions[index] = second.spanning(first.start, second.end)
-                mentions[index].dual = first.dual || second.dual
-                mentions.remove(at: index + 1)
-            } else {
-                index += 1
-            }
-        }
-        // A name that is a choice of the item named before it is that choice, even past an "and"
-        // (`taouk ma3 jebne w toum zyede`, `un houmous à la viande`).
-        // When the name before fits several items, a word of a longer name inside a choice of one
-        // of them (`pizza with extra cheese`: not the Four Cheese) is that choice, and tells which.
-        index = 1
-        while index < mentions.count {
-            let previous = mentions[index - 1]
-            let keys = previous.key.map { [$0] } ?? (mentions[index].partial ? previous.candidates : [])
-            let covering = keys.filter { key in
-                covers(choicesNamed(key).filter { $0.start >= previous.end }, mentions[index])
-            }
-            guard !covering.isEmpty else {
-                index += 1
-                continue
-            }
-            if previous.key == nil, covering.count == 1 { mentions[index - 1] = previous.settled(covering[0]) }
-            mentions.remove(at: index)
-        }
-        // "2 zaatar manakish and a cheese one": a name that fits several items is read with the
-        // words of the item named before it (its head noun) when that settles it.
-        for position in mentions.indices.dropFirst() where mentions[position].key == nil {
-            let previous = mentions[position - 1]
-            let own = Array(reading.known[mentions[position].start..<mentions[position].end])
-            let heads = reading.known[previous.start..<previous.end]
-            // The same head again (`chicken shawarma w 2 shawarma`) is asked about, not guessed.
-            guard !own.contains(where: heads.contains) else { continue }
-            for head in heads {
-                if let key = itemMatcher.item(named: own + [head]) ?? itemMatcher.item(named: [head] + own) {
-                    mentions[position] = mentions[position].settled(key)
-                    break
-                }
-            }
-        }
-        // "a burger" where the menu has a Classic Burger and a Crispy Chicken Burger: the one
-        // whose name is the word with only a plain modifier (classic, original, عادي) is meant.
-        for position in mentions.indices where mentions[position].key == nil {
-            let words = Set(reading.known[mentions[position].start..<mentions[position].end])
-            let plain = mentions[position].candidates.filter { key in
-                guard let item = items[key] else { return false }
-                return ([item.name] + item.translations.values).contains { name in
-                    let nameWords = TextNormalizer.words(TextNormalizer.normalize(name)).map {
-                        ItemMatcher.singular(String($0))
-                    }
-                    return words.isSubset(of: nameWords)
-                        && nameWords.allSatisfy { words.contains($0) || OrderParser.plainModifiers.contains($0) }
-                }
-            }
-            if plain.count == 1 { mentions[position] = mentions[position].settled(plain[0]) }
-        }
-        for mention in mentions {
-            if mention.partial, mention.length == 1 {
-                result.partialWords.append(mention.phrase)
-            } else {
-                result.namesWholeItem = true
-            }
-        }
-        // Each mention's segment: from the end of the previous one's (after the last connector
-        // between them, or at a number starting the next) to the start of the next one's.
-        var bounds: [(Int, Int)] = []
-        var start = 0
-        for (position, mention) in mentions.enumerated() {
-            var end = words.count
-            if position + 1 < mentions.count {
-                let next = mentions[position + 1]
-                end = next.start
-                if let connector = (mention.end..<next.start).last(where: { OrderParser.connectors.contains(words[$0]) }
-                ) {
-                    end = connector
-                } else if let number = (mention.end..<next.start).first(where: {
-                    Int(words[$0]) != nil || NumberWords.spelled[words[$0]] != nil
-                }) {
-                    end = number
-                }
-            }
-            bounds.append((start, end))
-            start = end < words.count && OrderParser.connectors.contains(words[end]) ? end + 1 : end
-        }
-        var covered = Set(mentions.flatMap { $0.start..<$0.end })
-        for (position, mention) in mentions.enumerated() {
-            if mention.key != nil {
-                let (from, to) = bounds[position]
-                for option in optionsOf(mention) where option.start >= from && option.end <= to {
-                    covered.formUnion(option.start..<option.end)
-                }
-            }
-            guard let key = mention.key, let item = items[key] else {
-                result.ambiguous.append(
-                    (mention.phrase, mention.candidates, quantity(mention, bounds[position], words, []).value)
-                )
-                continue
-            }
-            guard item.availability == .available else {
-                result.unavailable.append(key)
-                continue
-            }
-            // Options are the item's choices named in its segment, before or after its name.
-            let (from, to) = bounds[position]
-            let chosen = optionsOf(mention).filter {
-                $0.start >= from && $0.end <= to && ($0.end <= mention.start || $0.start >= mention.end)
-            }
-            var picked: [Cart.Option] = []
-            for group in item.options {
-                let picks = group.choices.filter { choice in
-                    chosen.contains { $0.key == "\(group.key)/\(choice.key)" }
-                }
-                if picks.count < group.minChoices { result.missingChoices.append((key, group.key)) }
-                if let maximum = group.maxChoices, picks.count > maximum {
-                    result.tooManyChoices.append((key, group.key))
-                }
-                picked += picks.map { Cart.Option(key: "\(group.key)/\($0.key)", name: $0.name, priceDelta: $0.price) }
-            }
-            let (count, stated) = quantity(mention, bounds[position], words, chosen)
-            result.lines.append(
-                Cart.Line(itemKey: key, name: item.name, unitPrice: item.price, quantity: count, options: picked)
-            )
-            result.stated.append(stated)
-        }
-        if !mentions.isEmpty { result.unmatched = unmatched(words, reading.known, covered: covered) }
-        return result
+        var message = Message(self, spreadingNegation(compoundsSplit(text)))
+        message.settle(preferring: prefer)
+        message.settleByChoicesAround()
+        message.joinNamesSideBySide()
+        message.dropChoicesReadAsItems()
+        message.settleByHeadNoun()
+        message.settleByPlainModifier()
+        return message.result()
     }
 
     /// Runs of the words no mention, choice, number or small word accounts for.
