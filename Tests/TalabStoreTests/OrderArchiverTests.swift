@@ -11,6 +11,62 @@ import Testing
         try await database.count("SELECT count(*)::int FROM \(table)")
     }
 
+    /// "The same again" after the archive: each customer's last completed order's lines stay live.
+    @Test func theLastCompletedOrderOfACustomerOutlivesTheArchive() async throws {
+        let (database, store, placement, cart) = try await ExampleOrder.setUp()
+        defer { database.pool.close() }
+        func last() async throws -> [String] {
+            try await database.pool.withConnection { connection in
+                try await OrderStore.lastOrderLines(
+                    business: placement.businessID,
+                    phone: placement.customerPhone,
+                    userID: nil,
+                    on: connection
+                ).map { "\($0.quantity) \($0.item) \($0.options.joined(separator: ","))" }
+            }
+        }
+        let expected = cart.lines.map { line in
+            "\(line.quantity) \(line.itemKey) \(line.options.map(\.key).sorted().joined(separator: ","))"
+        }
+        let completed = try await ExampleOrder.finished(store, placement, cart, to: .completed, hoursAgo: 50)
+        // Cancelled after it: never repeated.
+        _ = try await ExampleOrder.finished(store, placement, cart, to: .cancelled, hoursAgo: 26)
+        let live = try await last()
+        #expect(live == expected)
+        #expect(
+            try await OrderArchiver(pool: database.pool, store: PostgresLogStore(pool: database.pool)).archiveAll()
+                .archived == 2
+        )
+        #expect(try await OrderArchiverTests.count(database, "orders") == 0)
+        let remembered = try await last()
+        #expect(remembered == expected)
+        #expect(
+            try await database.count("SELECT count(*)::int FROM customer_last_orders WHERE order_id = '\(completed)'")
+                == 1
+        )
+
+        // A later order of one fattoush, archived in its turn, is the one repeated now.
+        var fattoush = Cart(currency: cart.currency)
+        fattoush.add(try #require(cart.lines.first { $0.itemKey == "fattoush" }))
+        _ = try await ExampleOrder.finished(store, placement, fattoush, to: .completed, hoursAgo: 25)
+        #expect(
+            try await OrderArchiver(pool: database.pool, store: PostgresLogStore(pool: database.pool)).archiveAll()
+                .archived == 1
+        )
+        #expect(try await last() == ["1 fattoush "])
+        #expect(try await OrderArchiverTests.count(database, "customer_last_orders") == 1)
+        // Another customer has none.
+        let other = try await database.pool.withConnection { connection in
+            try await OrderStore.lastOrderLines(
+                business: placement.businessID,
+                phone: "96171999999",
+                userID: nil,
+                on: connection
+            )
+        }
+        #expect(other.isEmpty)
+    }
+
     @Test func aFinishedOrderBecomesOneWholeDocumentAndOnlyItsRowsGo() async throws {
         let (database, store, placement, cart) = try await ExampleOrder.setUp()
         defer { database.pool.close() }

@@ -4,7 +4,8 @@ import Synchronization
 /// Moves finished orders out of the live tables (SPEC §4.1, §4.2): an order `completed` or
 /// `cancelled` longer ago than `olderThan` becomes one `order_logs` document (the order, its items
 /// with their options, its status timeline, bookings, delivery address, customer and `archived_at`),
-/// then its rows go: status history, item options, items, bookings, the order; nothing else.
+/// then its rows go: status history, item options, items, bookings, the order; nothing else. Each
+/// customer's last completed order's lines stay live in `customer_last_orders` ("the same again").
 ///
 /// A batch is one transaction that locks its orders (`FOR UPDATE SKIP LOCKED`: archivers run side
 /// by side), appends their documents, then deletes their rows, without a foreign-key check per row
@@ -112,6 +113,41 @@ public struct OrderArchiver: Sendable {
         """
     )
 
+    /// Each customer's last completed order among the locked ones ($1), its lines kept in
+    /// `customer_last_orders` unless a later one is there: "the same again" after the archive.
+    static let rememberLastOrders = PostgresStatement(
+        "archive.remember_last_orders",
+        """
+        WITH last AS (
+            SELECT DISTINCT ON (o.business_id, coalesce(o.customer_phone_number, 'user:' || o.whatsapp_user_id))
+                   o.business_id, coalesce(o.customer_phone_number, 'user:' || o.whatsapp_user_id) AS customer,
+                   o.customer_phone_number, o.whatsapp_user_id, o.id, o.created_at
+            FROM orders o
+            WHERE o.id = ANY($1::text[]::uuid[]) AND o.status = 'completed'
+            ORDER BY 1, 2, o.created_at DESC, o.id DESC
+        )
+        INSERT INTO customer_last_orders
+            (business_id, customer, customer_phone_number, whatsapp_user_id, order_id, ordered_at, lines)
+        SELECT l.business_id, l.customer, l.customer_phone_number, l.whatsapp_user_id, l.id, l.created_at,
+               coalesce((
+                   SELECT jsonb_agg(jsonb_build_object(
+                       'item', i.key, 'quantity', oi.quantity,
+                       'options', coalesce((
+                           SELECT jsonb_agg(g.key || '/' || v.key ORDER BY g.key, v.key)
+                           FROM order_item_options oo JOIN item_options v ON v.id = oo.item_option_id
+                           JOIN item_option_groups g ON g.id = v.group_id
+                           WHERE oo.order_item_id = oi.id), '[]'::jsonb)
+                   ) ORDER BY oi.position, oi.id)
+                   FROM order_items oi JOIN items i ON i.id = oi.item_id WHERE oi.order_id = l.id
+               ), '[]'::jsonb)
+        FROM last l
+        ON CONFLICT (business_id, customer) DO UPDATE
+        SET customer_phone_number = excluded.customer_phone_number, whatsapp_user_id = excluded.whatsapp_user_id,
+            order_id = excluded.order_id, ordered_at = excluded.ordered_at, lines = excluded.lines
+        WHERE customer_last_orders.ordered_at < excluded.ordered_at
+        """
+    )
+
     /// The tables whose rows make up an order, and the foreign keys between them: exactly what the
     /// deletes below remove, children first.
     package static let orderTables = [
@@ -192,6 +228,7 @@ public struct OrderArchiver: Sendable {
             guard !locked.isEmpty else { return progress }
             let ids = PostgresTextArray(try locked.map { try $0.decode(UUID.self, "id").uuidString })
             progress.batches = 1
+            try await connection.query(OrderArchiver.rememberLastOrders, [ids])
             if inPlace {
                 // Into the same database: written and deleted by one statement.
                 let row = try await connection.query(OrderArchiver.moveInPlace, [ids])[0]

@@ -38,24 +38,47 @@ extension OrderStore {
         LEFT JOIN order_item_options oo ON oo.order_item_id = oi.id
         LEFT JOIN item_options o ON o.id = oo.item_option_id
         LEFT JOIN item_option_groups g ON g.id = o.group_id
-        GROUP BY oi.id, i.key, oi.quantity, oi.created_at ORDER BY oi.created_at, oi.id
+        GROUP BY oi.id, i.key, oi.quantity, oi.position ORDER BY oi.position, oi.id
         """
     )
 
-    /// The lines of the customer's last order not cancelled (still in the live tables; an order
-    /// archived to the history is not repeated): item key, quantity, choices as `group/choice`.
+    static let archivedLastOrder = PostgresStatement(
+        "orders.archived_last_of_customer",
+        """
+        SELECT lines::text AS lines FROM customer_last_orders
+        WHERE business_id = $1 AND (customer_phone_number = $2 OR whatsapp_user_id = $3)
+        ORDER BY ordered_at DESC LIMIT 1
+        """
+    )
+
+    /// One line of an order as "the same again" reads it.
+    struct RememberedLine: Decodable {
+        let item: String
+        let quantity: Int
+        let options: [String]
+    }
+
+    /// The lines of the customer's last order not cancelled: in the live tables, else the last
+    /// completed one the archiver kept (`customer_last_orders`). Item key, quantity, choices as
+    /// `group/choice`.
     public static func lastOrderLines(
         business: UUID,
         phone: String?,
         userID: String?,
         on connection: PostgresConnection
     ) async throws -> [(item: String, quantity: Int, options: [String])] {
-        try await connection.query(lastOrderLines, [business, phone, userID]).map {
+        let live = try await connection.query(lastOrderLines, [business, phone, userID]).map {
             (
                 try $0.decode(String.self, "item"), try $0.decode(Int.self, "quantity"),
                 try $0.decode([String].self, "options")
             )
         }
+        guard live.isEmpty else { return live }
+        guard let row = try await connection.query(archivedLastOrder, [business, phone, userID]).first else {
+            return []
+        }
+        return try JSONDecoder().decode([RememberedLine].self, from: Data(try row.decode(String.self, "lines").utf8))
+            .map { ($0.item, $0.quantity, $0.options) }
     }
 
     static let upcomingBookings = PostgresStatement(
