@@ -133,6 +133,11 @@ public struct ServeConfiguration: Sendable {
         } catch {
             throw Invalid(description: error.description)
         }
+        do {
+            settings.languageModel = try LanguageModelSettings.fromEnvironment(environment)
+        } catch {
+            throw Invalid(description: error.description)
+        }
         // The dashboard when its signing key is set (environment only, like the other secrets).
         if let jwtSecret = environment["TALAB_JWT_SECRET"], !jwtSecret.isEmpty {
             guard jwtSecret.utf8.count >= 32 else {

@@ -52,6 +52,8 @@ public enum Server {
         public var autoRejectEvery: Duration? = .seconds(20)
         /// The business dashboard under `/api/v1` (nil: not served; it needs `TALAB_JWT_SECRET`).
         public var dashboard: Dashboard.Settings?
+        /// A language model behind the engine's rules (`TALAB_LLM_URL`…): nil, none.
+        public var languageModel: LanguageModelSettings?
 
         public init(databaseURL: DatabaseURL, appSecret: String, verifyToken: String) {
             self.databaseURL = databaseURL
@@ -160,7 +162,10 @@ public enum Server {
             settings,
             sealer: sealer,
             handler: handler
-                ?? EngineHandler(idleExpiry: settings.conversationIdle),
+                ?? EngineHandler(
+                    idleExpiry: settings.conversationIdle,
+                    model: settings.languageModel.map { LanguageModelClient(settings: $0, logger: logger) }
+                ),
             logger: logger
         )
         try await parts.catalog.refresh()

@@ -77,7 +77,7 @@ extension FileReader {
                 "settings",
                 allowed: [
                     "allow_scheduled_orders", "allow_delivery", "allow_takeaway", "allow_on_site", "arabizi_replies",
-                    "order_update_template", "auto_reject_minutes",
+                    "order_update_template", "auto_reject_minutes", "llm",
                 ]
             )
         else { return settings }
@@ -102,6 +102,7 @@ extension FileReader {
         settings.autoRejectMinutes = fields["auto_reject_minutes"].flatMap {
             integer($0, "auto_reject_minutes", in: 1...240)
         }
+        if let value = fields["llm"].flatMap({ oneOf($0, "llm", ModelMode.self) }) { settings.llm = value }
         return settings
     }
 

@@ -139,6 +139,8 @@ public struct BusinessSettings: Sendable, Hashable {
     /// Minutes an order may wait to be accepted before it is cancelled and the customer told, so
     /// nobody waits for a closed kitchen; nil: orders wait until someone acts.
     public var autoRejectMinutes: Int?
+    /// Whether a language model reads customers' messages behind the engine's rules (`ModelMode`).
+    public var llm = ModelMode.off
 
     public enum ArabiziReplies: String, Sendable, Hashable, CaseIterable {
         case arabizi, arabic

@@ -72,7 +72,7 @@ public final class ConfigTable: Sendable, Hashable {
             ("whatsapp_access_token_encrypted", .secret), ("allow_scheduled_orders", .boolean),
             ("allow_delivery", .boolean), ("allow_takeaway", .boolean),
             ("allow_on_site", .boolean), ("arabizi_replies", .text), ("order_update_template", .text),
-            ("auto_reject_minutes", .integer),
+            ("auto_reject_minutes", .integer), ("llm", .text),
         ]
     )
     public static let locations = ConfigTable(

@@ -93,6 +93,7 @@ private struct RowBuilder {
                 "arabizi_replies": .text(business.settings.arabiziReplies.rawValue),
                 "order_update_template": .text(business.settings.orderUpdateTemplate),
                 "auto_reject_minutes": business.settings.autoRejectMinutes.map(ColumnValue.integer) ?? .null,
+                "llm": .text(business.settings.llm.rawValue),
             ]
         )
         let owner = Owner(type: "business", id: businessID, name: "business", branch: nil)

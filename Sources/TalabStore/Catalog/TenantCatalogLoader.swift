@@ -9,7 +9,7 @@ public enum TenantCatalogLoader {
         """
         SELECT slug, business_name, business_type::text AS type, timezone, currency, default_language::text AS language,
                allow_scheduled_orders, allow_delivery, allow_takeaway, allow_on_site, arabizi_replies,
-               order_update_template, auto_reject_minutes
+               order_update_template, auto_reject_minutes, llm
         FROM users WHERE id = $1 AND user_type = 'business' AND deleted_at IS NULL
         """
     )
@@ -86,6 +86,7 @@ public enum TenantCatalogLoader {
             BusinessSettings.ArabiziReplies(rawValue: try row.decode(String.self, "arabizi_replies")) ?? .arabizi
         config.settings.orderUpdateTemplate = try row.decode(String.self, "order_update_template")
         config.settings.autoRejectMinutes = try row.decode(Int?.self, "auto_reject_minutes")
+        config.settings.llm = ModelMode(rawValue: try row.decode(String.self, "llm")) ?? .off
 
         var branchIDs: [UUID: Int] = [:]
         var branches: [BranchConfig] = []

@@ -50,6 +50,39 @@ public enum ConversationStore {
         )
     }
 
+    static let peek = PostgresStatement(
+        "conversation.peek",
+        """
+        SELECT v.version::text AS version, c.state, c.branch_key, c.fresh
+        FROM (SELECT 1) one
+        LEFT JOIN catalog_versions v ON v.business_id = $1
+        LEFT JOIN LATERAL (
+            SELECT c.state::text AS state, c.branch_key, c.updated_at > now() - $4 * interval '1 second' AS fresh
+            FROM whatsapp_customers w JOIN conversations c ON c.business_id = w.business_id AND c.customer_id = w.id
+            WHERE w.business_id = $1 AND (w.wa_id = $2 OR w.user_id = $3)
+            ORDER BY c.updated_at DESC LIMIT 1
+        ) c ON true
+        """
+    )
+
+    /// The customer's conversation as it is now, found by their WhatsApp ids, without a lock: what
+    /// a language model is asked about before the message's transaction (which checks it again).
+    public static func peek(
+        business: UUID,
+        waID: String?,
+        userID: String?,
+        idleSeconds: Int,
+        on connection: PostgresConnection
+    ) async throws -> Stored {
+        let row = try await connection.query(peek, [business, waID, userID, idleSeconds])[0]
+        let fresh = try row.decode(Bool?.self, "fresh") == true
+        return Stored(
+            catalogVersion: try row.decode(String?.self, "version"),
+            state: fresh ? try row.decode(String?.self, "state") : nil,
+            branchKey: fresh ? try row.decode(String?.self, "branch_key") : nil
+        )
+    }
+
     /// Saves the conversation's state (JSON) and branch, in the caller's transaction.
     public static func save(
         business: UUID,

@@ -123,6 +123,19 @@ public struct WebhookInbox: Sendable {
         }.sorted { $0.id < $1.id }
     }
 
+    static let peek = PostgresStatement(
+        "inbox.peek",
+        "SELECT id, body FROM webhook_inbox WHERE id = ANY($1::text[]::bigint[]) AND lease = $2::uuid AND state = 'pending'"
+    )
+
+    /// The bodies of a lease, read before the transaction that takes them (by what must happen
+    /// outside it: a language model's call); nothing is locked or changed.
+    public func peek(_ lease: Lease) async throws -> [(id: Int, body: [UInt8])] {
+        try await pool.query(WebhookInbox.peek, [PostgresTextArray(lease.ids.map { String($0) }), lease.token]).map {
+            (try $0.decode(Int.self, "id"), try $0.decode(PostgresBytes.self, "body").bytes)
+        }.sorted { $0.id < $1.id }
+    }
+
     /// A leased row whose attempt failed goes back to pending, to wait 2^attempts seconds (at most
     /// an hour); after 10 attempts it is dead-lettered.
     static let retry = PostgresStatement(

@@ -19,6 +19,8 @@ public enum MessageLog {
         public var sentAt: Date
         /// The language it was read in (`language_used`); nil when unknown.
         public var language: Language?
+        /// Whether a language model was asked about it, and what that cost (SPEC §3.2).
+        public var model: ModelUse?
 
         public init(business: UUID, customer: WhatsAppCustomer, type: String, sentAt: Date) {
             self.business = business
@@ -35,9 +37,11 @@ public enum MessageLog {
             WITH logged AS (
                 INSERT INTO audit.message_logs (business_id, branch_id, customer_id, customer_phone_number,
                                                 whatsapp_user_id, direction, message_type, text, meta_message_id,
-                                                context_message_id, sent_at, language_used)
+                                                context_message_id, sent_at, language_used, llm_used, tokens_in,
+                                                tokens_out, latency_ms)
                 VALUES (:business, :branch, :customer, :wa_id, :user_id, 'inbound', :type, :text, :message_id,
-                        :context_message_id, :sent_at, :language::customer_language)
+                        :context_message_id, :sent_at, :language::customer_language, :llm_used, :tokens_in,
+                        :tokens_out, :latency_ms)
                 ON CONFLICT (business_id, direction, meta_message_id) WHERE meta_message_id IS NOT NULL DO NOTHING
                 RETURNING id
             )
@@ -65,9 +69,57 @@ public enum MessageLog {
                 "user_id": message.customer.userID, "type": message.type, "text": message.text,
                 "message_id": message.messageID, "context_message_id": message.contextMessageID,
                 "sent_at": message.sentAt, "language": message.language?.rawValue,
-                "replies": PostgresTextArray(replies),
+                "replies": PostgresTextArray(replies), "llm_used": message.model != nil,
+                "tokens_in": message.model?.tokensIn, "tokens_out": message.model?.tokensOut,
+                "latency_ms": message.model?.latencyMilliseconds,
             ]
         )
+        if let model = message.model {
+            try await connection.query(
+                countModelUse,
+                [message.business, model.tokensIn ?? 0, model.tokensOut ?? 0, model.failed ? 1 : 0]
+            )
+        }
+    }
+
+    /// A language model's part in one message: its tokens and time (nil when it never answered),
+    /// and whether it gave the engine nothing it could use.
+    public struct ModelUse: Sendable, Equatable {
+        public var tokensIn: Int?
+        public var tokensOut: Int?
+        public var latencyMilliseconds: Int
+        public var failed: Bool
+
+        public init(tokensIn: Int?, tokensOut: Int?, latencyMilliseconds: Int, failed: Bool) {
+            self.tokensIn = tokensIn
+            self.tokensOut = tokensOut
+            self.latencyMilliseconds = latencyMilliseconds
+            self.failed = failed
+        }
+    }
+
+    static let countModelUse = PostgresStatement(
+        "messages.count_model_use",
+        """
+        INSERT INTO llm_usage (business_id, day, calls, tokens_in, tokens_out, failures)
+        VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 1, $2, $3, $4)
+        ON CONFLICT (business_id, day) DO UPDATE SET calls = llm_usage.calls + 1,
+            tokens_in = llm_usage.tokens_in + excluded.tokens_in, tokens_out = llm_usage.tokens_out + excluded.tokens_out,
+            failures = llm_usage.failures + excluded.failures
+        """
+    )
+
+    static let modelTokensToday = PostgresStatement(
+        "messages.model_tokens_today",
+        """
+        SELECT coalesce(sum(tokens_in + tokens_out), 0)::bigint AS tokens FROM llm_usage
+        WHERE business_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date
+        """
+    )
+
+    /// The tokens a business's conversations spent on a language model today (UTC).
+    public static func modelTokensToday(business: UUID, on connection: PostgresConnection) async throws -> Int {
+        try await connection.query(modelTokensToday, [business])[0].decode(Int.self, "tokens")
     }
 
     /// What Meta reported of a message the business sent.

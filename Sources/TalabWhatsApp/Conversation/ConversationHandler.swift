@@ -10,6 +10,17 @@ public struct InboundContext: Sendable {
     public let customer: WhatsAppCustomer
     public let message: InboundMessage
     public let phoneNumberID: String
+    /// A language model's proposal for this message, made before its transaction.
+    public var advice: ModelAdvice?
+}
+
+/// One inbound message before its transaction: what a handler may prepare outside it.
+public struct ArrivingMessage: Sendable {
+    public let business: CatalogSnapshot.Business
+    public let branch: CatalogSnapshot.Branch?
+    public let message: InboundMessage
+    public let waID: String?
+    public let userID: String?
 }
 
 /// Decides the replies to a message. It runs inside the transaction that logs the message, so its
@@ -19,6 +30,11 @@ public protocol ConversationHandler: Sendable {
     /// The replies, and the language the message was written in (logged with it); by default the
     /// replies alone.
     func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage
+    /// Whether `prepare` has work to do outside the message's transaction.
+    var prepares: Bool { get }
+    /// Work done before the message's transaction and outside it (a language model's call): by
+    /// default none.
+    func prepare(_ message: ArrivingMessage, pool: PostgresPool) async -> ModelAdvice?
 }
 
 /// What a handler made of one message.
@@ -26,6 +42,8 @@ public struct HandledMessage: Sendable {
     public var replies: [OutboundMessage]
     /// The language it was written in (`language_used` of its log row); nil when unknown.
     public var language: Language?
+    /// A language model's part in it, when it was asked.
+    public var model: MessageLog.ModelUse?
 
     public init(replies: [OutboundMessage], language: Language? = nil) {
         self.replies = replies
@@ -34,6 +52,10 @@ public struct HandledMessage: Sendable {
 }
 
 extension ConversationHandler {
+    public var prepares: Bool { false }
+
+    public func prepare(_ message: ArrivingMessage, pool: PostgresPool) async -> ModelAdvice? { nil }
+
     public func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage {
         HandledMessage(replies: try await replies(to: context, on: connection))
     }

@@ -10,14 +10,21 @@ public struct EngineHandler: ConversationHandler {
     /// A conversation idle this long starts over with an empty cart.
     public let idleExpiry: TimeInterval
     public let phrasebook: Phrasebook
-    private let cache: EngineCache
+    let cache: EngineCache
+    /// The language model behind the engine's rules, for the businesses that ask for it.
+    public let model: LanguageModelClient?
 
     /// `cachedBusinesses`: how many businesses' engines are kept built (the least recently used go).
-    public init(idleExpiry: TimeInterval = 2 * 60 * 60, phrasebook: Phrasebook = .shipped, cachedBusinesses: Int = 512)
-    {
+    public init(
+        idleExpiry: TimeInterval = 2 * 60 * 60,
+        phrasebook: Phrasebook = .shipped,
+        cachedBusinesses: Int = 512,
+        model: LanguageModelClient? = nil
+    ) {
         self.idleExpiry = idleExpiry
         self.phrasebook = phrasebook
         self.cache = EngineCache(phrasebook: phrasebook, limit: cachedBusinesses)
+        self.model = model
     }
 
     /// How many businesses' engines are kept built.
@@ -94,7 +101,41 @@ public struct EngineHandler: ConversationHandler {
         let now = Date()
         let calendar = try await bookings(engine, branchID: branchID, now: now, on: connection)
         let before = state
-        let (replies, effects) = engine.handle(input, state: &state, now: now, calendar: calendar)
+        var (replies, effects) = engine.handle(input, state: &state, now: now, calendar: calendar)
+        // A language model's proposal, made before this transaction on the conversation as it was:
+        // used only if the conversation is still that one, and only what the catalog backs.
+        var modelUse: MessageLog.ModelUse?
+        if let advice = context.advice, case .text(let text) = input {
+            switch advice.outcome {
+            case .proposed(let actions, let usage):
+                var used = false
+                if advice.basis == stored.state {
+                    var proposed = before
+                    if let result = engine.handle(
+                        model: actions,
+                        text: text,
+                        state: &proposed,
+                        now: now,
+                        calendar: calendar
+                    ) {
+                        (state, replies, effects, used) = (proposed, result.replies, result.effects, true)
+                    }
+                }
+                modelUse = MessageLog.ModelUse(
+                    tokensIn: usage.tokensIn,
+                    tokensOut: usage.tokensOut,
+                    latencyMilliseconds: usage.milliseconds,
+                    failed: !used
+                )
+            case .failed(_, let milliseconds):
+                modelUse = MessageLog.ModelUse(
+                    tokensIn: nil,
+                    tokensOut: nil,
+                    latencyMilliseconds: milliseconds,
+                    failed: true
+                )
+            }
+        }
         messages += replies.flatMap { reply in
             EngineHandler.messages(reply, engine: engine, language: engine.replyLanguage(state.language ?? language))
         }
@@ -161,7 +202,9 @@ public struct EngineHandler: ConversationHandler {
         try await save(state, branchKey, context, on: connection)
         // The language this text was written in, as the engine read it, for the message log.
         let written: Language? = if case .text = input { state.language } else { nil }
-        return HandledMessage(replies: messages, language: written)
+        var handled = HandledMessage(replies: messages, language: written)
+        handled.model = modelUse
+        return handled
     }
 
     private func save(

@@ -35,7 +35,41 @@ public struct WebhookProcessor: Sendable {
     public static let maxMessages = 100
     public static let maxStatuses = 1_000
 
-    public func process(_ body: [UInt8], on connection: PostgresConnection) async throws -> Summary {
+    /// Outside the transaction that will process `body`: what the handler prepares for each of its
+    /// messages (a language model's proposal), by message id. Nothing is written.
+    public func prepare(_ body: [UInt8], pool: PostgresPool) async -> [String: ModelAdvice] {
+        guard handler.prepares else { return [:] }
+        let payload = WebhookPayload.read(body)
+        guard let snapshot = catalog.snapshot else { return [:] }
+        var advice: [String: ModelAdvice] = [:]
+        for (field, value) in payload.values where field == nil || field == "messages" {
+            let (business, branch): (CatalogSnapshot.Business, CatalogSnapshot.Branch?)
+            switch snapshot.route(phoneNumberID: value.phoneNumberID) {
+            case .branch(let owner, let place): (business, branch) = (owner, place)
+            case .business(let owner): (business, branch) = (owner, nil)
+            case .unroutable: continue
+            }
+            for message in value.messages.prefix(WebhookProcessor.maxMessages) {
+                guard let id = message.id else { continue }
+                let contact = value.contact(for: message)
+                let arriving = ArrivingMessage(
+                    business: business,
+                    branch: branch,
+                    message: message,
+                    waID: message.from ?? contact?.waID,
+                    userID: message.fromUserID ?? contact?.userID
+                )
+                if let prepared = await handler.prepare(arriving, pool: pool) { advice[id] = prepared }
+            }
+        }
+        return advice
+    }
+
+    public func process(
+        _ body: [UInt8],
+        on connection: PostgresConnection,
+        advice: [String: ModelAdvice] = [:]
+    ) async throws -> Summary {
         let payload = WebhookPayload.read(body)
         var summary = Summary()
         summary.ignored = payload.skipped
@@ -88,6 +122,7 @@ public struct WebhookProcessor: Sendable {
                     in: value,
                     business: business,
                     branch: branch,
+                    advice: message.id.flatMap { advice[$0] },
                     summary: &summary,
                     on: connection
                 )
@@ -107,6 +142,7 @@ public struct WebhookProcessor: Sendable {
         in value: WebhookPayload.Value,
         business: CatalogSnapshot.Business,
         branch: CatalogSnapshot.Branch?,
+        advice: ModelAdvice?,
         summary: inout Summary,
         on connection: PostgresConnection
     ) async throws {
@@ -134,7 +170,8 @@ public struct WebhookProcessor: Sendable {
                 branch: branch,
                 customer: customer,
                 message: message,
-                phoneNumberID: phoneNumberID
+                phoneNumberID: phoneNumberID,
+                advice: advice
             )
         }
         guard fresh else {
@@ -164,6 +201,7 @@ public struct WebhookProcessor: Sendable {
         logged.messageID = message.id
         logged.contextMessageID = message.contextMessageID
         logged.language = handled.language
+        logged.model = handled.model
         try await MessageLog.log(logged, queueing: bodies, on: connection)
         summary.replies += bodies.count
     }

@@ -58,34 +58,48 @@ public struct InboxWorker: Service {
             )
         }
         guard !lease.ids.isEmpty else { return lease.dead.count }
+        let advice = try await prepare(lease)
         let replies: Int
         do {
             replies = try await inbox.pool.withTransaction { connection in
                 var replies = 0
                 for (_, body) in try await WebhookInbox.take(lease.ids, token: lease.token, on: connection) {
-                    replies += try await processor.process(body, on: connection).replies
+                    replies += try await processor.process(body, on: connection, advice: advice).replies
                 }
                 return replies
             }
         } catch {
             var alone = 0
-            for id in lease.ids { alone += try await drainAlone(id, token: lease.token) }
+            for id in lease.ids { alone += try await drainAlone(id, token: lease.token, advice: advice) }
             replies = alone
         }
         if replies > 0 { outbound?.ring() }
         return lease.ids.count + lease.dead.count
     }
 
+    /// What the handler prepares outside the transaction (a language model's proposals), for the
+    /// leased bodies side by side: the batch waits at most for the slowest (the model's timeout).
+    private func prepare(_ lease: WebhookInbox.Lease) async throws -> [String: ModelAdvice] {
+        guard processor.handler.prepares else { return [:] }
+        let bodies = try await inbox.peek(lease)
+        return await withTaskGroup(of: [String: ModelAdvice].self) { group in
+            for (_, body) in bodies { group.addTask { await processor.prepare(body, pool: inbox.pool) } }
+            var all: [String: ModelAdvice] = [:]
+            for await advice in group { all.merge(advice) { first, _ in first } }
+            return all
+        }
+    }
+
     /// One body of a batch that failed, in its own transaction behind a savepoint: when it fails
     /// too, it is put back with its error, to be tried again later, while this transaction still
     /// holds it (no other worker can take it in between). Returns the replies it queued.
-    private func drainAlone(_ id: Int, token: UUID) async throws -> Int {
+    private func drainAlone(_ id: Int, token: UUID, advice: [String: ModelAdvice]) async throws -> Int {
         try await inbox.pool.withTransaction { connection in
             var replies = 0
             for (_, body) in try await WebhookInbox.take([id], token: token, on: connection) {
                 try await connection.executeScript("SAVEPOINT body", name: "inbox.savepoint")
                 do {
-                    replies += try await processor.process(body, on: connection).replies
+                    replies += try await processor.process(body, on: connection, advice: advice).replies
                 } catch {
                     try await connection.executeScript("ROLLBACK TO SAVEPOINT body", name: "inbox.rollback")
                     processor.logger.error(
