@@ -22,10 +22,12 @@ struct ServerFixture {
         graphURL: String = "http://127.0.0.1:9",
         handler: any ConversationHandler = AcknowledgingHandler(),
         attempts: Int = 3,
-        engine: Bool = false
+        engine: Bool = false,
+        logger: Logger? = nil,
+        edit: (TestRepository) throws -> Void = { _ in }
     ) async throws -> ServerFixture {
         let url = try await TestCluster.shared.migratedDatabase()
-        try await ExampleCatalog.apply(to: url, sealer: sealer)
+        try await ExampleCatalog.apply(to: url, sealer: sealer, edit: edit)
         let handler: any ConversationHandler =
             engine ? EngineHandler() : handler
         var settings = Server.Settings(databaseURL: url, appSecret: appSecret, verifyToken: verifyToken)
@@ -36,9 +38,9 @@ struct ServerFixture {
             backoff: .milliseconds(10)
         )
         settings.poolSize = 4
-        var logger = Logger(label: "talab.test")
-        logger.logLevel = .critical
-        let parts = Server.parts(settings, sealer: sealer, handler: handler, logger: logger)
+        var quiet = Logger(label: "talab.test")
+        quiet.logLevel = .critical
+        let parts = Server.parts(settings, sealer: sealer, handler: handler, logger: logger ?? quiet)
         return ServerFixture(url: url, settings: settings, parts: parts)
     }
 

@@ -86,6 +86,12 @@ import Testing
         #expect(result.tooManyChoices.map(\.group) == ["size"])
     }
 
+    /// A word of the languages themselves is never read as a typo of a choice: `ktir` ("very") is
+    /// not `kbir` (large).
+    @Test func aCommonWordIsNotATypoOfAChoice() {
+        #expect(OrderParserTests.sorted("ana ktir jou3an, shawarma djej please") == ["1 chicken-shawarma"])
+    }
+
     /// Words beside an order that name nothing on the menu are kept for the business's analytics.
     @Test(arguments: [
         ("2 falafel w pizza please", ["pizza"]),

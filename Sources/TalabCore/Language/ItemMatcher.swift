@@ -407,7 +407,8 @@ public struct ItemMatcher: Sendable {
                     partial = true
                     break
                 }
-                if length <= longest, let fuzzy = closest(window) {
+                // A word of the languages themselves is never a typo of a name (`ktir` is not `kbir`).
+                if length <= longest, !window.contains(where: ItemMatcher.isFunctionWord), let fuzzy = closest(window) {
                     found = (length, fuzzy.keys, fuzzy.distance)
                     break
                 }

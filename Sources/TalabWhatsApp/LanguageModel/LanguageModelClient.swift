@@ -142,7 +142,10 @@ public final class LanguageModelClient: Sendable {
             state.inFlight += 1
             return nil
         }
-        if let refusal { return .failed(code: refusal, milliseconds: 0) }
+        if let refusal {
+            logger.debug("language model not asked", metadata: ["code": "\(refusal)"])
+            return .failed(code: refusal, milliseconds: 0)
+        }
         let deadline = start + settings.timeout
         let outcome: ModelOutcome
         do {
@@ -159,17 +162,29 @@ public final class LanguageModelClient: Sendable {
         } catch {
             outcome = .failed(code: "cancelled", milliseconds: elapsed())
         }
-        state.withLock { state in
+        let opened = state.withLock { state -> Bool in
             state.inFlight -= 1
             if case .failed = outcome {
                 state.failuresInARow += 1
                 if state.failuresInARow >= settings.breakerThreshold {
+                    let wasClosed = state.openUntil.map { clock.now >= $0 } ?? true
                     state.openUntil = clock.now + settings.breakerCooldown
+                    return wasClosed
                 }
             } else {
                 state.failuresInARow = 0
                 state.openUntil = nil
             }
+            return false
+        }
+        if opened {
+            logger.warning(
+                "language model circuit open: the engine answers alone for a while",
+                metadata: [
+                    "code": "circuit_open", "failures_in_a_row": "\(settings.breakerThreshold)",
+                    "cooldown": "\(settings.breakerCooldown)",
+                ]
+            )
         }
         if case .failed(let code, let milliseconds) = outcome {
             // The code only: never the customer's text, the prompt or the key.

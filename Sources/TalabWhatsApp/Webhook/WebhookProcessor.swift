@@ -40,7 +40,9 @@ public struct WebhookProcessor: Sendable {
     public func prepare(_ body: [UInt8], pool: PostgresPool) async -> [String: ModelAdvice] {
         guard handler.prepares else { return [:] }
         let payload = WebhookPayload.read(body)
-        guard let snapshot = catalog.snapshot else { return [:] }
+        var snapshot = catalog.snapshot
+        if snapshot == nil { snapshot = try? await catalog.refresh() }
+        guard let snapshot else { return [:] }
         var advice: [String: ModelAdvice] = [:]
         for (field, value) in payload.values where field == nil || field == "messages" {
             let (business, branch): (CatalogSnapshot.Business, CatalogSnapshot.Branch?)
