@@ -57,10 +57,14 @@ import Testing
         settings.breakerThreshold = threshold
         let client = LanguageModelClient(settings: settings, logger: logger)
         // The business opts in by its YAML, reconciled as any setting.
-        let fixture = try await ServerFixture.make(handler: EngineHandler(model: client), logger: logger) { repository in
+        let fixture = try await ServerFixture.make(handler: EngineHandler(model: client), logger: logger) {
+            repository in
             let path = "Tenants/abu-salim-grill/business.yaml"
             let text = try String(contentsOf: repository.folder.appendingPathComponent(path), encoding: .utf8)
-            try repository.write(path, text.replacingOccurrences(of: "settings:\n", with: "settings:\n  llm: \(mode.rawValue)\n"))
+            try repository.write(
+                path,
+                text.replacingOccurrences(of: "settings:\n", with: "settings:\n  llm: \(mode.rawValue)\n")
+            )
         }
         #expect(try await fixture.count("SELECT count(*)::int FROM users WHERE llm = '\(mode.rawValue)'") == 1)
         return Setup(fixture: fixture, model: model, server: server, logs: logs)
@@ -131,7 +135,8 @@ import Testing
             .tools([
                 (
                     name: "add_items",
-                    arguments: #"{"items":[{"item_key":"free-lobster","quantity":1},{"item_key":"chicken-shawarma","quantity":1000}]}"#
+                    arguments:
+                        #"{"items":[{"item_key":"free-lobster","quantity":1},{"item_key":"chicken-shawarma","quantity":1000}]}"#
                 ),
                 (name: "set_price", arguments: #"{"item_key":"chicken-shawarma","price":0}"#),
             ]),
@@ -141,11 +146,20 @@ import Testing
         try await setup.send("wamid.I2", "zzz qqq www")
         let replies = try await setup.replies()
         #expect(setup.model.received.count == 2)
-        #expect(!replies.contains { $0.contains("obster") || $0.contains("0.10") || $0.contains("Sure!") }, "\(replies)")
+        #expect(
+            !replies.contains { $0.contains("obster") || $0.contains("0.10") || $0.contains("Sure!") },
+            "\(replies)"
+        )
         // The engine's own answer: it did not understand.
         #expect(replies.filter { $0.contains("menu") }.count >= 2, "\(replies)")
-        #expect(try await setup.fixture.count("SELECT count(*)::int FROM conversations WHERE state->'cart'->'lines' <> '[]'") == 0)
-        #expect(try await setup.fixture.count("SELECT count(*)::int FROM llm_usage WHERE calls = 2 AND failures = 2") == 1)
+        #expect(
+            try await setup.fixture.count(
+                "SELECT count(*)::int FROM conversations WHERE state->'cart'->'lines' <> '[]'"
+            ) == 0
+        )
+        #expect(
+            try await setup.fixture.count("SELECT count(*)::int FROM llm_usage WHERE calls = 2 AND failures = 2") == 1
+        )
         try await setup.close()
     }
 
