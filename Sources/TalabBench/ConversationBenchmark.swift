@@ -3,10 +3,10 @@ public import Foundation
 import NIOCore
 import Synchronization
 import TalabConfig
-import TalabCore
+public import TalabCore
 import TalabDev
 public import TalabStore
-import TalabWhatsApp
+public import TalabWhatsApp
 
 /// `talab bench conversation`: the corpus replayed through the engine (accuracy per language,
 /// grounding, engine time per message), then whole conversations through a live `talab serve`:
@@ -44,17 +44,107 @@ public struct ConversationBenchmark: Sendable {
         self.project = project
     }
 
-    public func replayCorpus() throws -> CorpusReport {
+    /// The corpus and the tenants it runs against: the repository's at HEAD, and the businesses a
+    /// corpus brings in the `Tenants/` folder beside it (menus the engine was never tuned on, issue #18).
+    func loaded() throws -> (ConversationCorpus, [String: TenantConfig]) {
         let corpus = try ConversationCorpus.load(from: corpus)
         let source = try GitCommitSource(repository: GitRepository(discoveringFrom: repository.path), revision: "HEAD")
         let validation = try TenantLoader().load(from: source)
         var tenants = Dictionary(validation.tenants.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first })
-        // A corpus may bring its own businesses: the Tenants/ folder beside it (menus the engine
-        // was never tuned on, issue #18).
         for tenant in try ConversationCorpus.tenants(beside: self.corpus) { tenants[tenant.slug] = tenant }
+        return (corpus, tenants)
+    }
+
+    public func replayCorpus() throws -> CorpusReport {
+        let (corpus, tenants) = try loaded()
         var report = try corpus.run(tenants: tenants)
         for _ in 1..<max(passes, 1) { report.engineSeconds += try corpus.run(tenants: tenants).engineSeconds }
         return report
+    }
+
+    /// The corpus with a language model behind the engine, as the runtime uses one in `mode`.
+    public struct ModelRun: Sendable {
+        public let mode: ModelMode
+        public let report: CorpusReport
+        /// Every answer the model gave (or failed to give), one per line asked.
+        public let outcomes: [ModelOutcome]
+
+        public var summary: String {
+            var tokensIn = 0
+            var tokensOut = 0
+            var answered = 0
+            var milliseconds: [Double] = []
+            var failures: [String: Int] = [:]
+            for outcome in outcomes {
+                switch outcome {
+                case .proposed(_, let usage):
+                    answered += 1
+                    tokensIn += usage.tokensIn ?? 0
+                    tokensOut += usage.tokensOut ?? 0
+                    milliseconds.append(Double(usage.milliseconds))
+                case .failed(let code, let elapsed):
+                    failures[code, default: 0] += 1
+                    milliseconds.append(Double(elapsed))
+                }
+            }
+            let wrong = report.byLanguage.values.reduce(0) { $0 + $1.wrongCarts }
+            return String(
+                format:
+                    "model (%@): %d of %d turns went to the model, %d proposals used; %.0f tokens in, %.0f out per call; latency p50 %.0f ms, p99 %.0f ms; failures %@; confident wrong carts %d\n",
+                mode.rawValue,
+                report.modelAsked,
+                report.turns,
+                report.modelUsed,
+                answered == 0 ? 0 : Double(tokensIn) / Double(answered),
+                answered == 0 ? 0 : Double(tokensOut) / Double(answered),
+                TalabBench.percentile(0.5, of: milliseconds),
+                TalabBench.percentile(0.99, of: milliseconds),
+                failures.isEmpty
+                    ? "none"
+                    : failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                        .joined(separator: ", "),
+                wrong
+            )
+        }
+    }
+
+    /// Replays the corpus with `client` behind the engine in `mode`: the lines the runtime would
+    /// send are sent (several at a time), and the replay is run again with the proposals, round
+    /// after round while later turns of a conversation meet a conversation the model changed.
+    public func replay(with client: LanguageModelClient, mode: ModelMode) async throws -> ModelRun {
+        let (corpus, tenants) = try loaded()
+        var proposals: [String: ModelProposal] = [:]
+        var outcomes: [ModelOutcome] = []
+        for _ in 0..<4 {
+            var turns: [ModelTurn] = []
+            _ = try corpus.run(tenants: tenants, model: mode, proposals: proposals) { turns.append($0) }
+            guard !turns.isEmpty else { break }
+            let answers = await withTaskGroup(of: (ModelTurn, ModelOutcome).self) { group in
+                var answers: [(ModelTurn, ModelOutcome)] = []
+                var next = 0
+                func start() {
+                    let turn = turns[next]
+                    next += 1
+                    group.addTask { (turn, await client.propose(turn.text, context: turn.context)) }
+                }
+                while next < min(turns.count, client.settings.concurrency) { start() }
+                while let answer = await group.next() {
+                    answers.append(answer)
+                    if next < turns.count { start() }
+                }
+                return answers
+            }
+            for (turn, outcome) in answers {
+                outcomes.append(outcome)
+                let actions: [ModelAction] = if case .proposed(let actions, _) = outcome { actions } else { [] }
+                proposals[turn.key] = ModelProposal(basis: turn.basis, actions: actions)
+            }
+        }
+        return ModelRun(
+            mode: mode,
+            report: try corpus.run(tenants: tenants, model: mode, proposals: proposals),
+            outcomes: outcomes
+        )
     }
 
     public struct RoundTrips: Sendable {

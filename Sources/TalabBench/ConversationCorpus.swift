@@ -236,6 +236,9 @@ public struct CorpusReport: Sendable {
     }
 
     public var byLanguage: [Language: Tally] = [:]
+    /// Lines a language model was asked about, and those whose proposal the engine used.
+    public var modelAsked = 0
+    public var modelUsed = 0
     /// Every expectation not met: `file:line: …`.
     public var failures: [String] = []
     /// Replies that name an amount or an item the catalog does not back.
@@ -280,9 +283,36 @@ public struct CorpusReport: Sendable {
     }
 }
 
+/// A line of a corpus a language model is asked about: where it is, what the engine gives the
+/// model, and the conversation it was read in.
+public struct ModelTurn: Sendable {
+    public let key: String
+    public let text: String
+    public let context: ModelContext
+    public let basis: ConversationState
+}
+
+/// A model's proposal for a line of a corpus, and the conversation it was made on.
+public struct ModelProposal: Sendable {
+    public let basis: ConversationState
+    public let actions: [ModelAction]
+
+    public init(basis: ConversationState, actions: [ModelAction]) {
+        self.basis = basis
+        self.actions = actions
+    }
+}
+
 extension ConversationCorpus {
-    /// Replays every script against its tenant; `tenants` by folder name.
-    public func run(tenants: [String: TenantConfig]) throws -> CorpusReport {
+    /// Replays every script against its tenant; `tenants` by folder name. With a model `mode`, the
+    /// lines the runtime would ask a model about are handed to `asking`, and a `proposals` entry
+    /// for a line (by `file:line`) made on the same conversation is applied as the runtime applies one.
+    public func run(
+        tenants: [String: TenantConfig],
+        model mode: ModelMode = .off,
+        proposals: [String: ModelProposal] = [:],
+        asking: ((ModelTurn) -> Void)? = nil
+    ) throws -> CorpusReport {
         var report = CorpusReport()
         let clock = ContinuousClock()
         for script in scripts {
@@ -312,11 +342,47 @@ extension ConversationCorpus {
                     }
                     let language = turn.language ?? tenant.business.defaultLanguage ?? .english
                     let started = clock.now
-                    let (replies, effects) = engine.handle(input, state: &state, now: now)
+                    let before = state
+                    var (replies, effects) = engine.handle(input, state: &state, now: now)
                     let elapsed = clock.now - started
                     report.engineSeconds.append(
                         Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                     )
+                    if mode != .off, case .say(let text) = turn.input,
+                        mode == .always || ConversationEngine.unsure(replies)
+                    {
+                        let key = "\(script.file):\(turn.line)"
+                        report.modelAsked += 1
+                        if let proposal = proposals[key], proposal.basis == before {
+                            var proposed = before
+                            if let result = engine.handle(
+                                model: proposal.actions,
+                                text: text,
+                                state: &proposed,
+                                now: now
+                            ) {
+                                (state, replies, effects) = (proposed, result.replies, result.effects)
+                                report.modelUsed += 1
+                            }
+                        } else if let asking {
+                            let hint =
+                                mode == .always
+                                ? "cart: " + ConversationCorpus.describe(state.cart).joined(separator: "; ") : nil
+                            asking(
+                                ModelTurn(
+                                    key: key,
+                                    text: text,
+                                    context: engine.modelContext(
+                                        for: text,
+                                        state: before,
+                                        now: now,
+                                        engineReading: hint
+                                    ),
+                                    basis: before
+                                )
+                            )
+                        }
+                    }
                     var tally = report.byLanguage[language, default: .init()]
                     var passed = true
                     func miss(_ what: String) {

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TalabBench
+import TalabCore
+import TalabDev
 import TalabStore
+import TalabWhatsApp
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -263,6 +267,38 @@ extension CommandLine {
     }
 }
 
+extension BenchCommand.Conversation {
+    /// The corpus with a language model in fallback and in always mode, beside the engine alone.
+    func withModel(_ url: String, _ benchmark: ConversationBenchmark) async throws {
+        var fake: LoopbackServer?
+        var endpoint = url
+        if url == "fake" {
+            let server = try await LoopbackServer.start(FakeLanguageModel().router())
+            fake = server
+            endpoint = server.url + "/v1"
+        }
+        var settings = LanguageModelSettings(
+            url: endpoint,
+            model: llmModel,
+            apiKey: ProcessInfo.processInfo.environment["TALAB_LLM_API_KEY"],
+            timeout: .milliseconds(llmTimeout)
+        )
+        // A benchmark measures the model, not the breaker.
+        settings.breakerThreshold = .max
+        var logger = Logger(label: "talab.bench.llm")
+        logger.logLevel = .error
+        let client = LanguageModelClient(settings: settings, logger: logger)
+        for mode in [ModelMode.fallback, .always] {
+            note("replaying \(corpus) with \(settings) in \(mode.rawValue) mode")
+            let run = try await benchmark.replay(with: client, mode: mode)
+            print("with the model in \(mode.rawValue) mode:")
+            print(run.report.text, terminator: "")
+            print(run.summary, terminator: "")
+        }
+        try await fake?.stop()
+    }
+}
+
 @Sendable func note(_ message: String) {
     FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
 }
@@ -295,6 +331,16 @@ extension BenchCommand {
         @Option(help: "Messages each customer sends.") var messages = 10
         @Option(help: "Seconds a customer takes to answer (jittered ±50 %).") var think = 1.0
         @Option(help: "Misses printed, each with what was expected.") var misses = 20
+        @Option(
+            name: .customLong("llm-url"),
+            help: ArgumentHelp(
+                "Replay the corpus again with a language model behind the engine (fallback, then always): an OpenAI-compatible endpoint, or 'fake' for a local stand-in that proposes nothing (a plumbing check). The key comes from TALAB_LLM_API_KEY.",
+                valueName: "url"
+            )
+        )
+        var llmURL: String?
+        @Option(name: .customLong("llm-model"), help: "The model's name at --llm-url.") var llmModel = "fake"
+        @Option(name: .customLong("llm-timeout-ms"), help: "The model's timeout per line.") var llmTimeout = 4000
 
         func run() async throws {
             try await reportingFailure {
@@ -315,6 +361,7 @@ extension BenchCommand {
                 print(report.text, terminator: "")
                 for failure in report.failures.prefix(misses) { print("  miss: \(failure)") }
                 for problem in report.ungrounded.prefix(20) { print("  ungrounded: \(problem)") }
+                if let llmURL { try await withModel(llmURL, benchmark) }
                 if conversations > 0 {
                     let trips = try await withBenchCluster { server, migrations, _ in
                         try await benchmark.roundTrips(server: server, migrations: migrations, progress: note)

@@ -94,4 +94,35 @@ import Testing
         }
         #expect(error?.description == message)
     }
+
+    /// The language model: from the environment only, refused by the variable's name, its key
+    /// never in what the settings print.
+    @Test func aLanguageModelIsConfiguredByTheEnvironmentAndItsKeyNeverPrinted() throws {
+        #expect(try ServeConfigurationTests.configuration().settings.languageModel == nil)
+        let key = "sk-live-0123456789abcdef"
+        let configured = try ServeConfigurationTests.configuration(
+            .init(),
+            [
+                "TALAB_LLM_URL": "http://127.0.0.1:11434/v1", "TALAB_LLM_MODEL": "qwen2.5:7b-instruct",
+                "TALAB_LLM_API_KEY": key, "TALAB_LLM_TIMEOUT_MS": "2500",
+            ]
+        ).settings.languageModel
+        let model = try #require(configured)
+        #expect(model.timeout == .milliseconds(2500) && model.concurrency == 8)
+        #expect(model.description == "qwen2.5:7b-instruct at http://127.0.0.1:11434/v1/chat/completions")
+        #expect(!"\(model)".contains(key) && !String(reflecting: model).contains(key))
+        for (environment, message) in [
+            (["TALAB_LLM_URL": "ftp://models"], "TALAB_LLM_URL must start with http:// or https://"),
+            (["TALAB_LLM_URL": "http://x"], "TALAB_LLM_MODEL must name the model when TALAB_LLM_URL is set"),
+            (
+                ["TALAB_LLM_URL": "http://x", "TALAB_LLM_MODEL": "m", "TALAB_LLM_TIMEOUT_MS": "0"],
+                "TALAB_LLM_TIMEOUT_MS must be a whole number in 100...60000"
+            ),
+        ] {
+            let error = #expect(throws: ServeConfiguration.Invalid.self) {
+                try ServeConfigurationTests.configuration(.init(), environment)
+            }
+            #expect(error?.description == message)
+        }
+    }
 }

@@ -104,6 +104,8 @@ enum LanguageModelPrompt {
             "model": .string(model),
             "temperature": 0,
             "stream": false,
+            // Tool calls are short; a model that rambles is cut off, not paid for.
+            "max_tokens": 300,
             "messages": [
                 ["role": "system", "content": .string(system)],
                 ["role": "user", "content": .string(user)],
