@@ -247,4 +247,43 @@ import Testing
         #expect(!stored.contains(LanguageModelTests.key))
         try await setup.close()
     }
+    /// The bound on calls in flight answers at once rather than queueing, and an open circuit
+    /// closes again after its cooldown.
+    @Test func callsInFlightAreBoundedAndTheCircuitClosesAfterItsCooldown() async throws {
+        let model = FakeLanguageModel()
+        let server = try await LoopbackServer.start(model.router())
+        var settings = LanguageModelSettings(url: server.url, model: "fake-1", timeout: .seconds(2))
+        settings.concurrency = 1
+        settings.breakerThreshold = 1
+        settings.breakerCooldown = .milliseconds(300)
+        let client = LanguageModelClient(settings: settings, logger: Logger(label: "talab.test.llm"))
+        let context = ModelAssistTestsContext.context
+        model.script(.after(.milliseconds(500), .tools([])))
+        async let slow = client.propose("one", context: context)
+        try await Task.sleep(for: .milliseconds(100))
+        let second = await client.propose("two", context: context)
+        #expect(second == .failed(code: "busy", milliseconds: 0))
+        if case .proposed = await slow {} else { Issue.record("the first call should have been answered") }
+        // One failure opens the circuit (threshold 1); after the cooldown the model is asked again.
+        model.script(.status(503))
+        model.script(.status(503))
+        model.script(.status(503))
+        _ = await client.propose("three", context: context)
+        let asked = model.received.count
+        #expect(await client.propose("four", context: context) == .failed(code: "circuit_open", milliseconds: 0))
+        #expect(model.received.count == asked)
+        try await Task.sleep(for: .milliseconds(400))
+        if case .proposed = await client.propose("five", context: context) {
+        } else {
+            Issue.record("the circuit should have closed")
+        }
+        #expect(model.received.count == asked + 1)
+        try await server.stop()
+    }
+}
+
+/// A small grounded context for calls that only test the client.
+enum ModelAssistTestsContext {
+    static let context = ConversationEngine(tenant: ExampleOrder.restaurant, branch: nil)
+        .modelContext(for: "hummus", state: ConversationState(currency: "USD"), now: Date())
 }
