@@ -98,6 +98,12 @@ import Testing
         #expect(document["customer_message"]?.string == LanguageModelTests.unreadable)
         #expect(document["context"]?["business"]?.string == "Abu Salim Grill")
         #expect(!user.contains("price"))
+        // The turn before is in the context: what the customer wrote and what the business answered.
+        guard case .array(let recent)? = document["context"]?["recent"] else {
+            Issue.record("no recent turns in \(user)")
+            return
+        }
+        #expect(recent.first?.string == "customer: baddi 2 falafel", "\(recent)")
 
         let total = Money(LanguageModelTests.shawarma.price + Decimal(string: "1.50")!, "USD").description
         let replies = try await setup.replies()

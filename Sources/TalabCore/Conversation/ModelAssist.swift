@@ -82,6 +82,8 @@ public struct ModelContext: Sendable, Codable, Equatable {
     public let cart: [CartLine]
     /// The question the conversation last asked and waits an answer to (`which_item`, `option`…).
     public let awaiting: String?
+    /// The last few turns before this message, oldest first: `customer: …` or `business: …`.
+    public let recent: [String]
     /// In `always` mode: what the engine made of the message itself.
     public let engineReading: String?
 
@@ -111,6 +113,7 @@ extension ConversationEngine {
         for text: String,
         state: ConversationState,
         now: Date,
+        recent: [String] = [],
         engineReading: String? = nil
     ) -> ModelContext {
         var keys: [String] = []
@@ -170,6 +173,7 @@ extension ConversationEngine {
                 ModelContext.CartLine(itemKey: $0.itemKey, quantity: $0.quantity, options: $0.options.map(\.key))
             },
             awaiting: awaiting,
+            recent: recent,
             engineReading: engineReading
         )
     }

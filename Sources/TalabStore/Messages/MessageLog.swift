@@ -109,6 +109,36 @@ public enum MessageLog {
         """
     )
 
+    static let recentTurns = PostgresStatement(
+        "messages.recent_turns",
+        """
+        SELECT m.direction::text AS direction, left(m.text, 300) AS text
+        FROM whatsapp_customers c
+        JOIN LATERAL (
+            SELECT direction, text, sent_at FROM audit.message_logs
+            WHERE customer_id = c.id AND text IS NOT NULL AND logged_at > now() - $4 * interval '1 second'
+            ORDER BY sent_at DESC, id DESC LIMIT $5
+        ) m ON true
+        WHERE c.business_id = $1 AND (c.wa_id = $2 OR c.user_id = $3)
+        ORDER BY m.sent_at
+        """
+    )
+
+    /// The customer's last few messages with the business and the business's replies, oldest
+    /// first, within `seconds` (a language model's "last turns"), each at most 300 characters.
+    public static func recentTurns(
+        business: UUID,
+        waID: String?,
+        userID: String?,
+        within seconds: Int,
+        limit: Int = 6,
+        on connection: PostgresConnection
+    ) async throws -> [(inbound: Bool, text: String)] {
+        try await connection.query(recentTurns, [business, waID, userID, seconds, limit]).map {
+            (try $0.decode(String.self, "direction") == "inbound", try $0.decode(String.self, "text"))
+        }
+    }
+
     static let modelTokensToday = PostgresStatement(
         "messages.model_tokens_today",
         """

@@ -61,9 +61,23 @@ extension EngineHandler {
                         "\(line.quantity) \(line.itemKey)" + line.options.map { " +\($0.key)" }.joined()
                     }.joined(separator: "; ")
                     : nil
+                // The conversation so far (this message is not logged yet), within the idle limit.
+                let recent = try await MessageLog.recentTurns(
+                    business: arriving.business.id,
+                    waID: arriving.waID,
+                    userID: arriving.userID,
+                    within: Int(idleExpiry),
+                    on: connection
+                ).map { ($0.inbound ? "customer: " : "business: ") + $0.text }
                 return (
                     stored.state,
-                    engine.modelContext(for: text, state: state, now: now, engineReading: hint.map { "cart: \($0)" })
+                    engine.modelContext(
+                        for: text,
+                        state: state,
+                        now: now,
+                        recent: stored.state == nil ? [] : recent,
+                        engineReading: hint.map { "cart: \($0)" }
+                    )
                 )
             }
         } catch {
