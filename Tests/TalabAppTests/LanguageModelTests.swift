@@ -204,6 +204,43 @@ import Testing
         try await setup.close()
     }
 
+    /// Another customer's message in the same batch does not wait for the model.
+    @Test func otherCustomersDoNotWaitForTheModel() async throws {
+        let setup = try await LanguageModelTests.setUp(mode: .fallback, timeout: .seconds(3))
+        setup.model.script(.after(.milliseconds(1_500), LanguageModelTests.addItems(#"{"items":[]}"#)))
+        let inbox = setup.fixture.parts.inbox
+        try await inbox.store(
+            ServerFixture.textPayload(
+                to: ExampleCatalog.hamraNumber,
+                from: "96170000001",
+                id: "wamid.W1",
+                text: LanguageModelTests.unreadable
+            ),
+            orderingKey: nil
+        )
+        try await inbox.store(
+            ServerFixture.textPayload(
+                to: ExampleCatalog.hamraNumber,
+                from: "96170000002",
+                id: "wamid.W2",
+                text: "2 falafel"
+            ),
+            orderingKey: nil
+        )
+        try await setup.fixture.worker().drainOnce()
+        let gap = try await setup.fixture.count(
+            """
+            SELECT ((extract(epoch FROM a.logged_at) - extract(epoch FROM b.logged_at)) * 1000)::int
+            FROM audit.message_logs a, audit.message_logs b
+            WHERE a.meta_message_id = 'wamid.W1' AND b.meta_message_id = 'wamid.W2'
+            """
+        )
+        // The falafel was answered (committed) first, while the model still thought about the other.
+        #expect(gap >= 1_000, "\(gap) ms")
+        #expect(setup.model.received.count == 1)
+        try await setup.close()
+    }
+
     /// The customer's words are data: an injection changes no price, item or policy, and neither the
     /// key nor the customer's text reaches a log.
     @Test func injectionLinesAreHarmlessAndNoSecretIsLogged() async throws {

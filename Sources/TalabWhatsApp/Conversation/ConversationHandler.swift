@@ -34,7 +34,7 @@ public protocol ConversationHandler: Sendable {
     var prepares: Bool { get }
     /// Work done before the message's transaction and outside it (a language model's call): by
     /// default none.
-    func prepare(_ message: ArrivingMessage, pool: PostgresPool) async -> ModelAdvice?
+    func prepare(_ message: ArrivingMessage, pool: PostgresPool) async -> PendingAdvice?
 }
 
 /// What a handler made of one message.
@@ -54,7 +54,7 @@ public struct HandledMessage: Sendable {
 extension ConversationHandler {
     public var prepares: Bool { false }
 
-    public func prepare(_ message: ArrivingMessage, pool: PostgresPool) async -> ModelAdvice? { nil }
+    public func prepare(_ message: ArrivingMessage, pool: PostgresPool) async -> PendingAdvice? { nil }
 
     public func handle(_ context: InboundContext, on connection: PostgresConnection) async throws -> HandledMessage {
         HandledMessage(replies: try await replies(to: context, on: connection))

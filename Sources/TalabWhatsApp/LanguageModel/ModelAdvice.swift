@@ -11,14 +11,21 @@ public struct ModelAdvice: Sendable {
     public let outcome: ModelOutcome
 }
 
+/// A question for a language model, ready to ask: what `ModelAdvice` will answer.
+public struct PendingAdvice: Sendable {
+    public let basis: String?
+    public let ask: @Sendable () async -> ModelOutcome
+}
+
 extension EngineHandler {
     public var prepares: Bool { model != nil }
 
     /// Outside any transaction: reads the conversation without a lock, runs the engine on a copy,
     /// and asks the model when the business wants it (`settings.llm`): in `fallback` only when the
     /// engine is not sure, in `always` for every text with the engine's reading as a hint. Within
-    /// the business's daily token budget. Nil when the model is not asked.
-    public func prepare(_ arriving: ArrivingMessage, pool: PostgresPool) async -> ModelAdvice? {
+    /// the business's daily token budget. Nil when the model is not to be asked; else the question,
+    /// asked by the caller (the worker does not hold up other customers' messages for it).
+    public func prepare(_ arriving: ArrivingMessage, pool: PostgresPool) async -> PendingAdvice? {
         guard let model, arriving.message.id != nil,
             case .text(let text)? = EngineHandler.input(arriving.message.content)
         else { return nil }
@@ -85,6 +92,7 @@ extension EngineHandler {
         }
         guard let asked else { return nil }
         // No connection and no lock is held while the model thinks.
-        return ModelAdvice(basis: asked.basis, outcome: await model.propose(text, context: asked.context))
+        let context = asked.context
+        return PendingAdvice(basis: asked.basis) { await model.propose(text, context: context) }
     }
 }

@@ -37,13 +37,13 @@ public struct WebhookProcessor: Sendable {
 
     /// Outside the transaction that will process `body`: what the handler prepares for each of its
     /// messages (a language model's proposal), by message id. Nothing is written.
-    public func prepare(_ body: [UInt8], pool: PostgresPool) async -> [String: ModelAdvice] {
+    public func prepare(_ body: [UInt8], pool: PostgresPool) async -> [String: PendingAdvice] {
         guard handler.prepares else { return [:] }
         let payload = WebhookPayload.read(body)
         var snapshot = catalog.snapshot
         if snapshot == nil { snapshot = try? await catalog.refresh() }
         guard let snapshot else { return [:] }
-        var advice: [String: ModelAdvice] = [:]
+        var advice: [String: PendingAdvice] = [:]
         for (field, value) in payload.values where field == nil || field == "messages" {
             let (business, branch): (CatalogSnapshot.Business, CatalogSnapshot.Branch?)
             switch snapshot.route(phoneNumberID: value.phoneNumberID) {

@@ -58,34 +58,61 @@ public struct InboxWorker: Service {
             )
         }
         guard !lease.ids.isEmpty else { return lease.dead.count }
-        let advice = try await prepare(lease)
+        // Bodies with a message for a language model wait for its answer; the others do not wait
+        // for them (a batch holds at most one body per customer: nobody's messages are reordered).
+        let pending = try await prepare(lease)
+        let waiting = lease.ids.filter { pending[$0]?.isEmpty == false }
+        try await handle(lease.ids.filter { !waiting.contains($0) }, token: lease.token, advice: [:])
+        if !waiting.isEmpty {
+            let advice = await ask(waiting.compactMap { pending[$0] })
+            try await handle(waiting, token: lease.token, advice: advice)
+        }
+        return lease.ids.count + lease.dead.count
+    }
+
+    /// Handles leased bodies in one transaction; when one fails, each again alone.
+    private func handle(_ ids: [Int], token: UUID, advice: [String: ModelAdvice]) async throws {
+        guard !ids.isEmpty else { return }
         let replies: Int
         do {
             replies = try await inbox.pool.withTransaction { connection in
                 var replies = 0
-                for (_, body) in try await WebhookInbox.take(lease.ids, token: lease.token, on: connection) {
+                for (_, body) in try await WebhookInbox.take(ids, token: token, on: connection) {
                     replies += try await processor.process(body, on: connection, advice: advice).replies
                 }
                 return replies
             }
         } catch {
             var alone = 0
-            for id in lease.ids { alone += try await drainAlone(id, token: lease.token, advice: advice) }
+            for id in ids { alone += try await drainAlone(id, token: token, advice: advice) }
             replies = alone
         }
         if replies > 0 { outbound?.ring() }
-        return lease.ids.count + lease.dead.count
     }
 
-    /// What the handler prepares outside the transaction (a language model's proposals), for the
-    /// leased bodies side by side: the batch waits at most for the slowest (the model's timeout).
-    private func prepare(_ lease: WebhookInbox.Lease) async throws -> [String: ModelAdvice] {
+    /// What the handler prepares outside the transaction, by body: the questions for a language
+    /// model its messages need (read side by side, in milliseconds; the model is not asked yet).
+    private func prepare(_ lease: WebhookInbox.Lease) async throws -> [Int: [String: PendingAdvice]] {
         guard processor.handler.prepares else { return [:] }
         let bodies = try await inbox.peek(lease)
-        return await withTaskGroup(of: [String: ModelAdvice].self) { group in
-            for (_, body) in bodies { group.addTask { await processor.prepare(body, pool: inbox.pool) } }
+        return await withTaskGroup(of: (Int, [String: PendingAdvice]).self) { group in
+            for (id, body) in bodies { group.addTask { (id, await processor.prepare(body, pool: inbox.pool)) } }
+            var all: [Int: [String: PendingAdvice]] = [:]
+            for await (id, pending) in group { all[id] = pending }
+            return all
+        }
+    }
+
+    /// The model's answers to the questions, side by side: at most its timeout.
+    private func ask(_ pending: [[String: PendingAdvice]]) async -> [String: ModelAdvice] {
+        await withTaskGroup(of: (String, ModelAdvice).self) { group in
+            for questions in pending {
+                for (messageID, question) in questions {
+                    group.addTask { (messageID, ModelAdvice(basis: question.basis, outcome: await question.ask())) }
+                }
+            }
             var all: [String: ModelAdvice] = [:]
-            for await advice in group { all.merge(advice) { first, _ in first } }
+            for await (messageID, advice) in group { all[messageID] = advice }
             return all
         }
     }
