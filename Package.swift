@@ -45,12 +45,22 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        .target(
+            name: "TalabMetrics",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TalabCore",
             resources: [.copy("Resources/Strings"), .copy("Resources/Lexicon")],
@@ -63,7 +73,9 @@ let package = Package(
         ),
         .target(
             name: "TalabStore",
-            dependencies: ["TalabCore", "CLibPQ", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TalabCore", "TalabMetrics", "CLibPQ", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             resources: [.copy("Migrations/SQL")],
             swiftSettings: swiftSettings
         ),
@@ -101,7 +113,8 @@ let package = Package(
         .target(
             name: "TalabWhatsApp",
             dependencies: [
-                "TalabCore", "TalabStore", "TalabHTTP", .product(name: "Crypto", package: "swift-crypto"),
+                "TalabCore", "TalabStore", "TalabHTTP", "TalabMetrics",
+                .product(name: "Crypto", package: "swift-crypto"),
             ] + serverStack,
             swiftSettings: swiftSettings
         ),
@@ -121,7 +134,7 @@ let package = Package(
             name: "TalabApp",
             dependencies: [
                 "TalabCore", "TalabStore", "TalabHTTP", "TalabWhatsApp", "TalabDashboard", "TalabAWS", "CMalloc",
-                "TalabConfig", "TalabReconciler",
+                "TalabConfig", "TalabReconciler", "TalabMetrics",
             ] + serverStack,
             swiftSettings: swiftSettings
         ),

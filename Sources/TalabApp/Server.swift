@@ -7,6 +7,7 @@ import ServiceLifecycle
 public import TalabCore
 public import TalabDashboard
 public import TalabHTTP
+import TalabMetrics
 public import TalabStore
 public import TalabWhatsApp
 
@@ -115,6 +116,7 @@ public enum Server {
         let router = Router(context: AppRequestContext.self)
         var routes: [String: [HTTPRequest.Method]] = [
             "/healthz": [.get, .head], "/readyz": [.get, .head], "/webhooks/whatsapp": [.get, .post],
+            "/metrics": [.get],
         ]
         if settings.objects != nil { routes["/objects/"] = [.get, .head] }
         if dashboard != nil { routes.merge(Dashboard.routes) { first, _ in first } }
@@ -137,6 +139,18 @@ public enum Server {
                 )
             }
             return HealthStatus(status: "ready", businesses: snapshot.businesses.count)
+        }
+        // Prometheus's text format: counts and times only, never a business's or a customer's data.
+        router.get("/metrics") { _, _ -> Response in
+            if let (pending, oldest) = try? await parts.inbox.depth() {
+                TalabMetrics.inboxPending.record(pending)
+                TalabMetrics.inboxOldestSeconds.record(oldest)
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: TalabMetrics.text()))
+            )
         }
         WebhookController<AppRequestContext>(
             inbox: parts.inbox,

@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+import TalabMetrics
 
 /// Moves finished orders out of the live tables (SPEC §4.1, §4.2): an order `completed` or
 /// `cancelled` longer ago than `olderThan` becomes one `order_logs` document (the order, its items
@@ -272,6 +273,7 @@ public struct OrderArchiver: Sendable {
                     while !Task.isCancelled {
                         let step = try await archiveBatch()
                         guard step.batches > 0 else { return }
+                        TalabMetrics.ordersArchived.increment(by: step.archived)
                         let now = total.progress.withLock { total in
                             total.archived += step.archived
                             total.resumed += step.resumed

@@ -153,6 +153,20 @@ public struct WebhookInbox: Sendable {
         try await connection.query(WebhookInbox.retry, [id, error])
     }
 
+    static let depth = PostgresStatement(
+        "inbox.depth",
+        """
+        SELECT count(*)::int AS pending, coalesce(extract(epoch FROM now() - min(received_at)), 0)::text AS oldest
+        FROM webhook_inbox WHERE state = 'pending'
+        """
+    )
+
+    /// Bodies waiting (or being handled), and the seconds the oldest has waited.
+    public func depth() async throws -> (pending: Int, oldestSeconds: Double) {
+        let row = try await pool.query(WebhookInbox.depth)[0]
+        return (try row.decode(Int.self, "pending"), Double(try row.decode(String.self, "oldest")) ?? 0)
+    }
+
     static let pendingCount = PostgresStatement(
         "inbox.pending",
         "SELECT count(*)::int AS n FROM webhook_inbox WHERE state = 'pending'"

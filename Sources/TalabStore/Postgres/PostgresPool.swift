@@ -1,4 +1,5 @@
 import Synchronization
+import TalabMetrics
 
 /// A bounded set of connections shared by many tasks.
 ///
@@ -114,6 +115,10 @@ public final class PostgresPool: Sendable {
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
+        // Every connection busy: how often and how long callers wait is what an operator sizes by.
+        TalabMetrics.poolWaits.increment()
+        let started = ContinuousClock.now
+        defer { TalabMetrics.poolWait.record(since: started) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let decision = state.withLock { state in
@@ -148,6 +153,7 @@ public final class PostgresPool: Sendable {
         let timeout = acquireTimeout
         let task = Task { [weak self] in
             guard (try? await Task.sleep(for: timeout)) != nil, let self else { return }
+            TalabMetrics.poolTimeouts.increment()
             self.fail(
                 waiter: id,
                 with: PostgresError(

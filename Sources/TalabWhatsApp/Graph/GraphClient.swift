@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import TalabMetrics
 
 /// Where and how fast the Cloud API is called.
 public struct GraphSettings: Sendable {
@@ -103,9 +104,15 @@ public struct GraphClient: Sendable {
         while true {
             attempt += 1
             do {
-                return try await sendOnce(body, from: phoneNumberID, token: token)
+                let accepted = try await sendOnce(body, from: phoneNumberID, token: token)
+                TalabMetrics.graphCall("sent")
+                return accepted
             } catch {
-                guard error.retryable, attempt < settings.attempts else { throw error }
+                guard error.retryable, attempt < settings.attempts else {
+                    TalabMetrics.graphCall("failed")
+                    throw error
+                }
+                TalabMetrics.graphCall("retried")
                 let delay = settings.backoff * (1 << (attempt - 1))
                 let jitter = Double.random(in: 0.5...1.0)
                 logger.info(

@@ -4,6 +4,7 @@ public import Logging
 import NIOCore
 import Synchronization
 public import TalabCore
+import TalabMetrics
 
 /// Where the language model is and how long it may take (issue #19): any OpenAI-compatible Chat
 /// Completions endpoint (OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp's server). From the
@@ -143,6 +144,7 @@ public final class LanguageModelClient: Sendable {
             return nil
         }
         if let refusal {
+            TalabMetrics.modelCall(refusal, milliseconds: 0)
             logger.debug("language model not asked", metadata: ["code": "\(refusal)"])
             return .failed(code: refusal, milliseconds: 0)
         }
@@ -185,6 +187,10 @@ public final class LanguageModelClient: Sendable {
                     "cooldown": "\(settings.breakerCooldown)",
                 ]
             )
+        }
+        switch outcome {
+        case .proposed(_, let usage): TalabMetrics.modelCall("proposed", milliseconds: usage.milliseconds)
+        case .failed(let code, let milliseconds): TalabMetrics.modelCall(code, milliseconds: milliseconds)
         }
         if case .failed(let code, let milliseconds) = outcome {
             // The code only: never the customer's text, the prompt or the key.

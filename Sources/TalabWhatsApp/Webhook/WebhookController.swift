@@ -4,6 +4,7 @@ public import Hummingbird
 import Logging
 import NIOCore
 public import TalabHTTP
+import TalabMetrics
 public import TalabStore
 
 /// `/webhooks/whatsapp`: Meta's verification handshake, and signed notifications stored before the 200.
@@ -58,6 +59,7 @@ public struct WebhookController<Context: WebhookRequestContext>: Sendable {
             throw APIError(.unauthorized, code: .invalidSignature, message: "the body's signature was not checked")
         }
         let id = try await inbox.store(bytes, orderingKey: WebhookPayload.orderingKey(of: bytes))
+        TalabMetrics.webhooksReceived.increment()
         context.logger.debug("webhook stored", metadata: ["inbox_id": "\(id)", "bytes": "\(bytes.count)"])
         return Response(
             status: .ok,

@@ -3,6 +3,7 @@ public import Hummingbird
 import Logging
 import NIOCore
 public import TalabHTTP
+import TalabMetrics
 
 /// Reads a POSTed webhook body within the server's body budget and its size limit, checks
 /// `X-Hub-Signature-256` against it, and passes it on in the context (`verifiedWebhookBody`); an
@@ -27,6 +28,19 @@ public struct WebhookSignatureMiddleware<Context: WebhookRequestContext>: Router
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard request.method == .post else { return try await next(request, context) }
+        do {
+            return try await verified(request, context: context, next: next)
+        } catch let error as APIError {
+            TalabMetrics.webhookRejected(error.code.value)
+            throw error
+        }
+    }
+
+    private func verified(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > maxBody { throw tooLarge }
         // The declared length, or the most a body may be when it is sent in chunks.

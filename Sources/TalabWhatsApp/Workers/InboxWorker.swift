@@ -2,6 +2,7 @@ import Foundation
 import Logging
 public import ServiceLifecycle
 public import TalabCore
+import TalabMetrics
 public import TalabStore
 
 /// Claims stored webhook bodies and processes each in its own transaction, until shutdown.
@@ -58,6 +59,8 @@ public struct InboxWorker: Service {
             )
         }
         guard !lease.ids.isEmpty else { return lease.dead.count }
+        let started = ContinuousClock.now
+        defer { TalabMetrics.batchHandling.record(since: started) }
         // Bodies with a message for a language model wait for its answer; the others do not wait
         // for them (a batch holds at most one body per customer: nobody's messages are reordered).
         let pending = try await prepare(lease)
@@ -77,9 +80,13 @@ public struct InboxWorker: Service {
         do {
             replies = try await inbox.pool.withTransaction { connection in
                 var replies = 0
+                var messages = 0
                 for (_, body) in try await WebhookInbox.take(ids, token: token, on: connection) {
-                    replies += try await processor.process(body, on: connection, advice: advice).replies
+                    let summary = try await processor.process(body, on: connection, advice: advice)
+                    replies += summary.replies
+                    messages += summary.messages
                 }
+                TalabMetrics.messagesHandled.increment(by: messages)
                 return replies
             }
         } catch {

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TalabApp
+import TalabStore
+import TalabTestSupport
+import TalabWhatsApp
+import Testing
+
+/// `/metrics` (issue #20): what an operator watches, in Prometheus's text format, moved by real
+/// webhooks through the real server and PostgreSQL. The registry is the process's, shared by the
+/// suites running beside this one, so counts are compared before and after.
+@Suite struct MetricsTests {
+    /// The value of a sample line (`name{labels} value`), 0 when absent.
+    static func value(_ text: String, _ sample: String) -> Double {
+        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
+            return Double(line.dropFirst(sample.count + 1)) ?? 0
+        }
+        return 0
+    }
+
+    @Test func webhooksRejectionsTheInboxAndHandlingAreCounted() async throws {
+        let fixture = try await ServerFixture.make(engine: true)
+        defer { fixture.parts.pool.close() }
+        try await WebhookHTTPTests.application(fixture).test(.router) { client in
+            func scrape() async throws -> String {
+                let response = try await client.execute(uri: "/metrics", method: .get)
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                return String(buffer: response.body)
+            }
+            let before = try await scrape()
+            let body = ServerFixture.textPayload(
+                to: ExampleCatalog.hamraNumber,
+                id: "wamid.M1",
+                text: "baddi 2 falafel"
+            )
+            let signed = try await WebhookHTTPTests.post(
+                client,
+                body,
+                signature: ServerFixture.signature.header(for: body)
+            )
+            #expect(signed.status == .ok)
+            let forged = try await WebhookHTTPTests.post(client, body, signature: "sha256=00")
+            #expect(forged.status == .unauthorized)
+            // Stored, not yet handled: the inbox holds it.
+            let waiting = try await scrape()
+            #expect(MetricsTests.value(waiting, "talab_inbox_pending") >= 1)
+            try await fixture.drain()
+            let after = try await scrape()
+            let received = "talab_webhooks_received_total"
+            #expect(MetricsTests.value(after, received) - MetricsTests.value(before, received) >= 1)
+            let rejected = #"talab_webhooks_rejected_total{code="invalid_signature"}"#
+            #expect(MetricsTests.value(after, rejected) - MetricsTests.value(before, rejected) >= 1)
+            let handled = "talab_messages_handled_total"
+            #expect(MetricsTests.value(after, handled) - MetricsTests.value(before, handled) >= 1)
+            #expect(after.contains("# TYPE talab_inbox_batch_seconds histogram"))
+            #expect(after.contains("talab_inbox_batch_seconds_bucket{le=\"0.005\"}"))
+            #expect(after.contains("talab_inbox_oldest_pending_seconds"))
+            // Counts and times only: no customer's number, no text.
+            #expect(!after.contains("96170000123") && !after.contains("falafel"))
+        }
+    }
+}
