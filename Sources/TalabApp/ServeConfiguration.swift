@@ -9,6 +9,12 @@ public import TalabWhatsApp
 public struct ServeConfiguration: Sendable {
     public var settings: Server.Settings
     public var logLevel: Logger.Level
+    /// Lines of text for a person, or one JSON object a line for a collector (`TALAB_LOG_FORMAT`).
+    public var logFormat: LogFormat
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
     /// Who answers messages: the conversation engine, or one line of acknowledgement.
     public var handler: Handler
     /// Seconds SIGTERM may take before the process exits regardless.
@@ -153,6 +159,11 @@ public struct ServeConfiguration: Sendable {
             )
         }
         logLevel = parsed
+        let format = setting(nil, "TALAB_LOG_FORMAT") ?? LogFormat.text.rawValue
+        guard let logFormat = LogFormat(rawValue: format) else {
+            throw Invalid(description: "TALAB_LOG_FORMAT is text or json, not '\(format)'")
+        }
+        self.logFormat = logFormat
         let named = setting(flags.handler, "TALAB_HANDLER") ?? Handler.engine.rawValue
         guard let handler = Handler(rawValue: named) else {
             throw Invalid(description: "handler '\(named)' is not engine or acknowledge")

@@ -120,6 +120,7 @@ public enum Server {
         ]
         if settings.objects != nil { routes["/objects/"] = [.get, .head] }
         if dashboard != nil { routes.merge(Dashboard.routes) { first, _ in first } }
+        router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(JSONErrorMiddleware(routes: routes))
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
         router.head("/healthz") { _, _ in HTTPResponse.Status.ok }

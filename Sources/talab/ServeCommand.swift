@@ -186,6 +186,7 @@ struct ServeCommand: AsyncParsableCommand {
                     objects: try objects.store()
                 )
             }
+            if configuration.logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
             var logger = Logger(label: "talab")
             logger.logLevel = configuration.logLevel
             let answering: (any ConversationHandler)? =

@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
+import Synchronization
 import TalabApp
 import TalabStore
 import TalabTestSupport
@@ -62,5 +64,36 @@ import Testing
             // Counts and times only: no customer's number, no text.
             #expect(!after.contains("96170000123") && !after.contains("falafel"))
         }
+    }
+
+    /// `TALAB_LOG_FORMAT=json`: one JSON object a line with its metadata as fields; every response
+    /// names its request's id, errors too.
+    @Test func logsAreJSONLinesAndResponsesNameTheirRequest() async throws {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "talab.test.json") { label in
+            JSONLogHandler(label: label) { line in lines.withLock { $0.append(line) } }
+        }
+        logger.logLevel = .debug
+        logger.warning("webhook refused", metadata: ["code": "busy", "inbox_id": "42"])
+        let line = try #require(lines.withLock { $0.first })
+        #expect(line.hasSuffix("}\n") && !line.dropLast().contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["level"] as? String == "warning" && object["message"] as? String == "webhook refused")
+        #expect(object["code"] as? String == "busy" && object["inbox_id"] as? String == "42")
+        #expect(object["label"] as? String == "talab.test.json" && (object["ts"] as? String)?.hasSuffix("Z") == true)
+
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        try await WebhookHTTPTests.application(fixture).test(.router) { client in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            let missing = try await client.execute(uri: "/nowhere", method: .get)
+            let first = try #require(health.headers[.requestID])
+            #expect(!first.isEmpty && missing.headers[.requestID] != nil && missing.headers[.requestID] != first)
+            #expect(missing.status == .notFound && WebhookHTTPTests.errorCode(missing) == "not_found")
+        }
+        let error = #expect(throws: ServeConfiguration.Invalid.self) {
+            try ServeConfigurationTests.configuration(.init(), ["TALAB_LOG_FORMAT": "xml"])
+        }
+        #expect(error?.description == "TALAB_LOG_FORMAT is text or json, not 'xml'")
     }
 }
