@@ -106,6 +106,11 @@ public enum Server {
         )
     }
 
+    static let latestMigration = PostgresStatement(
+        "server.latest_migration",
+        "SELECT coalesce(max(version), '') AS version FROM schema_migrations"
+    )
+
     /// The routes: `/healthz`, `/readyz`, `/webhooks/whatsapp`, `/objects/`, the dashboard's
     /// `/api/v1/` when there is one; every error in JSON.
     public static func router(
@@ -124,13 +129,26 @@ public enum Server {
         router.middlewares.add(JSONErrorMiddleware(routes: routes))
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
         router.head("/healthz") { _, _ in HTTPResponse.Status.ok }
+        // Ready: PostgreSQL answers, every migration this build ships is applied, the catalog is loaded.
+        let shipped = (try? Migration.shipped())?.last?.version ?? ""
+        @Sendable func migrated() async -> Bool {
+            let applied = try? await parts.pool.query(Server.latestMigration).first?.decode(String.self, "version")
+            return (applied ?? "") >= shipped
+        }
         router.head("/readyz") { _, _ -> HTTPResponse.Status in
-            await parts.pool.answers() && parts.catalog.snapshot != nil
-                ? .ok : .serviceUnavailable
+            guard await parts.pool.answers(), parts.catalog.snapshot != nil else { return .serviceUnavailable }
+            return await migrated() ? .ok : .serviceUnavailable
         }
         router.get("/readyz") { _, _ -> HealthStatus in
             guard await parts.pool.answers() else {
                 throw APIError(.serviceUnavailable, code: .databaseUnreachable, message: "PostgreSQL does not answer")
+            }
+            guard await migrated() else {
+                throw APIError(
+                    .serviceUnavailable,
+                    code: APIError.Code("migrations_pending"),
+                    message: "the database lacks migrations this server needs (talab migrate)"
+                )
             }
             guard let snapshot = parts.catalog.snapshot else {
                 throw APIError(

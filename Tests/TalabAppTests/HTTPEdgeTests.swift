@@ -37,6 +37,24 @@ import Testing
         }
     }
 
+    /// Ready means the database has every migration this build ships: a server started before
+    /// `talab migrate` ran is kept out of the load balancer's rotation.
+    @Test func aDatabaseBehindTheMigrationsIsNotReady() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        try await fixture.parts.catalog.refresh()
+        let app = Application(router: Server.router(fixture.parts, settings: fixture.settings))
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            _ = try await fixture.count(
+                "WITH gone AS (DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations) RETURNING 1) SELECT count(*)::int FROM gone"
+            )
+            let behind = try await client.execute(uri: "/readyz", method: .get)
+            #expect(behind.status == .serviceUnavailable && WebhookHTTPTests.errorCode(behind) == "migrations_pending")
+            #expect(try await client.execute(uri: "/readyz", method: .head).status == .serviceUnavailable)
+        }
+    }
+
     @Test func imagesAreServedImmutableAndNothingElseIsReachable() async throws {
         let fixture = try await ServerFixture.make()
         defer { fixture.parts.pool.close() }
