@@ -146,6 +146,118 @@ public struct WebhookBenchmark: Sendable {
         return report
     }
 
+    /// What several servers on one database did with the same load, one of them SIGKILLed.
+    public struct FleetReport: Sendable {
+        public var servers = 0
+        public var sent = 0
+        public var acknowledged = 0
+        public var perSecond = 0.0
+        public var p50 = 0.0
+        public var p99 = 0.0
+        public var lost = 0
+        public var duplicated = 0
+        /// A customer's message handled before one of theirs that arrived earlier.
+        public var outOfOrder = 0
+        /// Messages each server handled (by its log lines' process), to show the load was shared.
+        public var drainSeconds = 0.0
+        public var lostLeases = 0
+        public var deadLettered = 0
+    }
+
+    /// `servers` `talab serve` processes on one database behind a loopback balancer, driven at
+    /// `crashRate` for `seconds`; the first server is SIGKILLed halfway and restarted. Then: every
+    /// acknowledged webhook handled and answered exactly once, each customer's messages in the order
+    /// they arrived.
+    public func runFleet(
+        servers: Int,
+        server: DatabaseURL,
+        migrations: [Migration],
+        progress: @Sendable (String) -> Void
+    ) async throws -> FleetReport {
+        let stage = try await BenchStage.make(
+            "talab_bench_fleet",
+            server: server,
+            migrations: migrations,
+            project: project,
+            progress: progress
+        )
+        defer { Task { try? await stage.graphServer.stop() } }
+        var ports = [stage.port]
+        for _ in 1..<max(servers, 2) { ports.append(try PrivateCluster.freeLoopbackPort()) }
+        func arguments(_ port: Int) -> [String] {
+            [
+                "serve", "--database-url", stage.url.unredacted, "--port", String(port), "--graph-url",
+                stage.graphServer.url, "--handler", "acknowledge", "--pool-size", "4",
+            ]
+        }
+        let binary = executable
+        var pids = try ports.map { try Subprocess.spawn(binary, arguments($0), environment: stage.environment) }
+        defer {
+            for pid in pids { kill(pid, SIGTERM) }
+            for pid in pids { Subprocess.wait(pid) }
+        }
+        for port in ports { try await waitUntilHealthy(port) }
+        let balancer = try await LoopbackBalancer.start(backends: ports)
+        progress(
+            "\(ports.count) servers behind one address: \(crashRate)/s for \(seconds) s, the first SIGKILLed halfway"
+        )
+        let (seconds, environment) = (seconds, stage.environment)
+        let victim = pids[0]
+        let victimArguments = arguments(ports[0])
+        let killer = Task {
+            try await Task.sleep(for: .seconds(seconds / 2))
+            kill(victim, SIGKILL)
+            Subprocess.wait(victim)
+            return try Subprocess.spawn(binary, victimArguments, environment: environment)
+        }
+        let signature = WebhookSignature(appSecret: WebhookBenchmark.appSecret)
+        let outcome = try await drive(port: balancer.port, rate: crashRate, label: "fleet", signature: signature)
+        pids[0] = try await killer.value
+        try await balancer.stop()
+        var report = FleetReport()
+        report.servers = ports.count
+        let step = outcome.step(target: crashRate, seconds: seconds, rss: 0)
+        (report.sent, report.acknowledged, report.perSecond) = (step.sent, step.acknowledged, step.perSecond)
+        (report.p50, report.p99) = (step.p50, step.p99)
+        try await waitUntilHealthy(ports[0])
+        progress("waiting for the inbox to drain")
+        let pool = PostgresPool(url: stage.url, maxConnections: 2)
+        defer { pool.close() }
+        let start = ContinuousClock.now
+        while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
+            guard ContinuousClock.now - start < .seconds(600) else { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        report.drainSeconds = (ContinuousClock.now - start).seconds
+        let ids = PostgresTextArray(outcome.acknowledgedIDs.map { Optional($0) })
+        report.lost = try await pool.query(WebhookBenchmark.lost, [ids])[0].decode(Int.self, "n")
+        report.duplicated = try await pool.query(WebhookBenchmark.duplicated)[0].decode(Int.self, "n")
+        report.outOfOrder = try await pool.query(WebhookBenchmark.outOfOrder)[0].decode(Int.self, "n")
+        let leases = try await pool.query(WebhookBenchmark.leases)[0]
+        report.lostLeases = try leases.decode(Int.self, "lost")
+        report.deadLettered = try leases.decode(Int.self, "dead")
+        return report
+    }
+
+    /// Pairs of one customer's messages handled in the other order than they were stored (the
+    /// inbox's ids are the order of arrival; the message log's, the order of handling).
+    static let outOfOrder = PostgresStatement(
+        "bench.out_of_order",
+        """
+        WITH stored AS (
+            SELECT id AS inbox_id, convert_from(body, 'UTF8')::jsonb #>> '{entry,0,changes,0,value,messages,0,id}' AS message_id,
+                   convert_from(body, 'UTF8')::jsonb #>> '{entry,0,changes,0,value,messages,0,from}' AS customer
+            FROM webhook_inbox
+        ), handled AS (
+            SELECT s.customer, s.inbox_id, m.id AS log_id
+            FROM stored s JOIN audit.message_logs m ON m.meta_message_id = s.message_id AND m.direction = 'inbound'
+        )
+        SELECT count(*)::int AS n FROM (
+            SELECT log_id, lag(log_id) OVER (PARTITION BY customer ORDER BY inbox_id) AS previous FROM handled
+        ) pairs WHERE previous > log_id
+        """
+    )
+
     /// Leases a killed process left behind (each counted once when taken over), and dead letters.
     static let leases = PostgresStatement(
         "bench.leases",

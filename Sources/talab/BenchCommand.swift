@@ -189,8 +189,14 @@ extension BenchCommand {
         @Option(help: "Rate of the run that kills the server halfway.") var crashRate = 1000
         @Option(help: "The server's webhook workers during the rate steps; 0 measures receiving alone.")
         var workers = 2
+        @Option(
+            help:
+                "Run instead N servers on one database behind a loopback balancer at --crash-rate, the first SIGKILLed and restarted halfway: every acknowledged webhook answered once, each customer's messages in order."
+        )
+        var servers = 1
 
         func run() async throws {
+            if servers > 1 { return try await fleet() }
             try await reportingFailure {
                 let steps = rates.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                 let report = try await withBenchCluster { server, migrations, project in
@@ -232,6 +238,39 @@ extension BenchCommand {
                     print("  \(report.retried) bodies needed a retry; commonest reason: \(error)")
                 }
                 if report.lost > 0 || report.duplicated > 0 { throw ExitCode.failure }
+            }
+        }
+
+        func fleet() async throws {
+            try await reportingFailure {
+                let report = try await withBenchCluster { server, migrations, project in
+                    try await WebhookBenchmark(
+                        rates: [],
+                        seconds: seconds,
+                        connections: connections,
+                        crashRate: crashRate,
+                        executable: CommandLine.executablePath,
+                        project: project
+                    ).runFleet(servers: servers, server: server, migrations: migrations, progress: note)
+                }
+                print(
+                    "talab bench webhook --servers \(report.servers): \(connections) connections through one loopback balancer, \(crashRate)/s for \(seconds) s, fsync on; the first server SIGKILLed halfway and restarted"
+                )
+                print(
+                    String(
+                        format: "  sent %d, acknowledged %d (%.0f/s), p50 %.2f ms, p99 %.2f ms",
+                        report.sent,
+                        report.acknowledged,
+                        report.perSecond,
+                        report.p50 * 1000,
+                        report.p99 * 1000
+                    )
+                )
+                print(
+                    "  \(report.lost) lost, \(report.duplicated) answered twice, \(report.outOfOrder) handled out of a customer's order (drained in \(String(format: "%.1f", report.drainSeconds)) s)"
+                )
+                print("  leases left by the killed server: \(report.lostLeases); dead-lettered: \(report.deadLettered)")
+                if report.lost > 0 || report.duplicated > 0 || report.outOfOrder > 0 { throw ExitCode.failure }
             }
         }
     }
