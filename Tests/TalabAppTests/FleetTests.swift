@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TalabApp
+import TalabCore
 import TalabStore
 import TalabTestSupport
 import TalabWhatsApp
@@ -105,5 +106,53 @@ import Testing
         #expect(handled == expected)
         // The dead server's bodies were taken over, each counted once as lost.
         #expect(try await fixture.count("SELECT coalesce(sum(lost_attempts), 0)::int FROM webhook_inbox") == 8)
+    }
+
+    /// An apply reaches every server: each listens for the reconciler's NOTIFY and reloads its
+    /// snapshot, so a number moved to a branch routes at once in all of them.
+    @Test func anApplyRefreshesTheCatalogOfEveryServer() async throws {
+        let fixture = try await ServerFixture.make()
+        defer { fixture.parts.pool.close() }
+        var quiet = Logger(label: "talab.test.fleet")
+        quiet.logLevel = .critical
+        let second = Server.parts(
+            fixture.settings,
+            sealer: ServerFixture.sealer,
+            handler: AcknowledgingHandler(),
+            logger: quiet
+        )
+        defer { second.pool.close() }
+        let caches = [fixture.parts.catalog, second.catalog]
+        let (url, logger) = (fixture.url, quiet)
+        let relays = caches.map { catalog in
+            Task {
+                try await NotificationRelay(
+                    url: url,
+                    catalog: catalog,
+                    inbox: Doorbell(),
+                    outbound: Doorbell(),
+                    logger: logger
+                )
+                .run()
+            }
+        }
+        defer { for relay in relays { relay.cancel() } }
+        let moved = "106540352249999"
+        func routes(_ catalog: CatalogCache) -> Bool {
+            if case .branch = catalog.snapshot?.route(phoneNumberID: moved) { return true }
+            return false
+        }
+        for _ in 0..<200 where caches.contains(where: { $0.snapshot == nil }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(caches.allSatisfy { $0.snapshot != nil && !routes($0) })
+        // The Hamra branch gets a new number, applied as any change.
+        try await ExampleCatalog.apply(to: fixture.url, sealer: ServerFixture.sealer) { repository in
+            let path = "Tenants/abu-salim-grill/branches/hamra.yaml"
+            let text = try String(contentsOf: repository.folder.appendingPathComponent(path), encoding: .utf8)
+            try repository.write(path, text.replacingOccurrences(of: "106540352242999", with: moved))
+        }
+        for _ in 0..<500 where !caches.allSatisfy(routes) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(caches.allSatisfy(routes))
     }
 }
