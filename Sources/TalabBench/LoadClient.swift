@@ -30,7 +30,13 @@ struct LoadClient: Sendable {
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .connect(host: host, port: port) { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            // A server that stops answering (hung, or a connection no one holds)
+                            // costs this connection 10 s, then it is opened again: a run always ends.
+                            try channel.pipeline.syncOperations.addHandlers(
+                                IdleStateHandler(readTimeout: .seconds(10)),
+                                CloseWhenIdle()
+                            )
+                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                         }
                     }
                 try await channel.executeThenClose { inbound, outbound in
@@ -99,4 +105,17 @@ struct LoadClient: Sendable {
 
 enum LoadClientError: Error {
     case closed
+}
+
+/// Closes a connection when `IdleStateHandler` says nothing was read for its timeout.
+final class CloseWhenIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
 }
