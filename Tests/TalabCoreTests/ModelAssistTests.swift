@@ -102,4 +102,18 @@ import Testing
         #expect(json.contains("\"item_key\"") == false && json.contains("\"hours_today\""))
         #expect(json.utf8.count < 12_000, "\(json.utf8.count) bytes")
     }
+
+    /// A model that floods (thousands of lines, hundreds of calls) is followed no further than an
+    /// order a person writes.
+    @Test func aFloodOfActionsIsCut() throws {
+        var state = ConversationState(currency: "USD")
+        let lines = (0..<5_000).map { _ in ModelAction.Line(itemKey: "hummus", quantity: 1) }
+        let flood = [ModelAction.addItems(lines)] + Array(repeating: ModelAction.handOff, count: 500)
+        let result = try #require(
+            ModelAssistTests.engine.handle(model: flood, text: "hummus", state: &state, now: Date())
+        )
+        #expect(state.cart.lines.map(\.quantity) == [ModelContext.lineLimit])
+        #expect(result.effects.count == ModelContext.actionLimit - 1)
+        #expect(result.rejected == 5_000 - ModelContext.lineLimit + 500 + 1 - ModelContext.actionLimit)
+    }
 }

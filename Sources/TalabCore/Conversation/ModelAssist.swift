@@ -89,6 +89,10 @@ public struct ModelContext: Sendable, Codable, Equatable {
 
     /// Items described at most: a few thousand characters, about 1,500 tokens with the rest.
     public static let itemLimit = 30
+    /// Of a model's answer, the actions read and the lines added at most: past them, dropped (an
+    /// order a person writes in one message is shorter; a model that floods is not followed).
+    public static let actionLimit = 10
+    public static let lineLimit = 20
 
     /// The context as the model reads it (snake_case JSON, keys sorted: the same message gives the
     /// same bytes).
@@ -207,11 +211,12 @@ extension ConversationEngine {
         var accepted = 0
         var added = OrderParser.Result()
         var delivery: DeliveryType?
-        for action in actions {
+        rejected += max(actions.count - ModelContext.actionLimit, 0)
+        for action in actions.prefix(ModelContext.actionLimit) {
             switch action {
             case .addItems(let lines):
                 for line in lines {
-                    if let checked = checked(line) {
+                    if let checked = checked(line), added.lines.count < ModelContext.lineLimit {
                         added.lines.append(checked)
                         added.stated.append(true)
                     } else {
