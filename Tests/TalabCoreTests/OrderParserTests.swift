@@ -109,6 +109,22 @@ import Testing
     /// words are ordered by two of them.
     static let grill = unseen("mashawi-abou-fadi")
     static let pizzeria = unseen("pizza-nostra")
+    static let cafe = unseen("cafe-najma")
+
+    /// Two words each fitting several items name the one both fit; a kind's word from the lexicon
+    /// before an item's name (`قهوة`, coffee) is no second item (the coffee shop's first run put a
+    /// latte beside the espresso).
+    @Test(arguments: [
+        ("croissant zebde w croissant chocolat", ["1 butter-croissant", "1 chocolate-croissant"]),
+        ("3 croissant chocolat", ["3 chocolate-croissant"]),
+        ("قهوة إسبريسو دبل", ["1 espresso +shots/double"]),
+    ])
+    func wordsThatTogetherNameOneItem(text: String, expected: [String]) {
+        let lines = OrderParserTests.cafe.parse(text).lines.map { line in
+            (["\(line.quantity) \(line.itemKey)"] + line.options.map(\.key).sorted()).joined(separator: " +")
+        }
+        #expect(lines == expected, "\(text)")
+    }
 
     static func unseen(_ slug: String) -> OrderParser {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

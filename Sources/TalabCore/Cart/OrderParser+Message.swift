@@ -83,9 +83,24 @@ extension OrderParser {
                     index += 1
                     continue
                 }
+                let shared = Set(first.candidates).intersection(second.candidates)
                 if Message.covers(choicesOf(first), second) {
                     mentions.remove(at: index + 1)
                 } else if Message.covers(choicesOf(second), first) {
+                    mentions.remove(at: index)
+                } else if first.end == second.start, first.key == nil, second.key == nil, shared.count == 1,
+                    let key = shared.first
+                {
+                    // Two words each fitting several items, together one (`croissant chocolat`).
+                    mentions[index] = first.spanning(first.start, second.end, candidates: [key])
+                    mentions[index].dual = first.dual || second.dual
+                    mentions.remove(at: index + 1)
+                } else if first.end == second.start, first.partial, first.length == 1, second.key != nil,
+                    !second.partial,
+                    reading.known[first.start] != words[first.start], !shared.contains(second.key!)
+                {
+                    // A kind's word from the lexicon before an item's whole name (`قهوة إسبريسو`,
+                    // coffee: espresso) says what the item is, not a second item.
                     mentions.remove(at: index)
                 } else if second.key == nil || second.partial, let key = first.key, second.candidates.contains(key) {
                     mentions[index] = first.spanning(first.start, second.end)

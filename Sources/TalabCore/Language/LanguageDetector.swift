@@ -22,6 +22,9 @@ public struct LanguageDetector: Sendable {
     /// Common words the menu writes in one language's names only (`spinach`, `fresh` in English
     /// names; `épinards` in French translations), not dish names: weaker evidence of that language.
     var nameWords: [String: Language] = [:]
+    /// Every word of the menu's Latin names and choices, in any language: a Latin word that is one of
+    /// them (`double`) is the menu's word, not an Arabic one written in Latin letters.
+    var latinNameWords: Set<String> = []
 
     public init(
         sharedWords: Set<String> = [],
@@ -45,6 +48,10 @@ public struct LanguageDetector: Sendable {
             }
         }
         nameWords = languages.filter { $0.value.count == 1 }.mapValues { $0.first! }
+        latinNameWords = Set(
+            names.flatMap { TextNormalizer.words(TextNormalizer.normalize($0.text)).map(String.init) }
+                .filter { !$0.unicodeScalars.contains(where: TextNormalizer.isArabic) }
+        )
     }
 
     public func detect(_ text: String, previous: Language? = nil, fallback: Language = .english) -> Detection {
@@ -115,7 +122,9 @@ public struct LanguageDetector: Sendable {
         // A word of the menu's names in one language only (`plates` of the choice Plate).
         if let language = nameWords[word] ?? nameWords[stem] { return (language, 0.5) }
         // An Arabic word of the menu written in Latin letters (the menu's Latin names are no evidence).
-        if word.allSatisfy(\.isLetter), Transliteration.matchingKeys(word).contains(where: arabicKeys.contains) {
+        if word.allSatisfy(\.isLetter), !latinNameWords.contains(word),
+            Transliteration.matchingKeys(word).contains(where: arabicKeys.contains)
+        {
             return (.arabizi, 0.75)
         }
         return nil
