@@ -126,24 +126,46 @@ public struct WebhookBenchmark: Sendable {
         report.crashAcknowledged = crash.acknowledgedIDs.count
         try await waitUntilHealthy(port)
         progress("waiting for the inbox to drain")
-        let pool = PostgresPool(url: url, maxConnections: 2)
-        defer { pool.close() }
-        let start = ContinuousClock.now
-        while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
-            guard ContinuousClock.now - start < .seconds(600) else { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        report.drainSeconds = (ContinuousClock.now - start).seconds
-        let ids = PostgresTextArray(crash.acknowledgedIDs.map { Optional($0) })
-        report.lost = try await pool.query(WebhookBenchmark.lost, [ids])[0].decode(Int.self, "n")
-        report.duplicated = try await pool.query(WebhookBenchmark.duplicated)[0].decode(Int.self, "n")
-        let errors = try await pool.query(WebhookBenchmark.errors)
-        report.retried = try errors.reduce(0) { $0 + (try $1.decode(Int.self, "n")) }
-        report.commonestError = try errors.first?.decode(String.self, "error")
-        let leases = try await pool.query(WebhookBenchmark.leases)[0]
-        report.lostLeases = try leases.decode(Int.self, "lost")
-        report.deadLettered = try leases.decode(Int.self, "dead")
+        let after = try await Aftermath.read(url, acknowledged: crash.acknowledgedIDs)
+        (report.drainSeconds, report.lost, report.duplicated) = (after.drainSeconds, after.lost, after.duplicated)
+        (report.retried, report.commonestError) = (after.retried, after.commonestError)
+        (report.lostLeases, report.deadLettered) = (after.lostLeases, after.deadLettered)
         return report
+    }
+
+    /// What became of a run's acknowledged webhooks once the inbox drained (at most 600 s).
+    struct Aftermath {
+        var drainSeconds = 0.0
+        var lost = 0
+        var duplicated = 0
+        var outOfOrder = 0
+        var retried = 0
+        var commonestError: String?
+        var lostLeases = 0
+        var deadLettered = 0
+
+        static func read(_ url: DatabaseURL, acknowledged: [String]) async throws -> Aftermath {
+            let pool = PostgresPool(url: url, maxConnections: 2)
+            defer { pool.close() }
+            var after = Aftermath()
+            let start = ContinuousClock.now
+            while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
+                guard ContinuousClock.now - start < .seconds(600) else { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            after.drainSeconds = (ContinuousClock.now - start).seconds
+            let ids = PostgresTextArray(acknowledged.map { Optional($0) })
+            after.lost = try await pool.query(WebhookBenchmark.lost, [ids])[0].decode(Int.self, "n")
+            after.duplicated = try await pool.query(WebhookBenchmark.duplicated)[0].decode(Int.self, "n")
+            after.outOfOrder = try await pool.query(WebhookBenchmark.outOfOrder)[0].decode(Int.self, "n")
+            let errors = try await pool.query(WebhookBenchmark.errors)
+            after.retried = try errors.reduce(0) { $0 + (try $1.decode(Int.self, "n")) }
+            after.commonestError = try errors.first?.decode(String.self, "error")
+            let leases = try await pool.query(WebhookBenchmark.leases)[0]
+            after.lostLeases = try leases.decode(Int.self, "lost")
+            after.deadLettered = try leases.decode(Int.self, "dead")
+            return after
+        }
     }
 
     /// What several servers on one database did with the same load, one of them SIGKILLed.
@@ -158,7 +180,6 @@ public struct WebhookBenchmark: Sendable {
         public var duplicated = 0
         /// A customer's message handled before one of theirs that arrived earlier.
         public var outOfOrder = 0
-        /// Messages each server handled (by its log lines' process), to show the load was shared.
         public var drainSeconds = 0.0
         public var lostLeases = 0
         public var deadLettered = 0
@@ -221,21 +242,10 @@ public struct WebhookBenchmark: Sendable {
         (report.p50, report.p99) = (step.p50, step.p99)
         try await waitUntilHealthy(ports[0])
         progress("waiting for the inbox to drain")
-        let pool = PostgresPool(url: stage.url, maxConnections: 2)
-        defer { pool.close() }
-        let start = ContinuousClock.now
-        while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
-            guard ContinuousClock.now - start < .seconds(600) else { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        report.drainSeconds = (ContinuousClock.now - start).seconds
-        let ids = PostgresTextArray(outcome.acknowledgedIDs.map { Optional($0) })
-        report.lost = try await pool.query(WebhookBenchmark.lost, [ids])[0].decode(Int.self, "n")
-        report.duplicated = try await pool.query(WebhookBenchmark.duplicated)[0].decode(Int.self, "n")
-        report.outOfOrder = try await pool.query(WebhookBenchmark.outOfOrder)[0].decode(Int.self, "n")
-        let leases = try await pool.query(WebhookBenchmark.leases)[0]
-        report.lostLeases = try leases.decode(Int.self, "lost")
-        report.deadLettered = try leases.decode(Int.self, "dead")
+        let after = try await Aftermath.read(stage.url, acknowledged: outcome.acknowledgedIDs)
+        (report.drainSeconds, report.lost, report.duplicated) = (after.drainSeconds, after.lost, after.duplicated)
+        (report.outOfOrder, report.lostLeases, report.deadLettered) =
+            (after.outOfOrder, after.lostLeases, after.deadLettered)
         return report
     }
 

@@ -77,7 +77,7 @@ public final class FakeLanguageModel: Sendable {
             try await Task.sleep(for: pause)
             return try await respond(then, model: model)
         case .status(let code):
-            return json(
+            return FakeGraphAPI.json(
                 HTTPResponse.Status(code: code),
                 ["error": ["message": "scripted failure", "type": "server_error", "code": .null]]
             )
@@ -105,7 +105,7 @@ public final class FakeLanguageModel: Sendable {
     }
 
     static func completion(_ message: JSONValue, model: JSONValue?, tokens: (Int, Int)) -> Response {
-        json(
+        FakeGraphAPI.json(
             .ok,
             [
                 "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_764_000_000,
@@ -116,15 +116,6 @@ public final class FakeLanguageModel: Sendable {
                     "total_tokens": .number(Double(tokens.0 + tokens.1)),
                 ],
             ]
-        )
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
-        guard case .object(let object) = value else { return Response(status: status) }
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONValue.encode(object)))
         )
     }
 }

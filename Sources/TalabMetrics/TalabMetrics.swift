@@ -48,9 +48,18 @@ public enum TalabMetrics {
     // MARK: Replies
 
     /// Cloud API calls by outcome: `sent`, `retried` (a 429 or 5xx tried again), `failed`.
-    public static func graphCall(_ outcome: String) {
-        counter("talab_graph_calls_total", [("outcome", outcome)]).increment()
+    public static func graphCall(_ outcome: GraphOutcome) { graphCalls[outcome.rawValue]?.increment() }
+
+    public enum GraphOutcome: String, CaseIterable, Sendable {
+        case sent, retried, failed
     }
+
+    /// Made once: a reply's path does no registry lookup.
+    static let graphCalls = Dictionary(
+        uniqueKeysWithValues: GraphOutcome.allCases.map {
+            ($0.rawValue, counter("talab_graph_calls_total", [("outcome", $0.rawValue)]))
+        }
+    )
 
     // MARK: PostgreSQL
 

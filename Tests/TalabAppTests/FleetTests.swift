@@ -12,9 +12,9 @@ import Testing
 /// handled and answered once, each customer's in the order they arrived. (`talab bench webhook
 /// --servers N` does the same with processes, SIGKILL and a balancer.)
 @Suite struct FleetTests {
-    @Test func workersOfSeveralServersAnswerEveryMessageOnceInEachCustomersOrder() async throws {
+    /// A server's parts on the example tenants, and a second server's on the same database.
+    static func twoServers() async throws -> (ServerFixture, Server.Parts, Logger) {
         let fixture = try await ServerFixture.make()
-        defer { fixture.parts.pool.close() }
         var quiet = Logger(label: "talab.test.fleet")
         quiet.logLevel = .critical
         let second = Server.parts(
@@ -23,7 +23,15 @@ import Testing
             handler: AcknowledgingHandler(),
             logger: quiet
         )
-        defer { second.pool.close() }
+        return (fixture, second, quiet)
+    }
+
+    @Test func workersOfSeveralServersAnswerEveryMessageOnceInEachCustomersOrder() async throws {
+        let (fixture, second, _) = try await FleetTests.twoServers()
+        defer {
+            fixture.parts.pool.close()
+            second.pool.close()
+        }
         // 20 customers, 12 messages each, stored in the order each customer wrote them.
         var expected: [String: [String]] = [:]
         for turn in 0..<12 {
@@ -111,17 +119,11 @@ import Testing
     /// An apply reaches every server: each listens for the reconciler's NOTIFY and reloads its
     /// snapshot, so a number moved to a branch routes at once in all of them.
     @Test func anApplyRefreshesTheCatalogOfEveryServer() async throws {
-        let fixture = try await ServerFixture.make()
-        defer { fixture.parts.pool.close() }
-        var quiet = Logger(label: "talab.test.fleet")
-        quiet.logLevel = .critical
-        let second = Server.parts(
-            fixture.settings,
-            sealer: ServerFixture.sealer,
-            handler: AcknowledgingHandler(),
-            logger: quiet
-        )
-        defer { second.pool.close() }
+        let (fixture, second, quiet) = try await FleetTests.twoServers()
+        defer {
+            fixture.parts.pool.close()
+            second.pool.close()
+        }
         let caches = [fixture.parts.catalog, second.catalog]
         let (url, logger) = (fixture.url, quiet)
         let relays = caches.map { catalog in

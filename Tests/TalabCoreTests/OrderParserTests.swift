@@ -48,10 +48,13 @@ import Testing
     }
 
     /// A line's items with their options sorted: `2 chicken-shawarma +remove/no-toum +size/large`.
-    static func sorted(_ text: String) -> [String] {
+    static func sorted(_ text: String) -> [String] { lines(parser, text).sorted() }
+
+    /// The lines `parser` reads in `text`, in order, options sorted: `2 chicken-shawarma +remove/no-toum +size/large`.
+    static func lines(_ parser: OrderParser, _ text: String) -> [String] {
         parser.parse(text).lines.map { line in
             (["\(line.quantity) \(line.itemKey)"] + line.options.map(\.key).sorted()).joined(separator: " +")
-        }.sorted()
+        }
     }
 
     /// The kinds of line issue #18 lists, on the example restaurant (its examples, expectations
@@ -120,9 +123,7 @@ import Testing
         ("قهوة إسبريسو دبل", ["1 espresso +shots/double"]),
     ])
     func wordsThatTogetherNameOneItem(text: String, expected: [String]) {
-        let lines = OrderParserTests.cafe.parse(text).lines.map { line in
-            (["\(line.quantity) \(line.itemKey)"] + line.options.map(\.key).sorted()).joined(separator: " +")
-        }
+        let lines = OrderParserTests.lines(OrderParserTests.cafe, text)
         #expect(lines == expected, "\(text)")
     }
 
@@ -157,9 +158,7 @@ import Testing
         ("2 farrouj kamel", ["2 whole-chicken"]),
     ])
     func dualsOfChoicesAndPartsOfLongerNames(text: String, expected: [String]) {
-        let lines = OrderParserTests.grill.parse(text).lines.map { line in
-            (["\(line.quantity) \(line.itemKey)"] + line.options.map(\.key).sorted()).joined(separator: " +")
-        }
+        let lines = OrderParserTests.lines(OrderParserTests.grill, text)
         #expect(lines == expected, "\(text)")
     }
 

@@ -10,6 +10,14 @@ public enum ConversationStore {
         /// The conversation's state as JSON, when it was used more recently than the idle limit.
         public let state: String?
         public let branchKey: String?
+
+        /// A row of `load` or `peek`: without the state and branch when it is idle past the limit.
+        init(_ row: PostgresRow) throws {
+            let fresh = try row.decode(Bool?.self, "fresh") == true
+            catalogVersion = try row.decode(String?.self, "version")
+            state = fresh ? try row.decode(String?.self, "state") : nil
+            branchKey = fresh ? try row.decode(String?.self, "branch_key") : nil
+        }
     }
 
     static let load = PostgresStatement(
@@ -41,13 +49,7 @@ public enum ConversationStore {
         idleSeconds: Int,
         on connection: PostgresConnection
     ) async throws -> Stored {
-        let row = try await connection.query(load, [business, customer, idleSeconds])[0]
-        let fresh = try row.decode(Bool?.self, "fresh") == true
-        return Stored(
-            catalogVersion: try row.decode(String?.self, "version"),
-            state: fresh ? try row.decode(String?.self, "state") : nil,
-            branchKey: fresh ? try row.decode(String?.self, "branch_key") : nil
-        )
+        try Stored(try await connection.query(load, [business, customer, idleSeconds])[0])
     }
 
     static let peek = PostgresStatement(
@@ -74,13 +76,7 @@ public enum ConversationStore {
         idleSeconds: Int,
         on connection: PostgresConnection
     ) async throws -> Stored {
-        let row = try await connection.query(peek, [business, waID, userID, idleSeconds])[0]
-        let fresh = try row.decode(Bool?.self, "fresh") == true
-        return Stored(
-            catalogVersion: try row.decode(String?.self, "version"),
-            state: fresh ? try row.decode(String?.self, "state") : nil,
-            branchKey: fresh ? try row.decode(String?.self, "branch_key") : nil
-        )
+        try Stored(try await connection.query(peek, [business, waID, userID, idleSeconds])[0])
     }
 
     /// Saves the conversation's state (JSON) and branch, in the caller's transaction.

@@ -105,14 +105,14 @@ public struct GraphClient: Sendable {
             attempt += 1
             do {
                 let accepted = try await sendOnce(body, from: phoneNumberID, token: token)
-                TalabMetrics.graphCall("sent")
+                TalabMetrics.graphCall(.sent)
                 return accepted
             } catch {
                 guard error.retryable, attempt < settings.attempts else {
-                    TalabMetrics.graphCall("failed")
+                    TalabMetrics.graphCall(.failed)
                     throw error
                 }
-                TalabMetrics.graphCall("retried")
+                TalabMetrics.graphCall(.retried)
                 let delay = settings.backoff * (1 << (attempt - 1))
                 let jitter = Double.random(in: 0.5...1.0)
                 logger.info(
