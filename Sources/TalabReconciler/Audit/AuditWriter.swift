@@ -6,44 +6,34 @@ import TalabStore
 /// commit's author with the file and line that caused it, and one `reconcile_runs` row per attempt,
 /// failed ones included.
 enum AuditWriter {
-    static let audit = PostgresStatement(
-        "reconcile.audit",
-        named: """
-            INSERT INTO audit.audit_logs (actor_name, actor_email, commit_sha, reconcile_run_id, business_id, action,
-                                          entity_type, entity_id, before, after, file, line)
-            SELECT :actor_name, :actor_email, :commit_sha, :run::uuid, u.business_id::uuid, u.action, u.entity_type,
-                   u.entity_id::uuid, u.before::jsonb, u.after::jsonb, u.file, u.line::integer
-            FROM unnest(:businesses::text[], :actions::text[], :entity_types::text[], :entity_ids::text[],
-                        :befores::text[], :afters::text[], :files::text[], :lines::text[])
-                 AS u(business_id, action, entity_type, entity_id, before, after, file, line)
-            """
-    )
+    static let columns = [
+        "actor_name", "actor_email", "commit_sha", "reconcile_run_id", "business_id", "action", "entity_type",
+        "entity_id", "before", "after", "file", "line",
+    ]
 
-    /// An entry per change, in chunks of `BatchWriter.chunk`, in the apply's transaction.
+    /// An entry per change, copied (`COPY`) in the apply's transaction.
     static func record(
         _ changes: [PlanChange],
         commit: GitCommit,
         runID: UUID,
         on connection: PostgresConnection
     ) async throws {
-        func json(_ values: [String: ColumnValue]) -> String? { ColumnValue.auditJSON(values) }
-        for chunk in changes.chunked(BatchWriter.chunk) {
-            try await connection.query(
-                audit,
+        guard !changes.isEmpty else { return }
+        let run = runID.lowercasedText
+        try await connection.copy(
+            into: "audit.audit_logs",
+            columns: columns,
+            rows: changes.lazy.map { change -> [String?] in
                 [
-                    "actor_name": commit.author.name, "actor_email": commit.author.email, "commit_sha": commit.sha,
-                    "run": runID.lowercasedText,
-                    "businesses": PostgresTextArray(chunk.map { DesiredState.businessID($0.slug).lowercasedText }),
-                    "actions": PostgresTextArray(chunk.map(\.auditAction)),
-                    "entity_types": PostgresTextArray(chunk.map(\.table.entity)),
-                    "entity_ids": PostgresTextArray(chunk.map { $0.id.lowercasedText }),
-                    "befores": PostgresTextArray(chunk.map { $0.before.flatMap { json($0.values) } }),
-                    "afters": PostgresTextArray(chunk.map { $0.action == .delete ? nil : json($0.row.values) }),
-                    "files": PostgresTextArray(chunk.map { $0.row.source?.file }),
-                    "lines": PostgresTextArray(chunk.map { $0.row.source.map { String($0.line) } }),
+                    commit.author.name, commit.author.email, commit.sha, run,
+                    DesiredState.businessID(change.slug).lowercasedText, change.auditAction, change.table.entity,
+                    change.id.lowercasedText, change.before.flatMap { ColumnValue.auditJSON($0.values) },
+                    change.action == .delete ? nil : ColumnValue.auditJSON(change.row.values), change.row.source?.file,
+                    change.row.source.map { String($0.line) },
                 ]
-            )
-        }
+            },
+            name: "reconcile.audit"
+        )
     }
 
     /// One attempt to apply a commit, as `reconcile_runs` keeps it.

@@ -32,7 +32,7 @@ public enum ConversationEvents {
                 String.UnicodeScalarView($0.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.prefix(200))
             )
         }
-        try await connection.query(insert, [business, branch, customer, kind.rawValue, detail])
+        try await connection.queue(insert, [business, branch, customer, kind.rawValue, detail])
     }
 
     /// Counts of a business's moments over a range of its dates, and what customers wrote (or asked

@@ -79,7 +79,8 @@ public enum ConversationStore {
         try Stored(try await connection.query(peek, [business, waID, userID, idleSeconds])[0])
     }
 
-    /// Saves the conversation's state (JSON) and branch, in the caller's transaction.
+    /// Saves the conversation's state (JSON) and branch, in the caller's transaction (a queued write:
+    /// it travels with the transaction's next statement or its commit).
     public static func save(
         business: UUID,
         customer: UUID,
@@ -87,6 +88,6 @@ public enum ConversationStore {
         state: String,
         on connection: PostgresConnection
     ) async throws {
-        try await connection.query(save, [business, customer, branchKey, state])
+        try await connection.queue(save, [business, customer, branchKey, state])
     }
 }

@@ -53,7 +53,8 @@ public enum MessageLog {
             """
     )
 
-    /// Logs `message` and queues `replies` (Graph API request bodies, JSON) in one statement.
+    /// Logs `message` and queues `replies` (Graph API request bodies, JSON) in one statement, itself
+    /// queued on the connection: it travels with the transaction's next statement or its commit.
     public static func log(
         _ message: Inbound,
         queueing replies: [String],
@@ -61,7 +62,7 @@ public enum MessageLog {
     )
         async throws
     {
-        try await connection.query(
+        try await connection.queue(
             answer,
             [
                 "business": message.business, "branch": message.branch, "customer": message.customer.id,
@@ -75,7 +76,7 @@ public enum MessageLog {
             ]
         )
         if let model = message.model {
-            try await connection.query(
+            try await connection.queue(
                 countModelUse,
                 [message.business, model.tokensIn ?? 0, model.tokensOut ?? 0, model.failed ? 1 : 0]
             )
@@ -184,9 +185,9 @@ public enum MessageLog {
             """
     )
 
-    /// Records a delivery status unless the message already has a higher one.
+    /// Records a delivery status unless the message already has a higher one (a queued write).
     public static func record(_ status: Status, on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.queue(
             moveStatus,
             [
                 "message_id": status.messageID, "business": status.business, "status": status.status,
@@ -204,8 +205,8 @@ public enum MessageLog {
         """
     )
 
-    /// Counts a body addressed to a number no business owns (for the operator).
+    /// Counts a body addressed to a number no business owns (for the operator; a queued write).
     public static func countUnroutable(phoneNumberID: String, on connection: PostgresConnection) async throws {
-        try await connection.query(countUnroutable, [phoneNumberID])
+        try await connection.queue(countUnroutable, [phoneNumberID])
     }
 }

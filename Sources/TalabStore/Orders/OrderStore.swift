@@ -147,7 +147,7 @@ public struct OrderStore: Sendable {
             try await connection.executeScript("RELEASE SAVEPOINT order_placement", name: "orders.release")
             return placed
         } catch {
-            try await connection.executeScript("ROLLBACK TO SAVEPOINT order_placement", name: "orders.rollback")
+            try await connection.rollback(toSavepoint: "order_placement")
             if let error = error as? PostgresError, error.sqlState == "23P01" {
                 throw OrderError(code: .slotFull, message: "no place is left for that time")
             }

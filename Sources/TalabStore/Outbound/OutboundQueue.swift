@@ -4,8 +4,14 @@ public import Foundation
 /// marked as Meta answered each, logged once sent. Each customer's replies go out in order.
 public struct OutboundQueue: Sendable {
     public let pool: PostgresPool
+    /// The marks of replies the Graph API answered, from every customer's chain at once, committed
+    /// together (one round trip and one WAL flush for all that arrive meanwhile).
+    private let marks: PipelinedWrites
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    public init(pool: PostgresPool) {
+        self.pool = pool
+        self.marks = PipelinedWrites(pool: pool)
+    }
 
     /// A leased reply, with the sealed access token to send it with.
     public struct Pending: Sendable {
@@ -119,17 +125,17 @@ public struct OutboundQueue: Sendable {
 
     /// Sent, with Meta's id for it (`markSent`).
     public func markSent(_ id: Int, metaMessageID: String?) async throws {
-        try await pool.query(OutboundQueue.markSent, [id, metaMessageID])
+        try await marks.run(OutboundQueue.markSent, [id, metaMessageID])
     }
 
     /// Failed for good: the Graph API refused it.
     public func markFailed(_ id: Int, code: Int?, error: String) async throws {
-        try await pool.query(OutboundQueue.markFailed, [id, code, error])
+        try await marks.run(OutboundQueue.markFailed, [id, code, error])
     }
 
     /// Failed for now: tried again in a minute, at most ten times (`postpone`).
     public func postpone(_ id: Int, code: Int?, error: String) async throws {
-        try await pool.query(OutboundQueue.postpone, [id, code, error])
+        try await marks.run(OutboundQueue.postpone, [id, code, error])
     }
 
     /// Frees replies leased and not tried (queued behind one that failed).

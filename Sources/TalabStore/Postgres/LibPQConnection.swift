@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Glibc
 
 /// The one owner of a libpq `PGconn`.
 ///
@@ -102,6 +103,132 @@ final class LibPQConnection: @unchecked Sendable {
     /// Runs a script of one or more statements without parameters (the simple query protocol).
     func executeScript(_ sql: String, name: String) throws(PostgresError) {
         _ = try consume(PQexec(handle, sql), statement: name)
+    }
+
+    /// One step of a pipeline: preparing a statement, or running a prepared or an unnamed one.
+    enum PipelineStep {
+        case prepare(name: String, sql: String, types: [UInt32])
+        case executePrepared(name: String, parameters: [String?])
+        case execute(sql: String, name: String, parameters: [String?], types: [UInt32])
+
+        var statement: String {
+            switch self {
+            case .prepare(let name, _, _), .executePrepared(let name, _), .execute(_, let name, _, _): name
+            }
+        }
+    }
+
+    /// What a pipeline did: each step's rows until the first failure, and that failure (the steps
+    /// after it were not run; the ones before it are rolled back unless a transaction is open).
+    struct PipelineOutcome {
+        var rows: [PostgresRows] = []
+        var failure: (step: Int, error: PostgresError)?
+    }
+
+    /// Runs the steps in libpq's pipeline mode: all sent at once, one Sync, one round trip. Outside
+    /// a transaction they share one implicit transaction (one commit, one WAL flush). The socket is
+    /// non-blocking meanwhile and the loop reads while it writes, so a pipeline larger than the
+    /// socket's buffers cannot deadlock against a server waiting for its results to be read.
+    func pipeline(_ steps: [PipelineStep]) throws(PostgresError) -> PipelineOutcome {
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(.server, "cannot enter pipeline mode: \(lastErrorMessage)")
+        }
+        PQsetnonblocking(handle, 1)
+        defer {
+            PQsetnonblocking(handle, 0)
+            PQexitPipelineMode(handle)
+        }
+        for step in steps {
+            let sent: Int32
+            switch step {
+            case .prepare(let name, let sql, let types):
+                sent = PQsendPrepare(handle, name, sql, Int32(types.count), types)
+            case .executePrepared(let name, let parameters):
+                sent = withParameterPointers(parameters) { values in
+                    PQsendQueryPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+                }
+            case .execute(let sql, _, let parameters, let types):
+                sent = withParameterPointers(parameters) { values in
+                    PQsendQueryParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0)
+                }
+            }
+            guard sent == 1 else { throw lostPipeline(step.statement) }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw lostPipeline("pipeline.sync") }
+        var outcome = PipelineOutcome()
+        var step = 0
+        var stepRows: PostgresRows?
+        while true {
+            let flushed = PQflush(handle)
+            guard flushed >= 0, PQconsumeInput(handle) == 1 else { throw lostPipeline("pipeline") }
+            while PQisBusy(handle) == 0 {
+                guard let result = PQgetResult(handle) else {
+                    // The end of one step's results.
+                    if let rows = stepRows, outcome.failure == nil { outcome.rows.append(rows) }
+                    stepRows = nil
+                    step += 1
+                    continue
+                }
+                defer { PQclear(result) }
+                switch PQresultStatus(result) {
+                case PGRES_PIPELINE_SYNC:
+                    return outcome
+                case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                    stepRows = PostgresRows(result: result)
+                case PGRES_PIPELINE_ABORTED:
+                    stepRows = nil
+                default:
+                    let name = step < steps.count ? steps[step].statement : "pipeline"
+                    if outcome.failure == nil { outcome.failure = (step, serverError(result, statement: name)) }
+                    stepRows = nil
+                }
+            }
+            var poll = pollfd(fd: socket, events: Int16(POLLIN) | (flushed == 1 ? Int16(POLLOUT) : 0), revents: 0)
+            _ = Glibc.poll(&poll, 1, -1)
+        }
+    }
+
+    /// Runs `COPY … FROM STDIN` and sends the data `produce` hands over, chunk by chunk, until it
+    /// returns nil. Returns the rows copied. A chunk the server refuses (a bad value, a constraint)
+    /// fails the whole COPY with the server's error; the session stays usable.
+    func copyIn(_ sql: String, name: String, produce: () -> [UInt8]?) throws(PostgresError) -> Int {
+        guard let started = PQexec(handle, sql) else { throw lostPipeline(name) }
+        let status = PQresultStatus(started)
+        guard status == PGRES_COPY_IN else {
+            defer { PQclear(started) }
+            throw serverError(started, statement: name)
+        }
+        PQclear(started)
+        var failed = false
+        while !failed, let chunk = produce() {
+            let sent = chunk.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+            }
+            failed = sent != 1
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else { throw lostPipeline(name) }
+        var copied = 0
+        var failure: PostgresError?
+        while let result = PQgetResult(handle) {
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK:
+                copied = Int(String(cString: PQcmdTuples(result))) ?? 0
+            default:
+                if failure == nil { failure = serverError(result, statement: name) }
+            }
+        }
+        if let failure { throw failure }
+        if failed { throw lostPipeline(name) }
+        return copied
+    }
+
+    private func lostPipeline(_ statement: String) -> PostgresError {
+        PostgresError(
+            isBroken ? .connectionClosed : .server,
+            "the pipeline could not be sent: \(lastErrorMessage)",
+            statement: statement
+        )
     }
 
     /// Reads what the server sent without blocking and returns the notifications that arrived.

@@ -10,6 +10,9 @@ public actor PostgresConnection {
     private let connection: LibPQConnection
     /// Statements prepared on this session, by name, with the text they were prepared from.
     private var preparedStatements: [String: String] = [:]
+    /// Writes queued in the open transaction (`queue`), sent with the next statement.
+    private var queued: [BoundStatement] = []
+    private var inTransaction = false
 
     public nonisolated let url: DatabaseURL
 
@@ -60,11 +63,128 @@ public actor PostgresConnection {
         try run(statement, try bindings.ordered(for: statement))
     }
 
+    /// Queues a write whose rows nobody reads, in the open transaction: it is sent in one round trip
+    /// with the next statement (or the commit), in libpq's pipeline mode. When it fails, that next
+    /// call throws its error, naming it; the transaction is then aborted, as it would have been.
+    /// Outside a transaction the write runs at once.
+    public func queue(_ statement: PostgresStatement, _ bindings: [any PostgresEncodable]) throws(PostgresError) {
+        if statement.parameterNames?.isEmpty == false {
+            throw PostgresError(.binding, "it names its parameters; bind them by name", statement: statement.name)
+        }
+        guard inTransaction else {
+            try run(statement, bindings)
+            return
+        }
+        queued.append(BoundStatement(statement, bindings))
+    }
+
+    /// Queues a write declared with named parameters (`queue`).
+    public func queue(_ statement: PostgresStatement, _ bindings: PostgresBindings) throws(PostgresError) {
+        let ordered = try bindings.ordered(for: statement)
+        guard inTransaction else {
+            try run(statement, ordered)
+            return
+        }
+        queued.append(BoundStatement(statement, ordered))
+    }
+
+    /// Sends the queued writes now (before a savepoint is released or rolled back to, say).
+    public func flush() throws(PostgresError) {
+        guard !queued.isEmpty else { return }
+        let writes = queued
+        queued = []
+        _ = try runPipeline(writes).all()
+    }
+
+    /// Runs statements in one round trip (libpq's pipeline mode) and returns each one's rows. Outside
+    /// a transaction they form one implicit transaction: all commit together (one WAL flush), or,
+    /// when one fails, none does, and its error (naming it) is thrown.
+    public func pipeline(
+        _ statements: [(PostgresStatement, [any PostgresEncodable])]
+    ) throws(PostgresError) -> [PostgresRows] {
+        var writes = queued
+        queued = []
+        for (statement, bindings) in statements {
+            if statement.parameterNames?.isEmpty == false {
+                throw PostgresError(.binding, "it names its parameters; bind them by name", statement: statement.name)
+            }
+            writes.append(BoundStatement(statement, bindings))
+        }
+        return Array(try runPipeline(writes).all().suffix(statements.count))
+    }
+
+    /// Statements already bound (by `PipelinedWrites`), run as one pipeline: the rows of those that
+    /// ran before a failure, and the failure with the index of the statement that failed.
+    func pipeline(bound statements: [BoundStatement]) throws(PostgresError) -> PipelineResult {
+        try runPipeline(statements)
+    }
+
+    struct PipelineResult {
+        /// The rows of each statement that ran, up to the one that failed.
+        var rows: [PostgresRows]
+        var failure: (index: Int, error: PostgresError)?
+
+        func all() throws(PostgresError) -> [PostgresRows] {
+            if let failure { throw failure.error }
+            return rows
+        }
+    }
+
+    /// Runs a pipeline; a statement's server error is returned, a lost connection thrown.
+    private func runPipeline(
+        _ statements: [BoundStatement]
+    ) throws(PostgresError) -> PipelineResult {
+        var steps: [LibPQConnection.PipelineStep] = []
+        var executions: [Int] = []
+        var preparing: [Int: (name: String, sql: String)] = [:]
+        for bound in statements {
+            let (statement, values, types) = (bound.statement, bound.values, bound.types)
+            guard statement.prepared else {
+                executions.append(steps.count)
+                steps.append(.execute(sql: statement.sql, name: statement.name, parameters: values, types: types))
+                continue
+            }
+            let known =
+                preparedStatements[statement.name]
+                ?? preparing.values.first { $0.name == statement.name }?.sql
+            if let known {
+                guard known == statement.sql else {
+                    throw PostgresError(
+                        .server,
+                        "two different statements share the name \"\(statement.name)\"",
+                        statement: statement.name
+                    )
+                }
+            } else {
+                preparing[steps.count] = (statement.name, statement.sql)
+                steps.append(.prepare(name: statement.name, sql: statement.sql, types: types))
+            }
+            executions.append(steps.count)
+            steps.append(.executePrepared(name: statement.name, parameters: values))
+        }
+        let outcome = try connection.pipeline(steps)
+        // A statement prepared before the failure stays prepared: preparing is not transactional.
+        for (step, prepared) in preparing where step < outcome.rows.count {
+            preparedStatements[prepared.name] = prepared.sql
+        }
+        guard let failure = outcome.failure else { return PipelineResult(rows: executions.map { outcome.rows[$0] }) }
+        return PipelineResult(
+            rows: executions.prefix { $0 < failure.step }.map { outcome.rows[$0] },
+            failure: (executions.firstIndex { $0 >= failure.step } ?? executions.count - 1, failure.error)
+        )
+    }
+
     private func run(
         _ statement: PostgresStatement,
         _ bindings: [any PostgresEncodable]
     ) throws(PostgresError) -> PostgresRows {
         let values = bindings.map(\.postgresText)
+        if !queued.isEmpty {
+            var writes = queued
+            queued = []
+            writes.append(BoundStatement(statement, bindings))
+            return try runPipeline(writes).all().last!
+        }
         guard statement.prepared else {
             return try connection.execute(
                 statement.sql,
@@ -94,7 +214,35 @@ public actor PostgresConnection {
 
     /// Runs SQL text of one or more statements, without parameters (migrations, `LISTEN`, DDL).
     public func executeScript(_ sql: String, name: String) throws(PostgresError) {
+        try flush()
         try connection.executeScript(sql, name: name)
+    }
+
+    /// Copies rows into a table (`COPY … FROM STDIN`, text format): the bulk path for a first apply's
+    /// rows and audit records. Each row holds one value per column in PostgreSQL's text form (nil is
+    /// NULL); they are escaped here and sent in chunks of about a mebibyte. Returns the rows copied.
+    @discardableResult
+    public func copy<Rows: Sequence<[String?]>>(
+        into table: String,
+        columns: [String],
+        rows: Rows,
+        name: String
+    ) throws(PostgresError) -> Int {
+        try flush()
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
+        var iterator = rows.makeIterator()
+        var encoder = CopyTextEncoder(columns: columns.count)
+        return try connection.copyIn(sql, name: name) {
+            while encoder.bytes.count < 1 << 20, let row = iterator.next() { encoder.append(row) }
+            return encoder.take()
+        }
+    }
+
+    /// Rolls back to a savepoint of the open transaction; the writes queued since are dropped unsent
+    /// (they would be undone, and one of them failing must not stop the rollback).
+    public func rollback(toSavepoint savepoint: String) throws(PostgresError) {
+        queued.removeAll { $0.statement != PostgresConnection.begin }
+        try connection.executeScript("ROLLBACK TO SAVEPOINT \(try connection.escapeIdentifier(savepoint))", name: "savepoint.rollback")
     }
 
     /// Quotes an identifier (a database, channel or table name) for a script.
@@ -117,16 +265,45 @@ public actor PostgresConnection {
     private nonisolated func transaction<Result>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await executeScript("BEGIN", name: "transaction.begin")
+        try await begin()
         let result: Result
         do {
             result = try await body(self)
+            try await commit()
         } catch {
-            try? await executeScript("ROLLBACK", name: "transaction.rollback")
+            try? await rollback()
             throw error
         }
-        try await executeScript("COMMIT", name: "transaction.commit")
         return result
+    }
+
+    private static let begin = PostgresStatement("transaction.begin", "BEGIN", prepared: false)
+    private static let commit = PostgresStatement("transaction.commit", "COMMIT", prepared: false)
+
+    /// BEGIN is queued: it travels with the transaction's first statement.
+    private func begin() throws(PostgresError) {
+        guard !inTransaction else { throw PostgresError(.server, "a transaction is already open on this session") }
+        inTransaction = true
+        queued = [BoundStatement(PostgresConnection.begin, [])]
+    }
+
+    /// COMMIT travels with the writes still queued.
+    private func commit() throws(PostgresError) {
+        inTransaction = false
+        if queued.count == 1, queued[0].statement == PostgresConnection.begin {
+            queued = []  // nothing was run: nothing to commit
+            return
+        }
+        try run(PostgresConnection.commit, [])
+    }
+
+    /// Queued writes are dropped. Nothing needs rolling back when not even BEGIN was sent, or when a
+    /// failed COMMIT ended the transaction; a COMMIT that never ran (a queued write before it
+    /// failed) leaves it open and aborted.
+    private func rollback() throws(PostgresError) {
+        inTransaction = false
+        queued = []
+        if !connection.isIdle { try connection.executeScript("ROLLBACK", name: "transaction.rollback") }
     }
 
     /// Whether the session can serve another caller as it is.

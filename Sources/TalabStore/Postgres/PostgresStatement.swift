@@ -107,3 +107,16 @@ public struct PostgresBindings: Sendable, ExpressibleByDictionaryLiteral {
         return names.map { values[$0]! }
     }
 }
+
+/// A statement with its parameters encoded as text, as it travels in a pipeline.
+struct BoundStatement: Sendable {
+    let statement: PostgresStatement
+    let values: [String?]
+    let types: [UInt32]
+
+    init(_ statement: PostgresStatement, _ bindings: [any PostgresEncodable]) {
+        self.statement = statement
+        self.values = bindings.map(\.postgresText)
+        self.types = bindings.map { type(of: $0).postgresDataType.oid }
+    }
+}

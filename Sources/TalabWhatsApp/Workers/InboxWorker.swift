@@ -134,8 +134,10 @@ public struct InboxWorker: Service {
                 try await connection.executeScript("SAVEPOINT body", name: "inbox.savepoint")
                 do {
                     replies += try await processor.process(body, on: connection, advice: advice).replies
+                    // Its queued writes fail here, behind the savepoint, if they fail.
+                    try await connection.flush()
                 } catch {
-                    try await connection.executeScript("ROLLBACK TO SAVEPOINT body", name: "inbox.rollback")
+                    try await connection.rollback(toSavepoint: "body")
                     processor.logger.error(
                         "webhook processing failed",
                         metadata: ["inbox_id": "\(id)", "error": "\(error)"]
