@@ -38,6 +38,58 @@ public struct DatabaseBenchmark: Sendable {
         public static let poolSelect = "talab pool point-select"
         public static let pgbenchInsert = "pgbench insert script -M prepared"
         public static let poolInsert = "talab pool insert"
+        public static let pgbenchTransaction = "pgbench TPC-B-like transaction -M prepared"
+        public static let poolTransaction = "talab TPC-B-like, a round trip per statement"
+        public static let poolPipelined = "talab TPC-B-like, writes queued (pipeline)"
+    }
+
+    static let tpcb = (
+        account: PostgresStatement(
+            "bench.tpcb_account",
+            "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2"
+        ),
+        balance: PostgresStatement("bench.tpcb_balance", "SELECT abalance FROM pgbench_accounts WHERE aid = $1"),
+        teller: PostgresStatement(
+            "bench.tpcb_teller",
+            "UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2"
+        ),
+        branch: PostgresStatement(
+            "bench.tpcb_branch",
+            "UPDATE pgbench_branches SET bbalance = bbalance + $1 WHERE bid = $2"
+        ),
+        history: PostgresStatement(
+            "bench.tpcb_history",
+            "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)"
+        )
+    )
+
+    /// pgbench's own TPC-B-like transaction (its default script), as the worker's transactions are
+    /// shaped: writes, one read whose answer is used, more writes, commit. Unpipelined, six round
+    /// trips and the commit; with the writes queued, two.
+    static func transaction(scale: Int, pipelined: Bool) -> @Sendable (PostgresConnection) async throws -> Void {
+        { connection in
+            let (aid, bid, tid) = (
+                Int.random(in: 1...scale * 100_000), Int.random(in: 1...scale), Int.random(in: 1...scale * 10)
+            )
+            let delta = Int.random(in: -5_000...5_000)
+            guard pipelined else {
+                try await connection.executeScript("BEGIN", name: "bench.begin")
+                try await connection.query(tpcb.account, [delta, aid])
+                _ = try await connection.query(tpcb.balance, [aid])
+                try await connection.query(tpcb.teller, [delta, tid])
+                try await connection.query(tpcb.branch, [delta, bid])
+                try await connection.query(tpcb.history, [tid, bid, aid, delta])
+                try await connection.executeScript("COMMIT", name: "bench.commit")
+                return
+            }
+            try await connection.withTransaction { connection in
+                try await connection.queue(tpcb.account, [delta, aid])
+                _ = try await connection.query(tpcb.balance, [aid])
+                try await connection.queue(tpcb.teller, [delta, tid])
+                try await connection.queue(tpcb.branch, [delta, bid])
+                try await connection.queue(tpcb.history, [tid, bid, aid, delta])
+            }
+        }
     }
 
     static let select = PostgresStatement("bench.select", "SELECT abalance FROM pgbench_accounts WHERE aid = $1")
@@ -103,6 +155,18 @@ public struct DatabaseBenchmark: Sendable {
                 try await connection.query(DatabaseBenchmark.insert, [Int.random(in: 1...100_000), "talab"])
             }
         )
+        progress("measuring \(Names.pgbenchTransaction) for \(seconds) s")
+        figures.append(try await measurePgbench(Names.pgbenchTransaction, binaries, url, ["-M", "prepared"] + clients))
+        for (name, pipelined) in [(Names.poolTransaction, false), (Names.poolPipelined, true)] {
+            progress("measuring \(name) for \(seconds) s")
+            figures.append(
+                try await measurePool(
+                    name,
+                    pool,
+                    operation: DatabaseBenchmark.transaction(scale: scale, pipelined: pipelined)
+                )
+            )
+        }
         return Report(figures: figures, connections: connections)
     }
 

@@ -39,6 +39,18 @@ extension BenchCommand {
                     )
                 }
                 print("peak RSS \(report.peakRSS >> 20) MiB")
+                try Scorecard.record([
+                    .init(
+                        "attack",
+                        "cases with signed webhooks acknowledged meanwhile",
+                        Double(report.cases.filter { $0.signedWebhook != nil }.count),
+                        "of \(report.cases.count)",
+                        floor: Double(report.cases.count),
+                        higherIsBetter: true
+                    ),
+                    .init("attack", "peak RSS (300 held 3 MiB bodies)", Double(report.peakRSS >> 20), "MiB"),
+                    .init("attack", "exit after SIGTERM, 50 clients holding connections", report.sigtermSeconds, "s"),
+                ])
                 print(
                     String(
                         format: "SIGTERM with 50 clients holding connections: exit %d after %.2f s",

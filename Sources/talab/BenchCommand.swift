@@ -13,7 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure Talab's speed on this machine; figures belong in Benchmarks/README.md.",
         subcommands: [
             Database.self, Config.self, Reconcile.self, Webhook.self, Conversation.self, Attack.self, History.self,
-            Dashboard.self, Analytics.self,
+            Dashboard.self, Analytics.self, Table.self,
         ]
     )
 
@@ -69,10 +69,38 @@ struct BenchCommand: AsyncParsableCommand {
                 print("talab bench db: \(report.connections) connections, \(seconds) s each, scale \(scale)")
                 for figure in report.figures {
                     print(
-                        "  \(figure.name.padding(toLength: 36, withPad: " ", startingAt: 0))"
+                        "  \(figure.name.padding(toLength: 46, withPad: " ", startingAt: 0))"
                             + String(format: "%10.0f ops/s", figure.perSecond)
                     )
                 }
+                var figures: [Scorecard.Figure] = []
+                if let ratio = report.selectRatio {
+                    figures.append(
+                        .init(
+                            "db",
+                            "point-selects, share of pgbench -S",
+                            ratio * 100,
+                            "%",
+                            floor: 70,
+                            higherIsBetter: true
+                        )
+                    )
+                }
+                if let ours = report.figure(DatabaseBenchmark.Names.poolPipelined),
+                    let theirs = report.figure(DatabaseBenchmark.Names.pgbenchTransaction)
+                {
+                    figures.append(
+                        .init(
+                            "db",
+                            "TPC-B-like transactions, writes pipelined (floor: pgbench's)",
+                            ours.perSecond,
+                            "/s",
+                            floor: theirs.perSecond,
+                            higherIsBetter: true
+                        )
+                    )
+                }
+                try Scorecard.record(figures)
                 if let ratio = report.selectRatio {
                     print(
                         String(
@@ -128,6 +156,24 @@ extension BenchCommand {
                 )
                 print("  peak memory                         \(report.peakMemoryBytes / 1_048_576) MiB")
                 print("  \(report.summary)")
+                try Scorecard.record([
+                    .init(
+                        "config",
+                        "validate 1,000 × 50 at a commit (best)",
+                        report.validateSeconds.min() ?? 0,
+                        "s",
+                        floor: 3,
+                        aim: 0.5
+                    ),
+                    .init(
+                        "config",
+                        "tenants changed by one commit (best)",
+                        (report.changedTenantsSeconds.min() ?? 0) * 1000,
+                        "ms",
+                        floor: 20
+                    ),
+                    .init("config", "peak memory", Double(report.peakMemoryBytes / 1_048_576), "MiB", floor: 300),
+                ])
             }
         }
 
@@ -171,6 +217,24 @@ extension BenchCommand {
                     )
                 )
                 print(String(format: "  apply after one price change         %8.3f s", report.applyAfterOneChange))
+                try Scorecard.record([
+                    .init("reconcile", "first apply, 1,000 × 50 with audit", report.firstApply, "s", floor: 30, aim: 3),
+                    .init("reconcile", "no-op plan", report.noOpPlan * 1000, "ms", floor: 500, aim: 20),
+                    .init(
+                        "reconcile",
+                        "plan after one price change",
+                        report.planAfterOneChange * 1000,
+                        "ms",
+                        floor: 300
+                    ),
+                    .init(
+                        "reconcile",
+                        "apply after one price change",
+                        report.applyAfterOneChange * 1000,
+                        "ms",
+                        floor: 300
+                    ),
+                ])
             }
         }
     }
@@ -237,6 +301,43 @@ extension BenchCommand {
                 if let error = report.commonestError {
                     print("  \(report.retried) bodies needed a retry; commonest reason: \(error)")
                 }
+                var figures: [Scorecard.Figure] = []
+                if let unpaced = report.steps.last(where: { $0.target == 0 }) {
+                    figures.append(
+                        workers == 0
+                            ? .init(
+                                "webhook",
+                                "durable acknowledgements, receiving alone",
+                                unpaced.perSecond,
+                                "/s",
+                                aim: 8_000,
+                                higherIsBetter: true
+                            )
+                            : .init(
+                                "webhook",
+                                "acknowledgements, \(workers) workers answering",
+                                unpaced.perSecond,
+                                "/s",
+                                aim: 4_000,
+                                higherIsBetter: true
+                            )
+                    )
+                    figures.append(
+                        .init("webhook", "p99 acknowledgement, unpaced, \(workers) workers", unpaced.p99 * 1000, "ms")
+                    )
+                }
+                figures += [
+                    .init(
+                        "webhook",
+                        "server peak RSS under load, \(workers) workers",
+                        Double(report.peakRSSBytes / 1_048_576),
+                        "MiB",
+                        floor: 100
+                    ),
+                    .init("webhook", "acknowledged webhooks lost after a SIGKILL", Double(report.lost), "", floor: 0),
+                    .init("webhook", "acknowledged webhooks answered twice", Double(report.duplicated), "", floor: 0),
+                ]
+                try Scorecard.record(figures)
                 if report.lost > 0 || report.duplicated > 0 { throw ExitCode.failure }
             }
         }
@@ -270,6 +371,15 @@ extension BenchCommand {
                     "  \(report.lost) lost, \(report.duplicated) answered twice, \(report.outOfOrder) handled out of a customer's order (drained in \(String(format: "%.1f", report.drainSeconds)) s)"
                 )
                 print("  leases left by the killed server: \(report.lostLeases); dead-lettered: \(report.deadLettered)")
+                try Scorecard.record([
+                    .init(
+                        "webhook",
+                        "\(servers) servers, one SIGKILLed: lost, twice or out of order",
+                        Double(report.lost + report.duplicated + report.outOfOrder),
+                        "",
+                        floor: 0
+                    )
+                ])
                 if report.lost > 0 || report.duplicated > 0 || report.outOfOrder > 0 { throw ExitCode.failure }
             }
         }
@@ -420,6 +530,16 @@ extension BenchCommand {
                             trips.wallSeconds
                         )
                     )
+                    try Scorecard.record([
+                        .init(
+                            "conversation",
+                            "webhook → reply p99, \(conversations) customers",
+                            trips.percentile(0.99) * 1000,
+                            "ms",
+                            floor: 50
+                        ),
+                        .init("conversation", "round trips timed out", Double(trips.timeouts), "", floor: 0),
+                    ])
                     for stage in trips.stages {
                         print(String(format: "  %@: p50 %.1f ms, p99 %.1f ms", stage.name, stage.p50, stage.p99))
                     }

@@ -66,7 +66,12 @@ import Testing
         #expect(failure?.sqlState == "22P02")
         #expect(try await pool.query(CopyTests.read).isEmpty)
         try await pool.withTransaction { connection in
-            try await connection.copy(into: "copied", columns: ["n", "text", "price"], rows: [["3", nil, "3"]], name: "test.copy")
+            try await connection.copy(
+                into: "copied",
+                columns: ["n", "text", "price"],
+                rows: [["3", nil, "3"]],
+                name: "test.copy"
+            )
         }
         #expect(try await pool.query(CopyTests.read).count == 1)
     }

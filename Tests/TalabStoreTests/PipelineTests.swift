@@ -5,7 +5,10 @@ import Testing
 
 /// libpq's pipeline mode through `PostgresConnection.pipeline` and the writes a transaction queues.
 @Suite struct PipelineTests {
-    static let insert = PostgresStatement("test.pipeline_insert", "INSERT INTO notes (n, text) VALUES ($1, $2) RETURNING n")
+    static let insert = PostgresStatement(
+        "test.pipeline_insert",
+        "INSERT INTO notes (n, text) VALUES ($1, $2) RETURNING n"
+    )
     static let count = PostgresStatement("test.pipeline_count", "SELECT count(*)::int AS n FROM notes")
     static let transactionID = PostgresStatement("test.pipeline_txid", "SELECT txid_current()::text AS id")
     static let failing = PostgresStatement("test.pipeline_failing", "INSERT INTO notes (n, text) VALUES ($1, NULL)")
@@ -120,7 +123,10 @@ import Testing
         let pool = try await PipelineTests.pool()
         let text = String(repeating: "ش", count: 1_000)
         let statements: [(PostgresStatement, [any PostgresEncodable])] = (1...4_000).map {
-            (PostgresStatement("test.pipeline_echo", "INSERT INTO notes (n, text) VALUES ($1, $2) RETURNING text"), [$0, text])
+            (
+                PostgresStatement("test.pipeline_echo", "INSERT INTO notes (n, text) VALUES ($1, $2) RETURNING text"),
+                [$0, text]
+            )
         }
         let results = try await pool.withConnection { try await $0.pipeline(statements) }
         #expect(results.count == 4_000)
@@ -136,7 +142,9 @@ import Testing
                 group.addTask {
                     do {
                         // Number 150 breaks NOT NULL: its pipeline's transaction fails with it.
-                        if n == 150 { try await writes.run(PipelineTests.failing, [n]) } else {
+                        if n == 150 {
+                            try await writes.run(PipelineTests.failing, [n])
+                        } else {
                             try await writes.run(PipelineTests.insert, [n, "note \(n)"])
                         }
                         return (n, true)

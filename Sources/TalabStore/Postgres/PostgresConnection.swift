@@ -242,7 +242,10 @@ public actor PostgresConnection {
     /// (they would be undone, and one of them failing must not stop the rollback).
     public func rollback(toSavepoint savepoint: String) throws(PostgresError) {
         queued.removeAll { $0.statement != PostgresConnection.begin }
-        try connection.executeScript("ROLLBACK TO SAVEPOINT \(try connection.escapeIdentifier(savepoint))", name: "savepoint.rollback")
+        try connection.executeScript(
+            "ROLLBACK TO SAVEPOINT \(try connection.escapeIdentifier(savepoint))",
+            name: "savepoint.rollback"
+        )
     }
 
     /// Quotes an identifier (a database, channel or table name) for a script.
