@@ -31,6 +31,15 @@ import Testing
         let left = try await relay.waiting()
         #expect(moved == audit + 1 && left == 0)
         #expect(try await database.count("SELECT count(*)::int FROM history.audit_logs") == audit)
+        // Each audit record's document is the record itself, under its stable id (read at relay time).
+        let faithful = try await database.count(
+            """
+            SELECT count(*)::int FROM history.audit_logs h JOIN audit.audit_logs a
+                ON h.id = md5('audit_logs/' || a.id::text)::uuid AND h.body = to_jsonb(a)
+                AND h.business_id = a.business_id AND h.at = a.occurred_at
+            """
+        )
+        #expect(faithful == audit)
         let message = try await database.pool.query(
             PostgresStatement(
                 "test.relayed_message",

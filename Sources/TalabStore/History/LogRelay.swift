@@ -1,6 +1,7 @@
 public import Foundation
 
-/// Drains `log_outbox` into the history (migration 0018): a batch is locked (`SKIP LOCKED`: relays
+/// Drains `log_outbox` into the history (migration 0018): an audit record's body is read from the
+/// record itself (0035), a message log's from its copy in the outbox. A batch is locked (`SKIP LOCKED`: relays
 /// run side by side), appended to the log store (idempotent by id), then deleted, in one
 /// transaction. When the store fails, the transaction rolls back and the batch waits for the next
 /// round: nothing is lost, nothing doubled.
@@ -18,8 +19,10 @@ public struct LogRelay: Sendable {
     static let take = PostgresStatement(
         "relay.take",
         """
-        SELECT id, collection, document_id, business_id, at, body::text AS body FROM log_outbox
-        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+        SELECT o.id, o.collection, o.document_id, o.business_id, o.at,
+               coalesce(o.body, to_jsonb(a))::text AS body
+        FROM log_outbox o LEFT JOIN audit.audit_logs a ON a.id = o.audit_id
+        ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
         """
     )
     static let remove = PostgresStatement(
