@@ -50,9 +50,9 @@ public struct ConfigBenchmark: Sendable {
         let clock = ContinuousClock()
         let generateStart = clock.now
         let generated = try generate(in: folder)
-        try git(folder, ["init", "-q", "-b", "main"])
-        try git(folder, ["add", "-A"])
-        try git(
+        try ConfigBenchmark.git(folder, ["init", "-q", "-b", "main"])
+        try ConfigBenchmark.git(folder, ["add", "-A"])
+        try ConfigBenchmark.git(
             folder,
             [
                 "-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-m",
@@ -63,7 +63,7 @@ public struct ConfigBenchmark: Sendable {
         let menu = folder.appendingPathComponent("Tenants/\(changedSlug)/menus/main.yaml")
         let text = try String(contentsOf: menu, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "price: 4.50", with: "price: 4.75").utf8).write(to: menu)
-        try git(
+        try ConfigBenchmark.git(
             folder,
             ["-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-am", "Raise a price"]
         )
@@ -245,7 +245,7 @@ public struct ConfigBenchmark: Sendable {
         return text
     }
 
-    private func git(_ folder: URL, _ arguments: [String]) throws {
+    static func git(_ folder: URL, _ arguments: [String]) throws {
         guard let git = Subprocess.find("git") else { throw ClusterError("git is not installed") }
         let outcome = try Subprocess.runBlocking(git, ["-C", folder.path] + arguments)
         guard outcome.succeeded else { throw ClusterError("git \(arguments.first ?? "") failed: \(outcome.output)") }

@@ -183,6 +183,10 @@ public struct WebhookBenchmark: Sendable {
         public var drainSeconds = 0.0
         public var lostLeases = 0
         public var deadLettered = 0
+        /// After an apply that adds a business: the servers whose catalog showed it (their
+        /// `/metrics`), and the time from the apply's commit to the last of them.
+        public var serversRefreshed = 0
+        public var refreshSeconds = 0.0
     }
 
     /// `servers` `talab serve` processes on one database behind a loopback balancer, driven at
@@ -246,7 +250,63 @@ public struct WebhookBenchmark: Sendable {
         (report.drainSeconds, report.lost, report.duplicated) = (after.drainSeconds, after.lost, after.duplicated)
         (report.outOfOrder, report.lostLeases, report.deadLettered) =
             (after.outOfOrder, after.lostLeases, after.deadLettered)
+        progress("applying a commit with one business more; reading every server's catalog from its /metrics")
+        (report.serversRefreshed, report.refreshSeconds) = try await catalogRefresh(stage, ports: ports)
         return report
+    }
+
+    /// Applies a commit that adds a business with a number of its own (a copy of Padel Beirut), then
+    /// reads each server's `talab_catalog_businesses` and `talab_catalog_numbers` until they show it
+    /// (at most 10 s): the apply's NOTIFY reached every process, the restarted one included.
+    func catalogRefresh(_ stage: BenchStage, ports: [Int]) async throws -> (servers: Int, seconds: Double) {
+        let before = try await WebhookBenchmark.catalogGauges(ports[0])
+        let repository = FileManager.default.temporaryDirectory.appendingPathComponent("talab-bench-fleet-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: repository) }
+        let tenants = repository.appendingPathComponent("Tenants")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: project.appendingPathComponent("Tenants"), to: tenants)
+        let copy = tenants.appendingPathComponent("padel-beirut-east")
+        try FileManager.default.copyItem(at: tenants.appendingPathComponent("padel-beirut"), to: copy)
+        let business = copy.appendingPathComponent("business.yaml")
+        let text = try String(contentsOf: business, encoding: .utf8)
+            .replacingOccurrences(of: WebhookBenchmark.number, with: "106540352249999")
+            .replacingOccurrences(of: "+96170000010", with: "+96170000099")
+        try Data(text.utf8).write(to: business)
+        try ConfigBenchmark.git(repository, ["init", "-q", "-b", "main"])
+        try ConfigBenchmark.git(repository, ["add", "-A"])
+        try ConfigBenchmark.git(
+            repository,
+            ["-c", "user.name=Bench", "-c", "user.email=bench@talab.example", "commit", "-q", "-m", "A second court"]
+        )
+        try await WebhookBenchmark.applyExample(stage.url, masterKey: stage.masterKey, project: repository)
+        let clock = ContinuousClock()
+        let applied = clock.now
+        var refreshed = 0
+        for port in ports {
+            while clock.now - applied < .seconds(10) {
+                let gauges = try await WebhookBenchmark.catalogGauges(port)
+                if gauges.businesses == before.businesses + 1 && gauges.numbers == before.numbers + 1 {
+                    refreshed += 1
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        return (refreshed, (clock.now - applied).seconds)
+    }
+
+    /// A server's catalog as its `/metrics` says: businesses and WhatsApp numbers routed.
+    static func catalogGauges(_ port: Int) async throws -> (businesses: Double, numbers: Double) {
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"),
+            timeout: .seconds(5)
+        )
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        func value(_ name: String) -> Double {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? -1
+        }
+        return (value("talab_catalog_businesses"), value("talab_catalog_numbers"))
     }
 
     /// Pairs of one customer's messages handled in the other order than they were stored (the

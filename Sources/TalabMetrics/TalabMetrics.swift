@@ -68,6 +68,14 @@ public enum TalabMetrics {
     public static let poolWait = timer("talab_pool_wait_seconds")
     public static let poolTimeouts = counter("talab_pool_timeouts_total")
 
+    // MARK: The catalog
+
+    /// Catalog snapshots read (at start, after an apply's NOTIFY, after a lost listener), and what
+    /// the current one holds: how an operator sees that every server took an apply.
+    public static let catalogRefreshes = counter("talab_catalog_refreshes_total")
+    public static let catalogBusinesses = gauge("talab_catalog_businesses")
+    public static let catalogNumbers = gauge("talab_catalog_numbers")
+
     // MARK: History
 
     public static let ordersArchived = counter("talab_orders_archived_total")

@@ -371,16 +371,31 @@ extension BenchCommand {
                     "  \(report.lost) lost, \(report.duplicated) answered twice, \(report.outOfOrder) handled out of a customer's order (drained in \(String(format: "%.1f", report.drainSeconds)) s)"
                 )
                 print("  leases left by the killed server: \(report.lostLeases); dead-lettered: \(report.deadLettered)")
+                print(
+                    "  an apply adding a business: \(report.serversRefreshed) of \(report.servers) servers showed it in their catalog \(String(format: "%.0f ms", report.refreshSeconds * 1000)) after its commit"
+                )
                 try Scorecard.record([
+                    .init(
+                        "webhook",
+                        "servers whose catalog showed an apply",
+                        Double(report.serversRefreshed),
+                        "of \(report.servers)",
+                        floor: Double(report.servers),
+                        higherIsBetter: true
+                    ),
                     .init(
                         "webhook",
                         "\(servers) servers, one SIGKILLed: lost, twice or out of order",
                         Double(report.lost + report.duplicated + report.outOfOrder),
                         "",
                         floor: 0
-                    )
+                    ),
                 ])
-                if report.lost > 0 || report.duplicated > 0 || report.outOfOrder > 0 { throw ExitCode.failure }
+                if report.lost > 0 || report.duplicated > 0 || report.outOfOrder > 0
+                    || report.serversRefreshed < report.servers
+                {
+                    throw ExitCode.failure
+                }
             }
         }
     }

@@ -51,7 +51,14 @@ import Testing
             let waiting = try await scrape()
             #expect(MetricsTests.value(waiting, "talab_inbox_pending") >= 1)
             try await fixture.drain()
+            let snapshot = try await fixture.parts.catalog.refresh()
             let after = try await scrape()
+            // Each snapshot read is counted, and what it routes is shown (another suite's refresh
+            // may have set the gauges since: only their presence is certain).
+            let refreshes = "talab_catalog_refreshes_total"
+            #expect(MetricsTests.value(after, refreshes) - MetricsTests.value(before, refreshes) >= 1)
+            #expect(snapshot.numbers >= 1 && after.contains("\ntalab_catalog_numbers "))
+            #expect(after.contains("\ntalab_catalog_businesses "))
             let received = "talab_webhooks_received_total"
             #expect(MetricsTests.value(after, received) - MetricsTests.value(before, received) >= 1)
             let rejected = #"talab_webhooks_rejected_total{code="invalid_signature"}"#

@@ -1,6 +1,7 @@
 public import Foundation
 import Synchronization
 import TalabCore
+import TalabMetrics
 
 /// The reconciled catalog as the runtime routes by it: which business and branch own a WhatsApp
 /// number. Read from PostgreSQL when the server starts and again whenever `talab apply` commits.
@@ -33,6 +34,8 @@ public struct CatalogSnapshot: Sendable {
     private let branchNumbers: [String: (business: UUID, branch: Branch)]
     private let businessNumbers: [String: UUID]
     public let loadedAt: Date
+    /// WhatsApp numbers (phone number ids) this snapshot routes, a business's or a branch's.
+    public var numbers: Int { Set(branchNumbers.keys).union(businessNumbers.keys).count }
 
     public static let empty = CatalogSnapshot(businesses: [:], branchNumbers: [:], businessNumbers: [:])
 
@@ -131,6 +134,9 @@ public final class CatalogCache: Sendable {
     public func refresh() async throws -> CatalogSnapshot {
         let snapshot = try await CatalogSnapshot.load(from: pool)
         current.withLock { $0 = snapshot }
+        TalabMetrics.catalogRefreshes.increment()
+        TalabMetrics.catalogBusinesses.record(snapshot.businesses.count)
+        TalabMetrics.catalogNumbers.record(snapshot.numbers)
         return snapshot
     }
 }
