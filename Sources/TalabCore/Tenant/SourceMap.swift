@@ -37,8 +37,18 @@ public struct SourceMap: Sendable, Hashable {
     /// Adds another file's parts; returns those both have (where each was written: first here, then there).
     public mutating func merge(_ other: SourceMap) -> [(part: Part, first: SourceLocation, again: SourceLocation)] {
         var repeated: [(Part, SourceLocation, SourceLocation)] = []
-        for (part, location) in other.locations {
-            if let earlier = record(part, at: location) { repeated.append((part, earlier, location)) }
+        if other.locations.count > locations.count {
+            // The smaller map goes into the larger (a menu's thousands of parts are not hashed again):
+            // this map's entries are the first written, so they win.
+            var merged = other.locations
+            for (part, location) in locations {
+                if let again = merged.updateValue(location, forKey: part) { repeated.append((part, location, again)) }
+            }
+            locations = merged
+        } else {
+            for (part, location) in other.locations {
+                if let earlier = record(part, at: location) { repeated.append((part, earlier, location)) }
+            }
         }
         return repeated.sorted { ($0.2.file, $0.2.line, $0.2.column) < ($1.2.file, $1.2.line, $1.2.column) }
     }
