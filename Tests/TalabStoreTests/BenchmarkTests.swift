@@ -13,7 +13,8 @@ import Testing
         let names = [
             DatabaseBenchmark.Names.pgbenchSelect, DatabaseBenchmark.Names.pgbenchSelectPrepared,
             DatabaseBenchmark.Names.poolSelect, DatabaseBenchmark.Names.pgbenchInsert,
-            DatabaseBenchmark.Names.poolInsert,
+            DatabaseBenchmark.Names.poolInsert, DatabaseBenchmark.Names.pgbenchTransaction,
+            DatabaseBenchmark.Names.poolTransaction, DatabaseBenchmark.Names.poolPipelined,
         ]
         #expect(report.figures.map(\.name) == names)
         for figure in report.figures {
@@ -28,6 +29,15 @@ import Testing
             + (try #require(report.figure(DatabaseBenchmark.Names.pgbenchInsert))).operations
         // Warm-up inserts (one per connection) come on top of the measured ones.
         #expect(try inserted[0].decode(Int.self, "n") >= expected)
+        // Each TPC-B-like transaction, pgbench's and both of ours, wrote its history row: the queued
+        // writes of the pipelined one were committed, not dropped.
+        let history = try await PostgresPool(url: server.database("talab_bench"), maxConnections: 1)
+            .query(PostgresStatement("test.bench_history", "SELECT count(*)::int AS n FROM pgbench_history"))
+        let transactions = try [
+            DatabaseBenchmark.Names.pgbenchTransaction, DatabaseBenchmark.Names.poolTransaction,
+            DatabaseBenchmark.Names.poolPipelined,
+        ].map { try #require(report.figure($0)).operations }.reduce(0, +)
+        #expect(try history[0].decode(Int.self, "n") >= transactions)
     }
 }
 

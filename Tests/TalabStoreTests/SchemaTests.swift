@@ -133,8 +133,12 @@ import Testing
             (try $0.decode(String.self, "tablename"), try $0.decode(String.self, "indexdef"))
         }
         for index in SchemaTests.specIndexes {
+            // The index itself, or a btree that leads with its columns (a unique constraint's, which
+            // answers the same lookups: migration 0036 dropped the copies).
             let match = definitions.first { table, definition in
-                table == index.table && definition.contains("USING btree (\(index.columns))")
+                table == index.table
+                    && (definition.contains("USING btree (\(index.columns))")
+                        || (!index.uniqueWhereNotNull && definition.contains("USING btree (\(index.columns), ")))
                     && (!index.uniqueWhereNotNull
                         || (definition.hasPrefix("CREATE UNIQUE INDEX")
                             && definition.contains("WHERE (\(index.columns) IS NOT NULL)")))
