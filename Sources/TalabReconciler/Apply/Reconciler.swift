@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 public import TalabConfig
 public import TalabCore
 public import TalabStore
@@ -140,14 +141,20 @@ public struct Reconciler: Sendable {
         for row in actual.values where row.table == .items {
             if case .text(let key) = row["key"] { existingItems[row.slug, default: [:]][key] = row.id }
         }
-        let desired = try tenants.flatMap { tenant throws(ReconcileError) in
-            DesiredState.rows(
-                for: tenant,
-                existingItems: existingItems[tenant.slug] ?? [:],
+        // Each tenant's rows on its own: on every core (a first apply's 210,000 rows take a second on one).
+        let images = try tenants.map { tenant throws(ReconcileError) in try imageURLs(tenant) }
+        let rows = Mutex([[ConfigRow]](repeating: [], count: tenants.count))
+        let itemsByTenant = existingItems
+        DispatchQueue.concurrentPerform(iterations: tenants.count) { index in
+            let tenantRows = DesiredState.rows(
+                for: tenants[index],
+                existingItems: itemsByTenant[tenants[index].slug] ?? [:],
                 secrets: secretValues,
-                imageURLs: try imageURLs(tenant)
+                imageURLs: images[index]
             )
+            rows.withLock { $0[index] = tenantRows }
         }
+        let desired = rows.withLock { $0 }.flatMap { $0 }
         var plan = Plan.make(
             desired: desired,
             actual: actual,

@@ -125,10 +125,14 @@ public struct Plan: Sendable {
         for row in actual.values where !wanted.contains(row.id) && row.deletedAt == nil {
             changes.append(change(.delete, row, before: row, fields: []))
         }
-        // Sort small keys, then move each change once: changes are large values.
+        // Sort small keys, then move each change once: changes are large values. Tenants and tables
+        // compare as their ranks, so labels are compared only within one tenant's table.
         let order = Dictionary(uniqueKeysWithValues: ConfigTable.all.enumerated().map { ($0.element.name, $0.offset) })
+        let slugs = Dictionary(
+            uniqueKeysWithValues: Set(changes.map(\.slug)).sorted().enumerated().map { ($0.element, $0.offset) }
+        )
         let keys = changes.enumerated().map {
-            ($0.element.slug, order[$0.element.table.name] ?? 0, $0.element.label, $0.offset)
+            (slugs[$0.element.slug] ?? 0, order[$0.element.table.name] ?? 0, $0.element.label, $0.offset)
         }
         let sorted = keys.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map { changes[$0.3] }
         var liveItems: [String: Int] = [:]
