@@ -41,7 +41,7 @@ public enum Scorecard {
         /// How the figure stands: past its aim, past its floor only, or short of its floor.
         public var verdict: String {
             if let floor, !meets(floor) { return "BELOW FLOOR" }
-            if let aim { return meets(aim) ? "aim met" : "floor met, aim not" }
+            if let aim { return meets(aim) ? "aim met" : (floor == nil ? "aim not met" : "floor met, aim not") }
             return floor == nil ? "" : "floor met"
         }
     }

@@ -68,6 +68,10 @@ public struct WebhookBenchmark: Sendable {
         /// Bodies whose lease a killed process left behind, and bodies dead-lettered.
         public var lostLeases = 0
         public var deadLettered = 0
+        /// With workers: the bodies still waiting when the rate steps ended, and how fast the
+        /// workers handled them with no load coming in (what they can do at most).
+        public var backlog = 0
+        public var backlogPerSecond = 0.0
     }
 
     static let appSecret = "bench-app-secret"
@@ -111,6 +115,10 @@ public struct WebhookBenchmark: Sendable {
             report.steps.append(outcome.step(target: rate, seconds: seconds, rss: rss.current))
         }
 
+        if workers > 0 {
+            progress("timing the workers on the backlog the steps left")
+            (report.backlog, report.backlogPerSecond) = try await WebhookBenchmark.drainRate(url)
+        }
         progress("crash run: \(crashRate)/s for \(seconds) s, SIGKILL and restart halfway")
         let victim = pid
         let (executable, seconds) = (executable, seconds)
@@ -336,6 +344,20 @@ public struct WebhookBenchmark: Sendable {
         FROM webhook_inbox
         """
     )
+
+    /// The inbox's pending bodies now, and the rate at which they are handled until none is left.
+    static func drainRate(_ url: DatabaseURL) async throws -> (backlog: Int, perSecond: Double) {
+        let pool = PostgresPool(url: url, maxConnections: 1)
+        defer { pool.close() }
+        let backlog = try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n")
+        let clock = ContinuousClock()
+        let start = clock.now
+        while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
+            guard clock.now - start < .seconds(600) else { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (backlog, backlog > 0 ? Double(backlog) / (clock.now - start).seconds : 0)
+    }
 
     static let errors = PostgresStatement(
         "bench.errors",

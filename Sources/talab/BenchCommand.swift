@@ -293,6 +293,15 @@ extension BenchCommand {
                     )
                 }
                 print("  peak server RSS \(report.peakRSSBytes / 1_048_576) MiB")
+                if report.backlog > 0 {
+                    print(
+                        String(
+                            format: "  backlog left by the steps: %d bodies, handled by the workers at %.0f/s",
+                            report.backlog,
+                            report.backlogPerSecond
+                        )
+                    )
+                }
                 print(
                     "  crash run: \(report.crashAcknowledged) acknowledged, \(report.lost) lost, "
                         + "\(report.duplicated) duplicated (drained in \(String(format: "%.1f", report.drainSeconds)) s)"
@@ -322,6 +331,17 @@ extension BenchCommand {
                                 higherIsBetter: true
                             )
                     )
+                    if report.backlog > 0 {
+                        figures.append(
+                            .init(
+                                "webhook",
+                                "bodies handled by \(workers) workers, backlog, no load",
+                                report.backlogPerSecond,
+                                "/s",
+                                higherIsBetter: true
+                            )
+                        )
+                    }
                     figures.append(
                         .init("webhook", "p99 acknowledgement, unpaced, \(workers) workers", unpaced.p99 * 1000, "ms")
                     )
