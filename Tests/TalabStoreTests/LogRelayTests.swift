@@ -40,6 +40,13 @@ import Testing
             """
         )
         #expect(faithful == audit)
+        let faithfulMessages = try await database.count(
+            """
+            SELECT count(*)::int FROM history.message_logs h JOIN audit.message_logs m
+                ON h.id = md5('message_logs/' || m.id::text)::uuid AND h.body = to_jsonb(m) AND h.at = m.sent_at
+            """
+        )
+        #expect(faithfulMessages == 1)
         let message = try await database.pool.query(
             PostgresStatement(
                 "test.relayed_message",

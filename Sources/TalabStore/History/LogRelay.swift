@@ -1,7 +1,8 @@
 public import Foundation
 
-/// Drains `log_outbox` into the history (migration 0018): an audit record's body is read from the
-/// record itself (0035), a message log's from its copy in the outbox. A batch is locked (`SKIP LOCKED`: relays
+/// Drains `log_outbox` into the history (migration 0018): an audit record's or a message's body is
+/// read from the row itself, which never changes (0035, 0038; older outbox rows carry a copy). A
+/// batch is locked (`SKIP LOCKED`: relays
 /// run side by side), appended to the log store (idempotent by id), then deleted, in one
 /// transaction. When the store fails, the transaction rolls back and the batch waits for the next
 /// round: nothing is lost, nothing doubled.
@@ -20,8 +21,10 @@ public struct LogRelay: Sendable {
         "relay.take",
         """
         SELECT o.id, o.collection, o.document_id, o.business_id, o.at,
-               coalesce(o.body, to_jsonb(a))::text AS body
-        FROM log_outbox o LEFT JOIN audit.audit_logs a ON a.id = o.audit_id
+               coalesce(o.body, to_jsonb(a), to_jsonb(m))::text AS body
+        FROM log_outbox o
+        LEFT JOIN audit.audit_logs a ON a.id = o.audit_id
+        LEFT JOIN audit.message_logs m ON m.id = o.message_log_id
         ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
         """
     )
