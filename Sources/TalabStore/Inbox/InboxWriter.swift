@@ -1,30 +1,21 @@
 import Foundation
-import Synchronization
 
 /// Group commit for the webhook inbox: bodies that arrive while a write is in flight are stored
 /// together by the next one, in one statement and one WAL flush, and each request still answers
 /// only once its body is durable. Under load this turns a flush per webhook into a flush per batch.
 final class InboxWriter: Sendable {
-    private struct Waiting {
-        let body: [UInt8]
+    private struct Body: Sendable {
+        let bytes: [UInt8]
         let orderingKey: String?
-        let continuation: CheckedContinuation<Int, any Error>
-    }
-    private struct State {
-        var queue: [Waiting] = []
-        var writers = 0
     }
 
-    private let pool: PostgresPool
-    private let state = Mutex(State())
-    /// Writes in flight at once; each takes what queued while the others were busy.
-    let maxWriters: Int
-    let maxBatch: Int
+    private let queue: GroupCommit<Body, Int>
 
+    /// `maxWriters` writes in flight at once, each taking what queued while the others were busy.
     init(pool: PostgresPool, maxWriters: Int = 4, maxBatch: Int = 256) {
-        self.pool = pool
-        self.maxWriters = maxWriters
-        self.maxBatch = maxBatch
+        queue = GroupCommit(maxWriters: maxWriters, maxBatch: maxBatch) { batch, _ in
+            await InboxWriter.write(batch, pool: pool)
+        }
     }
 
     static let insert = PostgresStatement(
@@ -40,47 +31,30 @@ final class InboxWriter: Sendable {
 
     /// Stores the body; returns its inbox id once committed.
     func store(_ body: [UInt8], orderingKey: String?) async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let startWriter = state.withLock { state -> Bool in
-                state.queue.append(Waiting(body: body, orderingKey: orderingKey, continuation: continuation))
-                guard state.writers < maxWriters else { return false }
-                state.writers += 1
-                return true
-            }
-            if startWriter { Task { await write() } }
-        }
+        try await queue.submit(Body(bytes: body, orderingKey: orderingKey))
     }
 
-    /// Writes batches until the queue is empty, then stops.
-    private func write() async {
-        while true {
-            let batch = state.withLock { state -> [Waiting] in
-                let batch = Array(state.queue.prefix(maxBatch))
-                state.queue.removeFirst(batch.count)
-                if batch.isEmpty { state.writers -= 1 }
-                return batch
+    /// One batch in one statement; each caller gets its row's id.
+    private static func write(_ batch: [GroupCommit<Body, Int>.Waiting], pool: PostgresPool) async {
+        do {
+            let rows = try await pool.query(
+                InboxWriter.insert,
+                [
+                    PostgresTextArray(
+                        batch.map { PostgresBytes($0.item.bytes).postgresText.map { String($0.dropFirst(2)) } }
+                    ),
+                    PostgresTextArray(batch.map(\.item.orderingKey)),
+                ]
+            )
+            // RETURNING follows the insertion order, which is the batch's.
+            for (waiting, row) in zip(batch, rows) {
+                waiting.continuation.resume(with: Result { try row.decode(Int.self, "id") })
             }
-            guard !batch.isEmpty else { return }
-            do {
-                let rows = try await pool.query(
-                    InboxWriter.insert,
-                    [
-                        PostgresTextArray(
-                            batch.map { PostgresBytes($0.body).postgresText.map { String($0.dropFirst(2)) } }
-                        ),
-                        PostgresTextArray(batch.map(\.orderingKey)),
-                    ]
-                )
-                // RETURNING follows the insertion order, which is the batch's.
-                for (waiting, row) in zip(batch, rows) {
-                    waiting.continuation.resume(with: Result { try row.decode(Int.self, "id") })
-                }
-                for waiting in batch.dropFirst(rows.count) {
-                    waiting.continuation.resume(throwing: PostgresDecodingFailure("the inbox returned fewer ids"))
-                }
-            } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            for waiting in batch.dropFirst(rows.count) {
+                waiting.continuation.resume(throwing: PostgresDecodingFailure("the inbox returned fewer ids"))
             }
+        } catch {
+            for waiting in batch { waiting.continuation.resume(throwing: error) }
         }
     }
 }

@@ -148,13 +148,7 @@ public actor PostgresConnection {
                 preparedStatements[statement.name]
                 ?? preparing.values.first { $0.name == statement.name }?.sql
             if let known {
-                guard known == statement.sql else {
-                    throw PostgresError(
-                        .server,
-                        "two different statements share the name \"\(statement.name)\"",
-                        statement: statement.name
-                    )
-                }
+                guard known == statement.sql else { throw PostgresConnection.nameClash(statement) }
             } else {
                 preparing[steps.count] = (statement.name, statement.sql)
                 steps.append(.prepare(name: statement.name, sql: statement.sql, types: types))
@@ -194,13 +188,7 @@ public actor PostgresConnection {
             )
         }
         if let preparedSQL = preparedStatements[statement.name] {
-            guard preparedSQL == statement.sql else {
-                throw PostgresError(
-                    .server,
-                    "two different statements share the name \"\(statement.name)\"",
-                    statement: statement.name
-                )
-            }
+            guard preparedSQL == statement.sql else { throw PostgresConnection.nameClash(statement) }
         } else {
             try connection.prepare(
                 statement.sql,
@@ -210,6 +198,15 @@ public actor PostgresConnection {
             preparedStatements[statement.name] = statement.sql
         }
         return try connection.executePrepared(statement.name, parameters: values)
+    }
+
+    /// A statement whose name this session prepared from other text.
+    private static func nameClash(_ statement: PostgresStatement) -> PostgresError {
+        PostgresError(
+            .server,
+            "two different statements share the name \"\(statement.name)\"",
+            statement: statement.name
+        )
     }
 
     /// Runs SQL text of one or more statements, without parameters (migrations, `LISTEN`, DDL).
