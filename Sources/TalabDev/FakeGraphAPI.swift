@@ -43,6 +43,8 @@ public final class FakeGraphAPI: Sendable {
         var received: [Received] = []
         var failures: [Failure] = []
         var sequence = 0
+        var holdNext = false
+        var holding = false
     }
     private let state = Mutex(State())
     /// The only tokens it accepts, when set; without a bearer token every request fails (error 190).
@@ -70,6 +72,16 @@ public final class FakeGraphAPI: Sendable {
         state.withLock { $0.failures += failures }
     }
 
+    /// The next request is received and then left unanswered until `release()`: a Graph API slow
+    /// for one reply.
+    public func holdNext() { state.withLock { $0.holdNext = true } }
+
+    /// Answers the held request.
+    public func release() { state.withLock { $0.holding = false } }
+
+    /// Whether a request is held unanswered.
+    public var holding: Bool { state.withLock { $0.holding } }
+
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.post("/:version/:phone/messages") { request, context -> Response in
@@ -87,11 +99,14 @@ public final class FakeGraphAPI: Sendable {
             guard let token, !token.isEmpty, self.acceptedTokens?.contains(token) ?? true else {
                 return FakeGraphAPI.error(.unauthorized, code: 190, title: "Invalid OAuth access token")
             }
-            let (failure, sequence) = self.state.withLock { state -> (Failure?, Int) in
+            let (failure, sequence, held) = self.state.withLock { state -> (Failure?, Int, Bool) in
                 state.received.append(received)
                 state.sequence += 1
-                return (state.failures.isEmpty ? nil : state.failures.removeFirst(), state.sequence)
+                let held = state.holdNext
+                if held { (state.holdNext, state.holding) = (false, true) }
+                return (state.failures.isEmpty ? nil : state.failures.removeFirst(), state.sequence, held)
             }
+            while held && self.holding { try await Task.sleep(for: .milliseconds(10)) }
             if let failure { return FakeGraphAPI.error(failure.status, code: failure.code, title: failure.title) }
             self.observer?(received)
             if body["status"] == "read" { return FakeGraphAPI.json(.ok, ["success": true]) }

@@ -113,6 +113,53 @@ import Testing
         #expect(try await fixture.parts.sender.sendOnce() == 0)
     }
 
+    /// A customer whose reply the Graph API is slow to take does not hold back replies queued after
+    /// it was claimed: the sender claims again while that chain is in flight.
+    @Test func aSlowReplyDoesNotHoldBackOtherCustomersQueuedAfterIt() async throws {
+        let graph = FakeGraphAPI()
+        let server = try await LoopbackServer.start(graph.router())
+        let fixture = try await ServerFixture.make(graphURL: server.url)
+        defer { fixture.parts.pool.close() }
+        func store(from customer: String, id: String) async throws {
+            try await fixture.parts.inbox.store(
+                ServerFixture.textPayload(to: ExampleCatalog.padelNumber, from: customer, id: id, text: "hi"),
+                orderingKey: customer
+            )
+            try await fixture.drain()
+            fixture.parts.sender.doorbell.ring()
+        }
+        func received(_ count: Int) async throws -> Bool {
+            for _ in 0..<3_000 where graph.received.count < count { try await Task.sleep(for: .milliseconds(10)) }
+            return graph.received.count >= count
+        }
+        graph.holdNext()
+        let sending = Task { try await fixture.parts.sender.run() }
+        // The first customer's read mark reaches the fake and is held there.
+        try await store(from: "96171000001", id: "wamid.SLOW")
+        #expect(try await received(1) && graph.holding)
+        // Another customer writes afterwards: both of its requests go out while the first is held.
+        try await store(from: "96171000002", id: "wamid.QUICK")
+        #expect(try await received(3))
+        #expect(graph.holding)
+        let quick = graph.received.dropFirst().compactMap {
+            ($0.body["message_id"] ?? $0.body["context"]?["message_id"])?.string
+        }
+        #expect(quick == ["wamid.QUICK", "wamid.QUICK"])
+        graph.release()
+        #expect(try await received(4))
+        // Every reply marked sent (the last mark follows the fake's answer by a commit).
+        var sent = 0
+        for _ in 0..<3_000 {
+            sent = try await fixture.count("SELECT count(*)::int FROM outbound_messages WHERE state = 'sent'")
+            if sent == 4 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(sent == 4)
+        sending.cancel()
+        _ = await sending.result
+        try await server.stop()
+    }
+
     @Test func sendersAtOnceSendEachReplyOnceAndEachCustomersRepliesInOrder() async throws {
         let graph = FakeGraphAPI()
         let server = try await LoopbackServer.start(graph.router())

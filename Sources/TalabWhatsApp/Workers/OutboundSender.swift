@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 public import TalabCore
 public import TalabStore
 
@@ -30,15 +31,45 @@ public struct OutboundSender: Service {
         self.batch = batch
     }
 
+    /// Claims and sends continuously: a customer's chain of replies goes out as soon as it is
+    /// claimed, and the next claim does not wait for the slowest chain of the previous one (a reply
+    /// queued meanwhile would). At most `batch` replies are in flight; a finished chain rings for
+    /// the next claim (its customer's later replies are claimable once it is marked).
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            // A round is not cancelled by a graceful shutdown: a post cut off mid-way may have
-            // reached Meta, and would be posted again. The drain's deadline bounds it.
-            let sent = try await sendOnce()
-            // Rest until rung (at once when a reply was queued during this round) unless the round
-            // was full; postponed replies come due on the timeout.
-            if sent < batch { try? await cancelWhenGracefulShutdown { await doorbell.wait(timeout: .seconds(1)) } }
+        let inFlight = InFlight()
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let free = batch - inFlight.count.withLock { $0 }
+                var claimed = 0
+                if free > 0 {
+                    // Claiming and sending are not cancelled by a graceful shutdown: a post cut off
+                    // mid-way may have reached Meta, and would be posted again. The drain's deadline
+                    // bounds it; the group waits for the chains in flight.
+                    let pending = try await queue.lease(free)
+                    claimed = pending.count
+                    inFlight.count.withLock { $0 += claimed }
+                    for chain in OutboundSender.chains(pending) {
+                        group.addTask {
+                            defer {
+                                inFlight.count.withLock { $0 -= chain.count }
+                                doorbell.ring()
+                            }
+                            _ = try await send(chain)
+                        }
+                    }
+                }
+                // Rest until rung (a reply queued, or a chain done) unless the claim was full;
+                // postponed replies come due on the timeout.
+                if claimed == 0 || claimed < free {
+                    try? await cancelWhenGracefulShutdown { await doorbell.wait(timeout: .seconds(1)) }
+                }
+            }
         }
+    }
+
+    /// Replies claimed and not yet sent or given up.
+    private final class InFlight: Sendable {
+        let count = Mutex(0)
     }
 
     enum Result: Sendable {
@@ -52,7 +83,14 @@ public struct OutboundSender: Service {
     public func sendOnce() async throws -> Int {
         let pending = try await queue.lease(batch)
         guard !pending.isEmpty else { return 0 }
-        // A failure stops its customer's chain: the rest wait behind it, in order.
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for chain in OutboundSender.chains(pending) { group.addTask { try await send(chain) } }
+            return try await group.reduce(0, +)
+        }
+    }
+
+    /// The claimed replies by customer, each customer's in order: chains sent side by side.
+    static func chains(_ pending: [OutboundQueue.Pending]) -> [[OutboundQueue.Pending]] {
         var chains: [[OutboundQueue.Pending]] = []
         var chainOf: [UUID: Int] = [:]
         for message in pending.sorted(by: { $0.id < $1.id }) {
@@ -63,22 +101,21 @@ public struct OutboundSender: Service {
                 chains.append([message])
             }
         }
-        return try await withThrowingTaskGroup(of: Int.self) { group in
-            for chain in chains {
-                group.addTask {
-                    for (index, message) in chain.enumerated() {
-                        let result = await deliver(message)
-                        try await record(result, of: message)
-                        if case .failed = result {
-                            try await queue.release(chain.dropFirst(index + 1).map(\.id))
-                            return index + 1
-                        }
-                    }
-                    return chain.count
-                }
+        return chains
+    }
+
+    /// One customer's replies, one after another, each marked as soon as the Graph API answered. A
+    /// failure stops the chain: the rest wait behind it, in order. Returns how many it tried.
+    private func send(_ chain: [OutboundQueue.Pending]) async throws -> Int {
+        for (index, message) in chain.enumerated() {
+            let result = await deliver(message)
+            try await record(result, of: message)
+            if case .failed = result {
+                try await queue.release(chain.dropFirst(index + 1).map(\.id))
+                return index + 1
             }
-            return try await group.reduce(0, +)
         }
+        return chain.count
     }
 
     /// Marks one reply as the Graph API answered it, at once: the fewer replies posted and not yet
