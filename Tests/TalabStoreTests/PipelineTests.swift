@@ -93,6 +93,16 @@ import Testing
         #expect(try await PipelineTests.notes(pool) == 1)
     }
 
+    @Test func aPipelineRefusedForItsBindingsKeepsTheQueuedWrites() async throws {
+        let pool = try await PipelineTests.pool()
+        let named = PostgresStatement("test.pipeline_named", named: "SELECT :n::int AS n")
+        try await pool.withTransaction { connection in
+            try await connection.queue(PipelineTests.insert, [1, "one"])
+            await #expect(throws: PostgresError.self) { try await connection.pipeline([(named, [1])]) }
+        }
+        #expect(try await PipelineTests.notes(pool) == 1)
+    }
+
     struct Refusal: Error {}
 
     @Test func aRolledBackTransactionDropsItsQueuedWrites() async throws {

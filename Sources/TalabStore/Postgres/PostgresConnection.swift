@@ -102,14 +102,12 @@ public actor PostgresConnection {
     public func pipeline(
         _ statements: [(PostgresStatement, [any PostgresEncodable])]
     ) throws(PostgresError) -> [PostgresRows] {
-        var writes = queued
-        queued = []
-        for (statement, bindings) in statements {
-            if statement.parameterNames?.isEmpty == false {
-                throw PostgresError(.binding, "it names its parameters; bind them by name", statement: statement.name)
-            }
-            writes.append(BoundStatement(statement, bindings))
+        // Checked before the queued writes are taken: a refused call loses none of them.
+        if let named = statements.first(where: { $0.0.parameterNames?.isEmpty == false }) {
+            throw PostgresError(.binding, "it names its parameters; bind them by name", statement: named.0.name)
         }
+        let writes = queued + statements.map { BoundStatement($0.0, $0.1) }
+        queued = []
         return Array(try runPipeline(writes).all().suffix(statements.count))
     }
 
