@@ -10,11 +10,34 @@ extension LiveServer {
     /// Started with the dashboard (bcrypt at its floor, so logins are quick to make); catalog
     /// changes are committed to `catalog`'s repository when given.
     static func withDashboard(catalog: Dashboard.CatalogSettings? = nil) async throws -> LiveServer {
-        try await start { settings in
+        try await start(editing: openAroundTheClock) { settings in
             var dashboard = Dashboard.Settings(jwtSecret: "live-dashboard-test-secret-0123456789")
             dashboard.bcryptCost = 4
             dashboard.catalog = catalog
             settings.dashboard = dashboard
+        }
+    }
+
+    /// Abu Salim's restaurant and branches open every hour of every day: what the board's tests do
+    /// with an order must not depend on the hour they run at (a Sunday after 23:00 in Beirut, the
+    /// example closes and an order waits for the morning).
+    static func openAroundTheClock(_ repository: TestRepository) throws {
+        let folder = repository.folder.appendingPathComponent("Tenants/abu-salim-grill")
+        let files =
+            [folder.appendingPathComponent("business.yaml")]
+            + (try FileManager.default.contentsOfDirectory(
+                at: folder.appendingPathComponent("branches"),
+                includingPropertiesForKeys: nil
+            ))
+        let hours = try NSRegularExpression(pattern: #"\{ open: "[0-9:]+", close: "[0-9:]+" \}"#)
+        for file in files where file.pathExtension == "yaml" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let open = hours.stringByReplacingMatches(
+                in: text,
+                range: NSRange(text.startIndex..., in: text),
+                withTemplate: #"{ open: "00:00", close: "24:00" }"#
+            )
+            try Data(open.utf8).write(to: file)
         }
     }
 

@@ -18,11 +18,19 @@ struct LiveServer {
     private let running: Task<Void, any Error>
 
     static func start(_ configure: (inout Server.Settings) -> Void = { _ in }) async throws -> LiveServer {
+        try await start(editing: { _ in }, configure: configure)
+    }
+
+    /// Started on a catalog changed by `edit` first.
+    static func start(
+        editing edit: (TestRepository) throws -> Void,
+        configure: (inout Server.Settings) -> Void
+    ) async throws -> LiveServer {
         let port = try PrivateCluster.freeLoopbackPort()
         let webhookURL = "http://127.0.0.1:\(port)/webhooks/whatsapp"
         let graph = FakeGraphAPI(statusWebhook: (webhookURL, ServerFixture.appSecret))
         let graphServer = try await LoopbackServer.start(graph.router())
-        let fixture = try await ServerFixture.make(graphURL: graphServer.url)
+        let fixture = try await ServerFixture.make(graphURL: graphServer.url, edit: edit)
         var settings = fixture.settings
         settings.port = port
         configure(&settings)

@@ -130,7 +130,7 @@ import Testing
             let owner = try await DashboardFixture.session(client, "owner@abu-salim.example")
             for bad in [
                 "period=31d", "from=2026-13-01&to=2026-12-01", "from=2026-12-05&to=2026-12-01",
-                "from=2020-01-01&to=2026-01-01", "to=2026-12-01",
+                "from=2020-01-01&to=2026-01-01", "to=2026-12-01", "period=7d&from=2026-12-01&to=2026-12-05",
             ] {
                 let response = try await client.execute(
                     uri: "/api/v1/analytics?\(bad)",

@@ -53,6 +53,7 @@ public struct AnalyticsController<Context: DashboardRequestContext>: Sendable {
     static func range(_ request: Request, today: LocalDate) throws -> (Analytics.Range, String) {
         let query = request.uri.queryParameters
         if query["from"] != nil || query["to"] != nil {
+            guard query["period"] == nil else { throw invalid("give a period, or from and to, not both") }
             guard let from = query["from"].flatMap({ LocalDate(String($0)) }),
                 let to = query["to"].flatMap({ LocalDate(String($0)) })
             else { throw invalid("from and to are both days such as 2026-11-01") }
