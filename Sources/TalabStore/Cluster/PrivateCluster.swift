@@ -113,6 +113,9 @@ public struct PrivateCluster: Sendable {
                 "unix_socket_directories = ''",
                 "max_connections = 200",
                 "logging_collector = off",
+                // What docs/deploy.md asks of a production server: the queues' autovacuum
+                // thresholds (migration 0039) are looked at every 10 s, not every minute.
+                "autovacuum_naptime = 10s",
             ] + (durable ? [] : ["fsync = off", "synchronous_commit = off", "full_page_writes = off"])
         let hba = """
             # Written by talab: loopback only; members of \(PrivateCluster.passwordLoginRole) need a password.
