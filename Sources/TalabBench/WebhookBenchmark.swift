@@ -156,12 +156,7 @@ public struct WebhookBenchmark: Sendable {
             let pool = PostgresPool(url: url, maxConnections: 2)
             defer { pool.close() }
             var after = Aftermath()
-            let start = ContinuousClock.now
-            while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
-                guard ContinuousClock.now - start < .seconds(600) else { break }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            after.drainSeconds = (ContinuousClock.now - start).seconds
+            after.drainSeconds = try await WebhookBenchmark.waitForDrain(pool).seconds
             let ids = PostgresTextArray(acknowledged.map { Optional($0) })
             after.lost = try await pool.query(WebhookBenchmark.lost, [ids])[0].decode(Int.self, "n")
             after.duplicated = try await pool.query(WebhookBenchmark.duplicated)[0].decode(Int.self, "n")
@@ -350,15 +345,21 @@ public struct WebhookBenchmark: Sendable {
         let pool = PostgresPool(url: url, maxConnections: 1)
         defer { pool.close() }
         let backlog = try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n")
+        let took = try await waitForDrain(pool)
+        return (backlog, backlog > 0 ? Double(backlog) / took.seconds : 0)
+    }
+
+    /// Waits until the inbox has no pending body (at most 10 minutes); how long that took. Counting
+    /// is a scan of the pending rows: often enough to time seconds, rarely enough not to take the
+    /// database's time from the workers.
+    static func waitForDrain(_ pool: PostgresPool) async throws -> Duration {
         let clock = ContinuousClock()
         let start = clock.now
         while try await pool.query(WebhookBenchmark.pending)[0].decode(Int.self, "n") > 0 {
             guard clock.now - start < .seconds(600) else { break }
-            // Counting is a scan of the pending rows: often enough to time seconds, rarely enough
-            // not to take the database's time from the workers.
             try await Task.sleep(for: .milliseconds(250))
         }
-        return (backlog, backlog > 0 ? Double(backlog) / (clock.now - start).seconds : 0)
+        return clock.now - start
     }
 
     static let errors = PostgresStatement(

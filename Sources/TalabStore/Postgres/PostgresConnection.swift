@@ -91,9 +91,7 @@ public actor PostgresConnection {
     /// Sends the queued writes now (before a savepoint is released or rolled back to, say).
     public func flush() throws(PostgresError) {
         guard !queued.isEmpty else { return }
-        let writes = queued
-        queued = []
-        _ = try runPipeline(writes).all()
+        _ = try afterQueued([])
     }
 
     /// Runs statements in one round trip (libpq's pipeline mode) and returns each one's rows. Outside
@@ -106,7 +104,13 @@ public actor PostgresConnection {
         if let named = statements.first(where: { $0.0.parameterNames?.isEmpty == false }) {
             throw PostgresError(.binding, "it names its parameters; bind them by name", statement: named.0.name)
         }
-        let writes = queued + statements.map { BoundStatement($0.0, $0.1) }
+        return try afterQueued(statements.map { BoundStatement($0.0, $0.1) })
+    }
+
+    /// Runs the queued writes and then these statements as one pipeline, emptying the queue; these
+    /// statements' rows.
+    private func afterQueued(_ statements: [BoundStatement]) throws(PostgresError) -> [PostgresRows] {
+        let writes = queued + statements
         queued = []
         return Array(try runPipeline(writes).all().suffix(statements.count))
     }
@@ -171,12 +175,7 @@ public actor PostgresConnection {
         _ bindings: [any PostgresEncodable]
     ) throws(PostgresError) -> PostgresRows {
         let values = bindings.map(\.postgresText)
-        if !queued.isEmpty {
-            var writes = queued
-            queued = []
-            writes.append(BoundStatement(statement, bindings))
-            return try runPipeline(writes).all().last!
-        }
+        if !queued.isEmpty { return try afterQueued([BoundStatement(statement, bindings)])[0] }
         guard statement.prepared else {
             return try connection.execute(
                 statement.sql,
