@@ -23,6 +23,8 @@ public struct ReconcileBenchmark: Sendable {
         public let applyAfterOneChange: Double
         public let fullNoOpPlan: Double
         public let changedByOneCommit: Int
+        /// The first apply's phases: selecting, loading and validating; then the apply's own.
+        public let firstApplyPhases: [(name: String, seconds: Double)]
     }
 
     /// Runs against `server` (its superuser), in a database of its own it creates.
@@ -50,7 +52,7 @@ public struct ReconcileBenchmark: Sendable {
         let repository = try GitRepository(discoveringFrom: folder.path)
 
         progress("first apply of the commit before the price change")
-        let (changes, firstApply) = try await measure {
+        let ((changes, phases), firstApply) = try await measure {
             try await apply(repository, "HEAD~1", reconciler)
         }
         progress("no-op plan at the same commit")
@@ -67,7 +69,8 @@ public struct ReconcileBenchmark: Sendable {
             planAfterOneChange: planAfter,
             applyAfterOneChange: applyAfter,
             fullNoOpPlan: fullNoOpPlan,
-            changedByOneCommit: changed
+            changedByOneCommit: changed,
+            firstApplyPhases: phases
         )
     }
 
@@ -87,18 +90,33 @@ public struct ReconcileBenchmark: Sendable {
         return try await reconciler.plan(validation.tenants).changes.count
     }
 
-    /// Selects, loads, validates and applies, as `talab apply` does; returns the number of changes.
-    private func apply(_ repository: GitRepository, _ revision: String, _ reconciler: Reconciler) async throws -> Int {
+    /// Selects, loads, validates and applies, as `talab apply` does; returns the number of changes
+    /// and how long each phase took.
+    private func apply(
+        _ repository: GitRepository,
+        _ revision: String,
+        _ reconciler: Reconciler
+    ) async throws -> (Int, [(name: String, seconds: Double)]) {
+        let clock = ContinuousClock()
+        let start = clock.now
         let source = try GitCommitSource(repository: repository, revision: revision)
         let selection = try await TenantSelection.make(source: source, tenants: [], reconciler: reconciler, full: false)
-        guard !selection.slugs.isEmpty else { return 0 }
+        guard !selection.slugs.isEmpty else { return (0, []) }
         let validation = try TenantLoader().load(from: source, only: selection.slugs)
+        let loaded = clock.now - start
         let outcome = try await reconciler.apply(
             validation.tenants,
             commit: source.commit,
             subtrees: selection.subtrees
         )
-        return outcome.plan.changes.count
+        let phases = [
+            ("select, load and validate", loaded), ("plan", outcome.timings.plan),
+            (
+                outcome.timings.keysCheckedInBulk ? "write rows (keys checked in bulk)" : "write rows",
+                outcome.timings.write
+            ), ("audit", outcome.timings.audit),
+        ]
+        return (outcome.plan.changes.count, phases.map { (name: $0.0, seconds: ConfigBenchmark.seconds($0.1)) })
     }
 
     private func measure<Result>(_ body: () async throws -> Result) async rethrows -> (Result, Double) {

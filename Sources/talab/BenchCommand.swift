@@ -207,6 +207,12 @@ extension BenchCommand {
                 }
                 print("talab bench reconcile: \(tenants) tenants × \(items) items, \(report.changes) rows")
                 print(String(format: "  first apply                          %8.3f s", report.firstApply))
+                for phase in report.firstApplyPhases {
+                    print(
+                        "    " + phase.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                            + String(format: " %8.3f s", phase.seconds)
+                    )
+                }
                 print(String(format: "  no-op plan                           %8.3f s", report.noOpPlan))
                 print(String(format: "  no-op plan, incremental skip off     %8.3f s", report.fullNoOpPlan))
                 print(

@@ -12,6 +12,8 @@ public struct ReconcileError: Error, Sendable, CustomStringConvertible {
         public static let missingObjectStore = Code(value: "missing_object_store")
         public static let missingSecret = Code(value: "missing_secret")
         public static let stalePlan = Code(value: "stale_plan")
+        /// New rows the bulk foreign-key check could not find as the apply's own (a defect, not bad input).
+        public static let uncheckedRows = Code(value: "unchecked_rows")
     }
 
     public let code: Code

@@ -17,6 +17,9 @@ public struct Reconciler: Sendable {
     public let sealer: SecretSealer?
     /// Where the images tenants name are copied; needed as soon as a tenant names one.
     public let objects: (any ObjectStore)?
+    /// From how many new rows an apply checks their foreign keys per key rather than per row
+    /// (`ReferenceCheck`): the check scans each table written, worth it for a large apply only.
+    var bulkChecksFrom = 10_000
 
     public init(
         pool: PostgresPool,
@@ -36,6 +39,20 @@ public struct Reconciler: Sendable {
         public let runID: UUID
         /// Images copied to the object store; one already there is not copied again.
         public let imagesCopied: Int
+        /// Where the apply's time went, phase by phase.
+        public let timings: Timings
+    }
+
+    /// How long each phase of an apply took (in its transaction, after the lock).
+    public struct Timings: Sendable {
+        /// Reading the database and working out the changes.
+        public var plan: Duration = .zero
+        /// Writing the changed rows, their foreign keys checked.
+        public var write: Duration = .zero
+        /// Writing an audit record for each change, and the run's own.
+        public var audit: Duration = .zero
+        /// Whether the new rows' foreign keys were checked per key rather than per row (`ReferenceCheck`).
+        public var keysCheckedInBulk = false
     }
 
     static let lockKey = AdvisoryLock.reconcile
@@ -84,12 +101,16 @@ public struct Reconciler: Sendable {
         let runID = UUID()
         let started = Date()
         do {
+            let clock = ContinuousClock()
+            var timings = Timings()
             let (plan, copied) = try await pool.withTransaction { connection in
                 // Named after the commit, so a second apply can say who holds the lock.
                 let name = "talab apply \(commit.shortSHA) by \(commit.author.name)"
                 try await connection.query(Reconciler.nameSession, [String(name.prefix(63))])
                 try await takeLock(on: connection, timeout: lockTimeout)
+                var mark = clock.now
                 let plan = try await makePlan(tenants, removed: removed, on: connection)
+                timings.plan = clock.now - mark
                 if let reviewed { try check(plan, against: reviewed, commit: commit) }
                 if !allowDestroy && !plan.destructive.isEmpty {
                     throw ReconcileError(
@@ -99,10 +120,13 @@ public struct Reconciler: Sendable {
                 }
                 // Before the rows point at them; a rollback leaves unused objects, never a broken URL.
                 let copied = try await storeImages(plan, tenants)
-                try await write(plan, on: connection)
+                mark = clock.now
+                timings.keysCheckedInBulk = try await write(plan, on: connection)
                 if !plan.isEmpty {
                     try await connection.query(Reconciler.notifyServers, [NotifyChannel.catalog, commit.sha])
                 }
+                timings.write = clock.now - mark
+                mark = clock.now
                 try await AuditWriter.record(plan.changes, commit: commit, runID: runID, on: connection)
                 try await remember(tenants, commit: commit, subtrees: subtrees, on: connection)
                 if !removed.isEmpty { try await connection.query(Reconciler.forgetState, [PostgresTextArray(removed)]) }
@@ -110,9 +134,10 @@ public struct Reconciler: Sendable {
                     .init(id: runID, commit: commit, started: started, plan: plan),
                     on: connection
                 )
+                timings.audit = clock.now - mark
                 return (plan, copied)
             }
-            return Outcome(plan: plan, runID: runID, imagesCopied: copied)
+            return Outcome(plan: plan, runID: runID, imagesCopied: copied, timings: timings)
         } catch {
             // The transaction rolled back; the attempt itself is still worth a record.
             _ = try? await pool.withConnection { connection in
@@ -215,8 +240,9 @@ public struct Reconciler: Sendable {
         )
     }
 
-    private func write(_ plan: Plan, on connection: PostgresConnection) async throws {
-        guard !plan.isEmpty else { return }
+    /// Writes the plan's rows; whether their foreign keys were checked in bulk.
+    private func write(_ plan: Plan, on connection: PostgresConnection) async throws -> Bool {
+        guard !plan.isEmpty else { return false }
         let writer = try await BatchWriter.load(on: connection)
         var creates: [String: [ConfigRow]] = [:]
         var updates: [String: [ConfigRow]] = [:]
@@ -228,12 +254,20 @@ public struct Reconciler: Sendable {
             case .delete: deletes[change.table.name, default: []].append(change.id)
             }
         }
+        // New rows first, parents before children; many of them with their foreign keys checked per key.
+        let newRows = creates.values.reduce(0) { $0 + $1.count }
+        let references = newRows >= bulkChecksFrom ? try await ReferenceCheck.load(on: connection) : nil
+        let unchecked = try await references?.skipRowChecks(inserting: Array(creates.keys), on: connection) ?? false
         for table in ConfigTable.all {
             if let rows = creates[table.name] { try await writer.insert(sealed(rows), into: table, on: connection) }
+        }
+        if unchecked, let references { try await references.check(creates.mapValues(\.count), on: connection) }
+        for table in ConfigTable.all {
             if let rows = updates[table.name] { try await writer.update(sealed(rows), in: table, on: connection) }
         }
         for table in ConfigTable.all.reversed() {
             if let ids = deletes[table.name] { try await writer.delete(ids, from: table, on: connection) }
         }
+        return unchecked
     }
 }
