@@ -150,7 +150,7 @@ let package = Package(
             name: "TalabBench",
             dependencies: [
                 "TalabCore", "TalabStore", "TalabConfig", "TalabReconciler", "TalabWhatsApp", "TalabApp", "TalabDev",
-                "TalabAWS", "TalabDashboard", "CLibYAML", .product(name: "NIOPosix", package: "swift-nio"),
+                "TalabAWS", "TalabDashboard", "CLibYAML", "CMalloc", .product(name: "NIOPosix", package: "swift-nio"),
             ] + serverStack,
             swiftSettings: swiftSettings
         ),

@@ -24,6 +24,8 @@ public struct SecretError: Error, Sendable, CustomStringConvertible {
 /// `TALAB_MASTER_KEY` (base64 of 32 bytes); it never reaches the database, a log or an error.
 public struct SecretSealer: Sendable {
     private let key: SymmetricKey
+    /// The key of `digest`, derived from the master key once (a plan digests every tenant's secrets).
+    private let digestKey: SymmetricKey
 
     public init(base64Key: String) throws(SecretError) {
         guard let data = Data(base64Encoded: base64Key), data.count == 32 else {
@@ -33,6 +35,9 @@ public struct SecretSealer: Sendable {
             )
         }
         key = SymmetricKey(data: data)
+        digestKey = SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("talab/secret-digest/v1".utf8), using: key)
+        )
     }
 
     /// The sealer of `TALAB_MASTER_KEY` when it is set; nil when it is not.
@@ -64,9 +69,6 @@ public struct SecretSealer: Sendable {
     /// A keyed digest of secrets' values (by name), to notice a rotated secret without storing it:
     /// HMAC-SHA256 under a key derived from the master key, so it cannot be checked offline.
     public func digest(_ values: [String: String]) -> String {
-        let digestKey = SymmetricKey(
-            data: HMAC<SHA256>.authenticationCode(for: Data("talab/secret-digest/v1".utf8), using: key)
-        )
         var message = Data()
         for (name, value) in values.sorted(by: { $0.key < $1.key }) {
             message.append(contentsOf: Array(name.utf8) + [0] + Array(value.utf8) + [0])
