@@ -26,6 +26,9 @@ public struct ReconcileBenchmark: Sendable {
         public let changedByOneCommit: Int
         /// The first apply's phases: selecting, loading and validating; then the apply's own.
         public let firstApplyPhases: [(name: String, seconds: Double)]
+        /// The first apply's audit trail relayed into the history (PostgreSQL's), and how long it took.
+        public let relayed: Int
+        public let relaySeconds: Double
     }
 
     /// Runs against `server` (its superuser), in a database of its own it creates.
@@ -56,6 +59,10 @@ public struct ReconcileBenchmark: Sendable {
         let ((changes, phases), firstApply) = try await measure {
             try await apply(repository, "HEAD~1", reconciler)
         }
+        progress("relaying the first apply's audit trail into the history")
+        let (relayed, relaySeconds) = try await measure {
+            try await LogRelay(pool: pool, store: PostgresLogStore(pool: pool)).relayAll()
+        }
         // `talab plan` runs in a process of its own; here the first apply's 210,000 rows were just
         // freed, and glibc consolidating them inside the next plan's first allocation cost it 13 ms
         // (measured). Returned first, as a fresh process would have nothing to return.
@@ -75,7 +82,9 @@ public struct ReconcileBenchmark: Sendable {
             applyAfterOneChange: applyAfter,
             fullNoOpPlan: fullNoOpPlan,
             changedByOneCommit: changed,
-            firstApplyPhases: phases
+            firstApplyPhases: phases,
+            relayed: relayed,
+            relaySeconds: relaySeconds
         )
     }
 

@@ -213,6 +213,14 @@ extension BenchCommand {
                             + String(format: " %8.3f s", phase.seconds)
                     )
                 }
+                print(
+                    String(
+                        format: "  audit trail relayed to the history   %8.3f s (%d records, %.0f/s)",
+                        report.relaySeconds,
+                        report.relayed,
+                        Double(report.relayed) / report.relaySeconds
+                    )
+                )
                 print(String(format: "  no-op plan                           %8.3f s", report.noOpPlan))
                 print(String(format: "  no-op plan, incremental skip off     %8.3f s", report.fullNoOpPlan))
                 print(

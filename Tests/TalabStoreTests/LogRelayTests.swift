@@ -23,13 +23,29 @@ import Testing
         #expect(audit > 0)
         let relay = LogRelay(pool: database.pool, store: PostgresLogStore(pool: database.pool), batch: 50)
         #expect(try await relay.waiting() == audit + 1)
+        // The apply's records are queued up to a hundred to a row (0041), no business's beside another's.
+        let rows = try await database.count("SELECT count(*)::int FROM log_outbox")
+        #expect(rows * 10 < audit)
+        let mixed = try await database.count(
+            """
+            SELECT count(*)::int FROM log_outbox o WHERE cardinality(o.audit_ids) > 100 OR EXISTS (
+                SELECT 1 FROM audit.audit_logs a WHERE a.id = ANY (o.audit_ids)
+                  AND coalesce(a.business_id, '00000000-0000-0000-0000-000000000000') <> o.business_id)
+            """
+        )
+        #expect(mixed == 0)
+        // A batch stays near its size in records: rows past it wait for the next.
+        let first = try await LogRelay(pool: database.pool, store: PostgresLogStore(pool: database.pool), batch: 150)
+            .relayBatch()
+        #expect(first > 0 && first <= 150)
+        #expect(try await relay.waiting() == audit + 1 - first)
         // Two relays side by side: each record once.
-        async let first = relay.relayAll()
-        async let second = LogRelay(pool: database.pool, store: PostgresLogStore(pool: database.pool), batch: 50)
+        async let one = relay.relayAll()
+        async let other = LogRelay(pool: database.pool, store: PostgresLogStore(pool: database.pool), batch: 50)
             .relayAll()
-        let moved = try await first + second
+        let moved = try await one + other
         let left = try await relay.waiting()
-        #expect(moved == audit + 1 && left == 0)
+        #expect(moved == audit + 1 - first && left == 0)
         #expect(try await database.count("SELECT count(*)::int FROM history.audit_logs") == audit)
         // Each audit record's document is the record itself, under its stable id (read at relay time).
         let faithful = try await database.count(

@@ -17,22 +17,39 @@ public struct LogRelay: Sendable {
         self.batch = batch
     }
 
+    /// Locks up to `$1` outbox rows in order, keeps those that make about `$1` records (the first one
+    /// always; an audit row names up to 100, 0041) and returns one row per record, each read from
+    /// the record itself where the outbox names it. The rows locked and not kept are free again at
+    /// the transaction's end.
     static let take = PostgresStatement(
         "relay.take",
         """
-        SELECT o.id, o.collection, o.document_id, o.business_id, o.at,
-               coalesce(o.body, to_jsonb(a), to_jsonb(m))::text AS body
-        FROM log_outbox o
-        LEFT JOIN audit.audit_logs a ON a.id = o.audit_id
-        LEFT JOIN audit.message_logs m ON m.id = o.message_log_id
-        ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+        WITH locked AS (
+            SELECT o.id, o.collection, o.document_id, o.business_id, o.at, o.body, o.message_log_id,
+                   coalesce(o.audit_ids, CASE WHEN o.audit_id IS NOT NULL THEN ARRAY[o.audit_id] END) AS audit_ids,
+                   coalesce(cardinality(o.audit_ids), 1) AS records
+            FROM log_outbox o ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+        ), kept AS (
+            SELECT l.*, sum(l.records) OVER (ORDER BY l.id) - l.records AS before FROM locked l
+        )
+        SELECT k.id, k.collection, coalesce(md5('audit_logs/' || a.id::text)::uuid, k.document_id) AS document_id,
+               k.business_id, coalesce(a.occurred_at, k.at) AS at,
+               coalesce(k.body, to_jsonb(a), to_jsonb(m))::text AS body
+        FROM kept k
+        LEFT JOIN audit.audit_logs a ON a.id = ANY (k.audit_ids)
+        LEFT JOIN audit.message_logs m ON m.id = k.message_log_id
+        WHERE k.before = 0 OR k.before + k.records <= $1
+        ORDER BY k.id, a.id
         """
     )
     static let remove = PostgresStatement(
         "relay.remove",
         "DELETE FROM log_outbox WHERE id = ANY($1::text[]::bigint[])"
     )
-    static let waiting = PostgresStatement("relay.waiting", "SELECT count(*)::int AS n FROM log_outbox")
+    static let waiting = PostgresStatement(
+        "relay.waiting",
+        "SELECT coalesce(sum(coalesce(cardinality(audit_ids), 1)), 0)::int AS n FROM log_outbox"
+    )
 
     /// Relays one batch; how many records it moved (0: the outbox is empty).
     public func relayBatch() async throws -> Int {
@@ -40,9 +57,9 @@ public struct LogRelay: Sendable {
             let rows = try await connection.query(LogRelay.take, [batch])
             guard !rows.isEmpty else { return 0 }
             var documents: [LogCollection: [LogDocument]] = [:]
-            var ids: [String] = []
+            var ids: Set<String> = []
             for row in rows {
-                ids.append(String(try row.decode(Int.self, "id")))
+                ids.insert(String(try row.decode(Int.self, "id")))
                 guard let collection = LogCollection(rawValue: try row.decode(String.self, "collection")) else {
                     continue
                 }
@@ -62,7 +79,7 @@ public struct LogRelay: Sendable {
                     _ = try await store.append(batch, to: collection)
                 }
             }
-            try await connection.query(LogRelay.remove, [PostgresTextArray(ids)])
+            try await connection.query(LogRelay.remove, [PostgresTextArray(Array(ids))])
             return rows.count
         }
     }
