@@ -209,7 +209,19 @@ import Testing
                     [slot]
                 )
                 signal.yield()
-                try await Task.sleep(for: .milliseconds(1500))
+                // Committed once the customer's placement waits on this booking (not after a fixed
+                // time, which a busy machine outlasts), or after 30 s, when the test then fails.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    let waiting = try await connection.query(
+                        PostgresStatement(
+                            "test.placement_waits",
+                            "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()"
+                        )
+                    )[0].decode(Int.self, "n")
+                    if waiting > 0 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
             }
         }
         // Only once the rival's booking is written (not yet committed) does the customer confirm.
