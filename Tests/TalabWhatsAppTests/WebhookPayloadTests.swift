@@ -1,7 +1,8 @@
 import Foundation
 import TalabTestSupport
-import TalabWhatsApp
 import Testing
+
+@testable import TalabWhatsApp
 
 @Suite struct WebhookPayloadTests {
     @Test(.enabled(if: PeerFixtures.available, Comment(rawValue: PeerFixtures.missing)))
@@ -17,7 +18,7 @@ import Testing
             return nil
         }
         var keyed = 0
-        let odd: [[UInt8]] = [
+        var odd: [[UInt8]] = [
             Array(
                 #"{"entry":[7,{"changes":[{"value":{"metadata":{"phone_number_id":12},"messages":["x",{"from":96170}]}}]}]}"#
                     .utf8
@@ -28,12 +29,55 @@ import Testing
             ),
             Array("not json".utf8), Array("[]".utf8),
         ]
+        // Read straight from the bytes now (OrderingKeyScanner): the shapes JSON allows and a
+        // hand-written reader gets wrong first, each held to what JSONDecoder's reading gives.
+        let shapes = [
+            #"{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"1"},"messages":[{"from":"9\"6\\1\u00e9\ud83d\ude00\/"}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":1.0},"messages":[{"from":1e3}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":-5},"messages":[{"from":123456789012345678901234}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":true},"messages":[{"from":null,"from_user_id":false}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"1"}],"messages":[{"from":"2"}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"1"}]}}]}],"entry":[]}"#,
+            #" { "entry" : [ { "changes" : [ { "value" : { "messages" : [ 1 , { "from" : "7" } ] } } ] } ] } "#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"7"}]}}]}]} trailing"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"\ud800"}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"\udc00x"}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"a\qb"}]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"01"}],"x":01}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"7"}],"x":[1,2,]}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"7"}],"x":-}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{"from":"7"}],"x":tru}}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"metadata":[],"messages":[{"from":"7"}]},"value":5}]}]}"#,
+            #"{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"8"}}},{"value":{"messages":[{"from":"7"}]}}]}]}"#,
+            #"{"entry":{"changes":[]}}"#, #"{"entry":[]}"#, #"{}"#, #""""#,
+            #"{"entry":[{"changes":[{"value":{"messages":[{}]}}]}]}"#,
+        ].map { Array($0.utf8) }
+        let nested = Array(
+            (#"{"entry":[{"changes":[{"value":{"messages":[{"from":"7"}],"x":"#
+                + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}}]}]}").utf8
+        )
+        let raw: [[UInt8]] = [
+            Array(#"{"entry":[{"changes":[{"value":{"messages":[{"from":"7\#u{1}"}]}}]}]}"#.utf8),
+            Array(#"{"entry":[{"changes":[{"value":{"messages":[{"from":""#.utf8) + [0xFF, 0xFE]
+                + Array(#""}]}}]}]}"#.utf8),
+            Array(#"{"entry":[{"changes":[{"value":{"messages":[{"from":"7"}],"x":""#.utf8) + [0xC3]
+                + Array(#""}}]}]}"#.utf8),
+        ]
+        odd += shapes + [nested] + raw
         for (name, bytes) in try PeerFixtures.all().map({ ($0.name, $0.bytes) }) + odd.map({ ("odd", $0) }) {
             let key = WebhookPayload.orderingKey(of: bytes)
             #expect(key == expected(bytes), "\(name)")
             if key != nil { keyed += 1 }
         }
         #expect(keyed > 40)
+        // Every peer fixture is strict JSON: read by the scanner, never by the fallback.
+        for (name, bytes) in try PeerFixtures.all().map({ ($0.name, $0.bytes) }) {
+            let scanned = bytes.withUnsafeBufferPointer { buffer in
+                Result { () throws(OrderingKeyScanner.Malformed) in try OrderingKeyScanner.key(of: buffer) }
+            }
+            #expect((try? scanned.get()) == WebhookPayload.orderingKey(of: bytes), "\(name)")
+            if case .failure = scanned { Issue.record("\(name) was read by the fallback") }
+        }
         #expect(WebhookPayload.orderingKey(of: odd[0]) == "12/96170")
         #expect(WebhookPayload.orderingKey(of: odd[1]) == "?/LB.1")
     }

@@ -132,69 +132,16 @@ public struct WebhookPayload: Decodable, Sendable {
     /// the first change whose first readable message names one). Read on its own, without the rest
     /// of the body, since it is needed before the 200 and the whole payload only by a worker.
     public static func orderingKey(of bytes: some Collection<UInt8>) -> String? {
-        (try? JSONDecoder().decode(OrderingProbe.self, from: Data(bytes)))?.key
-    }
-}
-
-/// Only the fields the ordering key needs, read with the payload's own leniency (elements that
-/// cannot be read skipped, numbers as text) so that it finds the message `WebhookPayload` would.
-private struct OrderingProbe: Decodable {
-    var key: String?
-
-    enum Keys: String, CodingKey {
-        case entry, changes, value, metadata, messages
-        case phoneNumberID = "phone_number_id"
-        case from
-        case fromUserID = "from_user_id"
-    }
-
-    struct Entry: Decodable {
-        var values: [Value] = []
-
-        init(from decoder: any Decoder) throws {
-            let (changes, _): ([Change], Int) = try decoder.container(keyedBy: Keys.self).lossyArray(.changes)
-            values = changes.compactMap(\.value)
-        }
-    }
-
-    struct Change: Decodable {
-        var value: Value?
-
-        init(from decoder: any Decoder) throws {
-            value = try? decoder.container(keyedBy: Keys.self).decodeIfPresent(Value.self, forKey: .value)
-        }
-    }
-
-    struct Value: Decodable {
-        var phoneNumberID: String?
-        var sender: String?
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Keys.self)
-            phoneNumberID = (try? container.nestedContainer(keyedBy: Keys.self, forKey: .metadata))?
-                .lenientString(.phoneNumberID)
-            let (messages, _): ([Message], Int) = container.lossyArray(.messages)
-            sender = messages.first.flatMap { $0.fromUserID ?? $0.from }
-        }
-    }
-
-    struct Message: Decodable {
-        var from: String?
-        var fromUserID: String?
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Keys.self)
-            from = container.lenientString(.from)
-            fromUserID = container.lenientString(.fromUserID)
-        }
-    }
-
-    init(from decoder: any Decoder) throws {
-        let (entries, _): ([Entry], Int) = try decoder.container(keyedBy: Keys.self).lossyArray(.entry)
-        for value in entries.flatMap(\.values) {
-            guard let sender = value.sender else { continue }
-            key = "\(value.phoneNumberID ?? "?")/\(sender)"
-            return
+        let scanned =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                Result { () throws(OrderingKeyScanner.Malformed) in try OrderingKeyScanner.key(of: buffer) }
+            }
+            ?? Array(bytes).withUnsafeBufferPointer { buffer in
+                Result { () throws(OrderingKeyScanner.Malformed) in try OrderingKeyScanner.key(of: buffer) }
+            }
+        switch scanned {
+        case .success(let key): return key
+        case .failure: return (try? JSONDecoder().decode(OrderingProbe.self, from: Data(bytes)))?.key
         }
     }
 }
@@ -346,5 +293,69 @@ extension WebhookPayload {
             "object": "whatsapp_business_account",
             "entry": [["id": .string(account), "changes": [["field": "messages", "value": .object(value)]]]],
         ])
+    }
+}
+
+/// Only the fields the ordering key needs, for a body `OrderingKeyScanner` finds malformed; read
+/// with the payload's own leniency (elements that
+/// cannot be read skipped, numbers as text) so that it finds the message `WebhookPayload` would.
+private struct OrderingProbe: Decodable {
+    var key: String?
+
+    enum Keys: String, CodingKey {
+        case entry, changes, value, metadata, messages
+        case phoneNumberID = "phone_number_id"
+        case from
+        case fromUserID = "from_user_id"
+    }
+
+    struct Entry: Decodable {
+        var values: [Value] = []
+
+        init(from decoder: any Decoder) throws {
+            let (changes, _): ([Change], Int) = try decoder.container(keyedBy: Keys.self).lossyArray(.changes)
+            values = changes.compactMap(\.value)
+        }
+    }
+
+    struct Change: Decodable {
+        var value: Value?
+
+        init(from decoder: any Decoder) throws {
+            value = try? decoder.container(keyedBy: Keys.self).decodeIfPresent(Value.self, forKey: .value)
+        }
+    }
+
+    struct Value: Decodable {
+        var phoneNumberID: String?
+        var sender: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            phoneNumberID = (try? container.nestedContainer(keyedBy: Keys.self, forKey: .metadata))?
+                .lenientString(.phoneNumberID)
+            let (messages, _): ([Message], Int) = container.lossyArray(.messages)
+            sender = messages.first.flatMap { $0.fromUserID ?? $0.from }
+        }
+    }
+
+    struct Message: Decodable {
+        var from: String?
+        var fromUserID: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            from = container.lenientString(.from)
+            fromUserID = container.lenientString(.fromUserID)
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let (entries, _): ([Entry], Int) = try decoder.container(keyedBy: Keys.self).lossyArray(.entry)
+        for value in entries.flatMap(\.values) {
+            guard let sender = value.sender else { continue }
+            key = "\(value.phoneNumberID ?? "?")/\(sender)"
+            return
+        }
     }
 }
