@@ -60,23 +60,9 @@ struct OrderingKeyScanner {
 
     private mutating func document() throws -> String? {
         skipWhitespace()
-        var entries: [[Value]]?
-        guard peek() == UInt8(ascii: "{") else {
-            try skipValue()
-            try end()
-            return nil
-        }
-        var seen = false
-        try object { scanner, key in
-            if key == .entry && !seen {
-                seen = true
-                entries = try scanner.array { scanner in try scanner.entry() }?.compactMap { $0 }
-            } else {
-                try scanner.skipValue()
-            }
-        }
+        let entries = try member(.entry) { scanner in try scanner.array { scanner in try scanner.entry() } } ?? []
         try end()
-        for value in (entries ?? []).joined() {
+        for value in entries.joined() {
             guard let sender = value.sender else { continue }
             return "\(value.phoneNumberID ?? "?")/\(sender)"
         }
@@ -88,42 +74,35 @@ struct OrderingKeyScanner {
         var sender: String?
     }
 
-    /// An entry's values (nil when it is not an object: skipped).
-    private mutating func entry() throws -> [Value]? {
+    /// The first member named `field` of the object here, read by `read`; nil when there is none or
+    /// the value is not an object (skipped, as the payload's lossy reading skips it).
+    private mutating func member<T>(_ field: Field, _ read: (inout OrderingKeyScanner) throws -> T) throws -> T? {
         guard peek() == UInt8(ascii: "{") else {
             try skipValue()
             return nil
         }
-        var values: [Value] = []
+        var found: T?
         var seen = false
         try object { scanner, key in
-            if key == .changes && !seen {
+            if key == field && !seen {
                 seen = true
-                values = (try scanner.array { scanner in try scanner.change() } ?? []).compactMap { $0 }
+                found = try read(&scanner)
             } else {
                 try scanner.skipValue()
             }
         }
-        return values
+        return found
+    }
+
+    /// An entry's change values.
+    private mutating func entry() throws -> [Value] {
+        try member(.changes) { scanner in try scanner.array { scanner in try scanner.change() }.compactMap { $0 } }
+            ?? []
     }
 
     /// A change's value, when the change and its value are objects.
     private mutating func change() throws -> Value? {
-        guard peek() == UInt8(ascii: "{") else {
-            try skipValue()
-            return nil
-        }
-        var value: Value?
-        var seen = false
-        try object { scanner, key in
-            if key == .value && !seen {
-                seen = true
-                value = try scanner.value()
-            } else {
-                try scanner.skipValue()
-            }
-        }
-        return value
+        try member(.value) { scanner in try scanner.value() } ?? nil
     }
 
     private mutating func value() throws -> Value? {
@@ -149,7 +128,7 @@ struct OrderingKeyScanner {
                 }
             case .messages where !seen.messages:
                 seen.messages = true
-                let messages = try scanner.array { scanner in try scanner.message() } ?? []
+                let messages = try scanner.array { scanner in try scanner.message() }
                 // The first message that is an object, as the payload's lossy array reads them.
                 value.sender = messages.lazy.compactMap { $0 }.first.flatMap { $0.fromUserID ?? $0.from }
             default:
@@ -253,11 +232,11 @@ struct OrderingKeyScanner {
         depth -= 1
     }
 
-    /// The elements `element` reads; nil when the value is not an array (skipped).
-    private mutating func array<Element>(_ element: (inout OrderingKeyScanner) throws -> Element) throws -> [Element]? {
+    /// The elements `element` reads; none when the value is not an array (skipped).
+    private mutating func array<Element>(_ element: (inout OrderingKeyScanner) throws -> Element) throws -> [Element] {
         guard peek() == UInt8(ascii: "[") else {
             try skipValue()
-            return nil
+            return []
         }
         try nest()
         index += 1
