@@ -72,9 +72,7 @@ import Testing
         #expect(keyed > 40)
         // Every peer fixture is strict JSON: read by the scanner, never by the fallback.
         for (name, bytes) in try PeerFixtures.all().map({ ($0.name, $0.bytes) }) {
-            let scanned = bytes.withUnsafeBufferPointer { buffer in
-                Result { () throws(OrderingKeyScanner.Malformed) in try OrderingKeyScanner.key(of: buffer) }
-            }
+            let scanned = bytes.withUnsafeBufferPointer(OrderingKeyScanner.key(of:))
             #expect((try? scanned.get()) == WebhookPayload.orderingKey(of: bytes), "\(name)")
             if case .failure = scanned { Issue.record("\(name) was read by the fallback") }
         }

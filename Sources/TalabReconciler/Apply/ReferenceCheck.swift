@@ -144,13 +144,14 @@ struct ReferenceCheck: Sendable {
         var counts = ["(SELECT count(*) FROM new)::int AS new_rows"]
         for (index, key) in keys.enumerated() {
             let named = key.columns.map { "c.\($0)" }.joined(separator: ", ")
-            let parent = "(\(key.parentColumns.map { "p.\($0)" }.joined(separator: ", ")))"
+            let parentColumns = key.parentColumns.map { "p.\($0)" }.joined(separator: ", ")
+            let parent = "(\(parentColumns))"
             let plain = key.parentColumns.joined(separator: ", ")
             ctes += [
                 "w\(index) AS MATERIALIZED (SELECT DISTINCT \(named) FROM new c WHERE "
                     + key.columns.map { "c.\($0) IS NOT NULL" }.joined(separator: " AND ") + ")",
-                "p\(index) AS MATERIALIZED (SELECT \(key.parentColumns.map { "p.\($0)" }.joined(separator: ", ")), "
-                    + "p.xmin = \(mine) AS ours FROM \(key.parent) p WHERE \(parent) IN (SELECT * FROM w\(index)))",
+                "p\(index) AS MATERIALIZED (SELECT \(parentColumns), p.xmin = \(mine) AS ours "
+                    + "FROM \(key.parent) p WHERE \(parent) IN (SELECT * FROM w\(index)))",
                 "l\(index) AS (SELECT 1 FROM \(key.parent) p WHERE \(parent) IN "
                     + "(SELECT \(plain) FROM p\(index) WHERE NOT ours) FOR KEY SHARE OF p)",
             ]

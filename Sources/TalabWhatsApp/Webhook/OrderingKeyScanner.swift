@@ -9,7 +9,7 @@ import Glibc
 /// `from`, read as `JSONDecoder` reads them for the payload: elements of the wrong shape skipped,
 /// numbers as text (an integral one as an integer), the first of duplicate keys. A body it finds
 /// malformed (JSONDecoder forgives some of those: a trailing comma, a misspelt literal it never
-/// reads) throws, and the caller asks `JSONDecoder` (`OrderingProbe`). A test holds both to what
+/// reads) is `Malformed`, and the caller asks `JSONDecoder` (`OrderingProbe`). A test holds both to what
 /// `WebhookPayload.read` finds, on every peer fixture and on odd shapes.
 struct OrderingKeyScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -42,13 +42,15 @@ struct OrderingKeyScanner {
         }
     }
 
-    /// The key of a body, nil when it names no sender; throws when the body is not strict JSON.
-    static func key(of body: UnsafeBufferPointer<UInt8>) throws(Malformed) -> String? {
+    /// The key of a body (nil when it names no sender), or `Malformed` when it is not strict JSON.
+    static func key(of body: UnsafeBufferPointer<UInt8>) -> Result<String?, Malformed> {
         var scanner = OrderingKeyScanner(bytes: body)
-        do {
-            return try scanner.document()
-        } catch {
-            throw Malformed()
+        return Result { () throws(Malformed) in
+            do {
+                return try scanner.document()
+            } catch {
+                throw Malformed()
+            }
         }
     }
 

@@ -133,12 +133,8 @@ public struct WebhookPayload: Decodable, Sendable {
     /// of the body, since it is needed before the 200 and the whole payload only by a worker.
     public static func orderingKey(of bytes: some Collection<UInt8>) -> String? {
         let scanned =
-            bytes.withContiguousStorageIfAvailable { buffer in
-                Result { () throws(OrderingKeyScanner.Malformed) in try OrderingKeyScanner.key(of: buffer) }
-            }
-            ?? Array(bytes).withUnsafeBufferPointer { buffer in
-                Result { () throws(OrderingKeyScanner.Malformed) in try OrderingKeyScanner.key(of: buffer) }
-            }
+            bytes.withContiguousStorageIfAvailable(OrderingKeyScanner.key(of:))
+            ?? Array(bytes).withUnsafeBufferPointer(OrderingKeyScanner.key(of:))
         switch scanned {
         case .success(let key): return key
         case .failure: return (try? JSONDecoder().decode(OrderingProbe.self, from: Data(bytes)))?.key
@@ -297,8 +293,8 @@ extension WebhookPayload {
 }
 
 /// Only the fields the ordering key needs, for a body `OrderingKeyScanner` finds malformed; read
-/// with the payload's own leniency (elements that
-/// cannot be read skipped, numbers as text) so that it finds the message `WebhookPayload` would.
+/// with the payload's own leniency (elements that cannot be read skipped, numbers as text) so that
+/// it finds the message `WebhookPayload` would.
 private struct OrderingProbe: Decodable {
     var key: String?
 
